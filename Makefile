@@ -1,0 +1,59 @@
+# carepath developer tasks. Needs only python3 (with the venv module) and access to PyPI.
+
+PYTHON   ?= python3
+VENV      = .venv
+BIN       = $(VENV)/bin
+STAMP     = $(VENV)/.installed
+SCENARIO ?= scenarios/demo_county.yaml
+OUT      ?= results
+ARGS     ?=
+
+.DEFAULT_GOAL := help
+
+.PHONY: help install run test test-slow lint format check clean
+
+help:
+	@echo "make install    create $(VENV) and install carepath with the dev extra"
+	@echo "make run        run SCENARIO=$(SCENARIO) into $(OUT)/ (extra options: ARGS=...)"
+	@echo "make test       ruff check, ruff format --check, pytest (skips 'slow' tests)"
+	@echo "make test-slow  pytest -m slow"
+	@echo "make lint       ruff check"
+	@echo "make format     ruff format, then ruff check --fix"
+	@echo "make check      validate every scenarios/*.yaml"
+	@echo "make clean      remove $(VENV), caches and build artefacts (keeps results/)"
+
+# Re-installs whenever pyproject.toml changes.
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --upgrade pip
+	$(BIN)/pip install -e '.[dev]'
+	touch $@
+
+install: $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/carepath run $(SCENARIO) --out $(OUT) $(ARGS)
+
+test: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/python -m pytest
+
+test-slow: $(STAMP)
+	$(BIN)/python -m pytest -m slow
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+
+format: $(STAMP)
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+check: $(STAMP)
+	$(BIN)/carepath check scenarios/*.yaml
+
+clean:
+	rm -rf $(VENV) build dist .pytest_cache .ruff_cache .hypothesis
+	rm -rf *.egg-info models/*.egg-info
+	find . -path ./.git -prune -o -type d \( -name __pycache__ -o -name .ipynb_checkpoints \) \
+		-prune -exec rm -rf {} +

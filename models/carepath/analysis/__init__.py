@@ -1,0 +1,1 @@
+"""Summaries of replicated simulation results across arms."""

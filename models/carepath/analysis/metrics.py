@@ -1,0 +1,96 @@
+"""Per-replication metrics, computed from the records after the run (DESIGN.md, Outputs).
+
+Per-episode metrics count the episodes whose onset falls in the measured period (after
+warm-up), following each of them to its end, follow-ups included.  Loads per week count
+arrivals in the measured period, whoever they are.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from ..observation.records import Records
+from ..system.hours import DAY_MIN
+from ..system.world import PRIMARY_RANKS, World
+
+METRICS: tuple[str, ...] = (
+    "episodes",
+    "episodes_in_care",
+    "cost_total_yuan",
+    "cost_medical_yuan",
+    "cost_travel_yuan",
+    "wait_min",
+    "travel_min",
+    "time_to_care_min",
+    "visits",
+    "return_visits",
+    "tests_performed",
+    "tests_avoided",
+    "referrals_up",
+    "referrals_down",
+    "referral_load_county",
+    "referral_load_city",
+    "primary_share",
+)
+REFERRAL_KINDS = ("referral_up", "referral_down")
+
+
+def measured_window(world: World) -> tuple[float, float]:
+    sim = world.scenario.simulation
+    start = sim.warmup_days * DAY_MIN
+    return start, start + sim.horizon_days * DAY_MIN
+
+
+def _per_episode(total: float, episodes: int) -> float:
+    return float(total) / episodes if episodes else 0.0
+
+
+def compute(records: Records, world: World) -> dict[str, float]:
+    """The core metrics of one replication of one arm, in ``METRICS`` order."""
+    start, end = measured_window(world)
+    weeks = (end - start) / (7 * DAY_MIN)
+    episodes = records.table("episodes")
+    measured = episodes[(episodes.onset_min >= start) & (episodes.onset_min < end)]
+    ids = measured.patient.to_numpy()
+    n = len(measured)
+
+    def of_measured(name: str) -> pd.DataFrame:
+        table = records.table(name)
+        return table[np.isin(table.patient.to_numpy(), ids)]
+
+    charges, trips, stations = of_measured("charges"), of_measured("trips"), of_measured("stations")
+    tests, visits = of_measured("tests"), of_measured("visits")
+    finished = measured.dropna(subset=["end_min"])
+    rank = np.array([f.rank for f in world.facilities])
+    cost_medical = _per_episode(charges.fee_yuan.sum(), n)
+    cost_travel = _per_episode(trips.travel_yuan.sum(), n)
+    first_visits = visits[visits.kind != "return"]
+    all_visits = records.table("visits")
+    arrivals = all_visits[(all_visits.arrive_min >= start) & (all_visits.arrive_min < end)]
+    referred = arrivals[arrivals.kind.isin(REFERRAL_KINDS)]
+    referred_rank = rank[referred.facility.to_numpy()]
+    values = {
+        "episodes": float(n),
+        "episodes_in_care": float(n - len(finished)),
+        "cost_total_yuan": cost_medical + cost_travel,
+        "cost_medical_yuan": cost_medical,
+        "cost_travel_yuan": cost_travel,
+        "wait_min": _per_episode((stations.start_min - stations.arrive_min).sum(), n),
+        "travel_min": _per_episode(trips.travel_min.sum(), n),
+        "time_to_care_min": float((finished.end_min - finished.onset_min).mean())
+        if len(finished)
+        else 0.0,
+        "visits": _per_episode(len(first_visits), n),
+        "return_visits": _per_episode(int((visits.kind == "return").sum()), n),
+        "tests_performed": float((tests.outcome == "performed").sum()),
+        "tests_avoided": float((tests.outcome == "avoided").sum()),
+        "referrals_up": float((visits.kind == "referral_up").sum()),
+        "referrals_down": float((visits.kind == "referral_down").sum()),
+        "referral_load_county": float((referred_rank == 2).sum()) / weeks,
+        "referral_load_city": float((referred_rank == 3).sum()) / weeks,
+        "primary_share": _per_episode(
+            np.isin(rank[first_visits.facility.to_numpy()], PRIMARY_RANKS).sum(), len(first_visits)
+        ),
+    }
+    return {name: values[name] for name in METRICS}

@@ -1,0 +1,26 @@
+"""Arms: the same patients with different reforms switched on."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .inputs.schema import Scenario
+
+
+@dataclass(frozen=True)
+class Arm:
+    """A named set of switched-on reform families."""
+
+    name: str
+    reforms: tuple[str, ...] = ()
+
+    def has(self, reform: str) -> bool:
+        return reform in self.reforms
+
+
+WITHOUT = Arm("without")
+
+
+def arms_for(scenario: Scenario) -> tuple[Arm, ...]:
+    """``without`` (every reform off) and ``with`` (the reforms the file switches on)."""
+    return (WITHOUT, Arm("with", scenario.switched_on()))

@@ -1,0 +1,1 @@
+"""Behaviour: onsets, the patient journey, and one module per reform mechanism."""

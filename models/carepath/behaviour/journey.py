@@ -1,0 +1,279 @@
+"""The patient journey (DESIGN.md, steps 1-8): one SimPy process per patient episode.
+
+An episode: choose a first-contact facility, travel there, register, see a doctor, do the tests
+ordered (pay, exam, wait for the result, back to the doctor), then be treated or referred up to
+the next facility, where it starts again; after treatment maybe a follow-up visit some days
+later, at the same facility or referred down to primary care.  A patient caught by closing time
+goes home and comes back at the next opening.  Reform mechanisms change single steps.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Generator
+
+import simpy
+
+from ..inputs.schema import TEST_TYPES
+from ..observation.records import Records
+from ..system.hours import DAY_MIN
+from ..system.site import Site, Station
+from ..system.world import World
+from .arrivals import pick
+from .mechanisms import Mechanisms
+from .patient import Patient
+
+Process = Generator[simpy.Event, None, None]
+
+
+class Journey:
+    """Runs patient episodes through the sites of one arm of one replication."""
+
+    def __init__(
+        self,
+        env: simpy.Environment,
+        world: World,
+        sites: list[Site],
+        records: Records,
+        mechanisms: Mechanisms,
+    ) -> None:
+        self.env = env
+        self.world = world
+        self.sites = sites
+        self.records = records
+        self.mechanisms = mechanisms
+
+    def start(self, patient: Patient) -> None:
+        self.env.process(self.episode(patient))
+
+    # -- the episode -----------------------------------------------------------------------------
+
+    def episode(self, patient: Patient) -> Process:
+        """From onset to the end of the last step of care."""
+        patient.row = [
+            patient.id,
+            patient.zone.index,
+            patient.condition.index,
+            patient.onset_min,
+            None,
+        ]
+        self.records.episodes.append(patient.row)
+        if self.mechanisms.outreach.seen_near_home(patient, self.env.now):
+            patient.row[4] = self.env.now
+            return
+        site = self.sites[self.first_facility(patient)]
+        leg, kind = 0, "first"
+        while True:
+            yield from self.travel(patient, site.plan.index, kind, leg)
+            referred = yield from self.visit(patient, site, leg)
+            if not referred:
+                break
+            leg, kind = leg + 1, "referral_up"
+            site = self.sites[site.plan.refers_to]
+        yield from self.go_home(patient)
+        if patient.u(0, "followup") < patient.condition.followup_probability:
+            yield from self.follow_up(patient, site, leg + 1)
+        patient.row[4] = self.env.now
+
+    def first_facility(self, patient: Patient) -> int:
+        options = patient.zone.first_contact[patient.condition.index]
+        u = patient.u(0, "first_contact")
+        return options[pick(tuple(edge for edge, _ in options), u)][1]
+
+    def visit(
+        self, patient: Patient, site: Site, leg: int, followup: bool = False
+    ) -> Generator[simpy.Event, None, bool]:
+        """One facility visit; True if the patient leaves referred up."""
+        yield from self.register(patient, site, leg)
+        doctor = site.doctor(patient.condition.department)
+        yield from self.at(
+            patient,
+            site,
+            doctor,
+            site.plan.service["consultation"](patient.u(leg, "consultation")),
+            leg,
+        )
+        ordered = self.tests_ordered(patient, site, leg, followup)
+        if ordered:
+            yield from self.do_tests(patient, site, leg, ordered)
+            review_min = site.plan.service["review"](patient.u(leg, "review"))
+            yield from self.at(patient, site, doctor, review_min, leg)
+        if not followup and self.refers_up(patient, site, leg):
+            return True
+        yield from self.treat(patient, site, leg)
+        return False
+
+    def follow_up(self, patient: Patient, treated_at: Site, leg: int) -> Process:
+        """A later visit for the same illness, at the same facility or referred down."""
+        site, kind = treated_at, "followup"
+        zone = patient.zone
+        down = self.mechanisms.outreach.referral_down_share(patient)
+        if (
+            treated_at.plan.rank >= 2
+            and zone.primary is not None
+            and patient.u(leg, "followup_down") < down
+        ):
+            site, kind = self.sites[zone.primary], "referral_down"
+        day = math.floor(self.env.now / DAY_MIN)
+        not_before = (day + patient.condition.followup_after_days) * DAY_MIN
+        yield from self.travel(patient, site.plan.index, kind, leg, not_before)
+        yield from self.visit(patient, site, leg, followup=True)
+        yield from self.go_home(patient)
+
+    # -- steps inside a facility -----------------------------------------------------------------
+
+    def at(
+        self, patient: Patient, site: Site, station: Station | None, service_min: float, leg: int
+    ) -> Process:
+        """Walk to a station, queue, be served; caught by closing time, come back next opening."""
+        if station is None:
+            return
+        if site.plan.walk_min:
+            yield self.env.timeout(site.plan.walk_min)
+        while not (yield from station.serve(patient.id, service_min)):
+            yield from self.come_back(patient, site, leg)
+
+    def register(self, patient: Patient, site: Site, leg: int) -> Process:
+        """Registration, paying the registration and consultation fees at the window."""
+        if not self.mechanisms.credit.registration_due(patient, site, self.env.now):
+            return
+        now, plan = self.env.now, site.plan
+        self.records.charges.append(
+            (patient.id, plan.index, "registration", plan.registration_fee_yuan, now)
+        )
+        self.records.charges.append(
+            (patient.id, plan.index, "consultation", plan.consultation_fee_yuan, now)
+        )
+        yield from self.at(
+            patient,
+            site,
+            site.registration,
+            plan.service["registration"](patient.u(leg, "registration")),
+            leg,
+        )
+
+    def tests_ordered(self, patient: Patient, site: Site, leg: int, followup: bool) -> list[str]:
+        """Tests the doctor orders here, among those the facility can do."""
+        condition, rank = patient.condition, site.plan.rank
+        ordered = []
+        for test in TEST_TYPES:
+            if test not in site.exams:
+                continue
+            chance = (
+                condition.followup_tests.get(test, 0.0)
+                if followup
+                else condition.tests.get(test, {}).get(rank, 0.0)
+            )
+            if patient.u(leg, f"order:{test}") < chance:
+                ordered.append(test)
+        return ordered
+
+    def do_tests(self, patient: Patient, site: Site, leg: int, ordered: list[str]) -> Process:
+        """Pay for the tests, do each exam, and wait until the last result is ready."""
+        env, plan, records = self.env, site.plan, self.records
+        recognition = self.mechanisms.recognition
+        to_do = []
+        for test in ordered:
+            if recognition.recognises(patient, site, test, env.now):
+                records.tests.append((patient.id, plan.index, test, "avoided", env.now))
+            else:
+                to_do.append(test)
+        if not to_do:
+            return
+        fees = [(f"test:{t}", plan.test_fee_yuan[t]) for t in to_do]
+        yield from self.pay(patient, site, leg, "cashier_tests", fees)
+        ready = env.now
+        for test in to_do:
+            yield from self.at(
+                patient,
+                site,
+                site.exams[test],
+                self.world.tests[test].exam(patient.u(leg, f"exam:{test}")),
+                leg,
+            )
+            records.tests.append((patient.id, plan.index, test, "performed", env.now))
+            patient.results.append((test, plan.index, env.now))
+            ready = max(
+                ready,
+                env.now + self.world.tests[test].turnaround(patient.u(leg, f"turnaround:{test}")),
+            )
+        if plan.hours.is_open(ready):
+            yield env.timeout(ready - env.now)
+        else:
+            yield from self.come_back(patient, site, leg, not_before=ready)
+
+    def pay(
+        self, patient: Patient, site: Site, leg: int, slot: str, fees: list[tuple[str, float]]
+    ) -> Process:
+        """Fees charged, at the cashier window unless a reform bills them otherwise."""
+        now, plan = self.env.now, site.plan
+        for item, fee in fees:
+            self.records.charges.append((patient.id, plan.index, item, fee, now))
+        total = sum(fee for _, fee in fees)
+        if self.mechanisms.credit.queues_at_cashier(patient, site, total):
+            yield from self.at(
+                patient, site, site.cashier, plan.service["cashier"](patient.u(leg, slot)), leg
+            )
+
+    def refers_up(self, patient: Patient, site: Site, leg: int) -> bool:
+        plan, condition = site.plan, patient.condition
+        if plan.refers_to is None:
+            return False
+        if condition.lowest_rank > plan.rank:
+            return True
+        return patient.u(leg, "referral_up") < condition.referral_up.get(plan.rank, 0.0)
+
+    def treat(self, patient: Patient, site: Site, leg: int) -> Process:
+        """Pay for and collect the drugs."""
+        fee = patient.condition.drug_fee_yuan
+        if fee > 0:
+            yield from self.pay(patient, site, leg, "cashier_drugs", [("drugs", fee)])
+        yield from self.at(
+            patient,
+            site,
+            site.pharmacy,
+            site.plan.service["pharmacy"](patient.u(leg, "pharmacy")),
+            leg,
+        )
+
+    # -- moving between home and facilities --------------------------------------------------------
+
+    def travel(
+        self, patient: Patient, facility: int, kind: str, leg: int, not_before: float = 0.0
+    ) -> Process:
+        """Go to a facility, timing the trip to arrive when it is open."""
+        env = self.env
+        travel_min, travel_yuan = patient.zone.travel[facility]
+        hours = self.sites[facility].plan.hours
+        arrive = max(env.now, not_before) + travel_min
+        if not hours.is_open(arrive):
+            yield from self.go_home(patient)
+            offset = patient.u(leg, "arrive_offset" if kind != "return" else "return_offset")
+            opening = hours.next_opening(max(env.now, not_before) + travel_min)
+            arrive = opening + offset * self.world.arrive_after_opening_min
+        depart = max(env.now, arrive - travel_min)
+        if depart > env.now:
+            yield env.timeout(depart - env.now)
+        origin = -1 if patient.location is None else patient.location
+        self.records.trips.append((patient.id, origin, facility, travel_min, travel_yuan, env.now))
+        if travel_min:
+            yield env.timeout(travel_min)
+        patient.location = facility
+        self.records.visits.append((patient.id, facility, kind, env.now))
+
+    def go_home(self, patient: Patient) -> Process:
+        if patient.location is None:
+            return
+        travel_min, travel_yuan = patient.zone.travel[patient.location]
+        self.records.trips.append(
+            (patient.id, patient.location, -1, travel_min, travel_yuan, self.env.now)
+        )
+        patient.location = None
+        if travel_min:
+            yield self.env.timeout(travel_min)
+
+    def come_back(self, patient: Patient, site: Site, leg: int, not_before: float = 0.0) -> Process:
+        """Closed: home now, back at the next opening, and register again."""
+        yield from self.go_home(patient)
+        yield from self.travel(patient, site.plan.index, "return", leg, not_before)
+        yield from self.register(patient, site, leg)

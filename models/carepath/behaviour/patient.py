@@ -1,0 +1,59 @@
+"""A patient episode and the random numbers that belong to it."""
+
+from __future__ import annotations
+
+from ..inputs.schema import TEST_TYPES
+from ..system.world import ConditionPlan, ZonePlan
+
+# What each of a patient's uniform numbers decides, per facility visit (leg) of the episode.
+# A step skipped by a reform leaves its number unused, so no other draw moves.
+SLOTS: tuple[str, ...] = (
+    "condition",
+    "first_contact",
+    "arrive_offset",
+    "return_offset",
+    "registration",
+    "consultation",
+    "review",
+    "cashier_tests",
+    "cashier_drugs",
+    "pharmacy",
+    "referral_up",
+    "followup",
+    "followup_down",
+    *(f"{step}:{test}" for test in TEST_TYPES for step in ("order", "exam", "turnaround")),
+)
+SLOT = {name: i for i, name in enumerate(SLOTS)}
+# First contact, up to three referrals up (village to city) and one follow-up.
+MAX_LEGS = 5
+DRAWS_PER_PATIENT = MAX_LEGS * len(SLOTS)
+# Patient ids are zone index * PATIENT_ID_BASE + the zone's onset count: the same in every arm.
+PATIENT_ID_BASE = 100_000_000
+
+
+class Patient:
+    """One episode of care: who, from where, with what, and since when."""
+
+    __slots__ = ("id", "zone", "condition", "onset_min", "draws", "location", "results", "row")
+
+    def __init__(
+        self,
+        patient_id: int,
+        zone: ZonePlan,
+        condition: ConditionPlan,
+        onset_min: float,
+        draws: list[float],
+    ) -> None:
+        self.id = patient_id
+        self.zone = zone
+        self.condition = condition
+        self.onset_min = onset_min
+        self.draws = draws
+        self.location: int | None = None  # a facility index, or None at home
+        # Results the patient carries: (test, facility index, time done), for recognition.
+        self.results: list[tuple[str, int, float]] = []
+        self.row: list = []
+
+    def u(self, leg: int, slot: str) -> float:
+        """The patient's uniform number for one purpose on one visit."""
+        return self.draws[leg * len(SLOTS) + SLOT[slot]]

@@ -1,0 +1,1 @@
+"""Scenario inputs: reading, validating and checking scenario files."""

@@ -1,0 +1,145 @@
+"""Checks that span sections of a scenario, run once every section is valid on its own.
+
+Each problem is a key path (as in the YAML) and a message, so the loader can name the file that
+defined the key.
+"""
+
+from __future__ import annotations
+
+import math
+
+from .schema import TIERS, Scenario
+
+Problem = tuple[tuple, str]
+
+
+def _duplicates(items: list, section: str) -> list[Problem]:
+    seen: dict[str, int] = {}
+    problems = []
+    for i, item in enumerate(items):
+        if item.id in seen:
+            problems.append(
+                ((section, i, "id"), f"duplicate id {item.id!r} (also {section}[{seen[item.id]}])")
+            )
+        seen.setdefault(item.id, i)
+    return problems
+
+
+def _referral_chain(scenario: Scenario, start: str) -> list[str]:
+    chain, current = [], start
+    while current is not None and current not in chain:
+        chain.append(current)
+        current = scenario.facility(current).refers_to
+    return chain
+
+
+def _facility_problems(scenario: Scenario) -> list[Problem]:
+    problems = []
+    rank = {t: i for i, t in enumerate(TIERS)}
+    departments = {c.department for c in scenario.conditions}
+    for i, fac in enumerate(scenario.facilities):
+        if fac.tier not in scenario.tiers:
+            problems.append(
+                (("facilities", i, "tier"), f"no settings for tier {fac.tier!r} under tiers")
+            )
+        if fac.refers_to is not None:
+            target = scenario.facility(fac.refers_to)
+            if rank[target.tier] <= rank[fac.tier]:
+                problems.append(
+                    (
+                        ("facilities", i, "refers_to"),
+                        f"must name a tier above {fac.tier!r}, got {target.id!r} ({target.tier})",
+                    )
+                )
+        for test in fac.stations.exams:
+            settings = scenario.tests.get(test)
+            if settings is None or fac.tier not in settings.fee_yuan:
+                problems.append(
+                    (
+                        ("facilities", i, "stations", "exams", test),
+                        f"no fee for {test!r} at tier {fac.tier!r} under tests",
+                    )
+                )
+        doctors = fac.stations.doctors
+        missing = sorted(d for d in departments if d not in doctors and "general" not in doctors)
+        if missing:
+            problems.append(
+                (
+                    ("facilities", i, "stations", "doctors"),
+                    f"no 'general' doctors and no department {missing}",
+                )
+            )
+    return problems
+
+
+def _zone_problems(scenario: Scenario) -> list[Problem]:
+    problems = []
+    tier_of = {f.id: f.tier for f in scenario.facilities}
+    for i, zone in enumerate(scenario.zones):
+        reachable = set()
+        for fac_id in zone.travel:
+            reachable.update(_referral_chain(scenario, fac_id))
+        missing = sorted(reachable - set(zone.travel))
+        if missing:
+            problems.append(
+                (("zones", i, "travel"), f"no travel to {missing}, reached by referral")
+            )
+        tiers_here = {tier_of[f] for f in zone.travel}
+        for c in scenario.conditions:
+            shares = zone.first_contact.get(c.id, c.first_contact)
+            if not any(p > 0 and t in tiers_here for t, p in shares.items()):
+                problems.append(
+                    (
+                        ("zones", i, "travel"),
+                        f"no facility of a tier condition {c.id!r} goes to first",
+                    )
+                )
+    return problems
+
+
+def _condition_problems(scenario: Scenario) -> list[Problem]:
+    problems = []
+    total = sum(c.share for c in scenario.conditions)
+    if not math.isclose(total, 1.0, abs_tol=1e-6):
+        problems.append((("conditions",), f"shares must sum to 1, got {total:.6g}"))
+    rank = {t: i for i, t in enumerate(TIERS)}
+    top = max((rank[f.tier] for f in scenario.facilities), default=0)
+    for i, c in enumerate(scenario.conditions):
+        if rank[c.lowest_tier] > top:
+            problems.append(
+                (
+                    ("conditions", i, "lowest_tier"),
+                    f"no facility of tier {c.lowest_tier!r} or above",
+                )
+            )
+        for test in c.tests:
+            if test not in scenario.tests:
+                problems.append(
+                    (("conditions", i, "tests", test), f"test {test!r} has no settings under tests")
+                )
+    return problems
+
+
+def _reform_problems(scenario: Scenario) -> list[Problem]:
+    return [
+        (
+            ("reforms", name, "enabled"),
+            "this reform's mechanism is not modelled in this version yet",
+        )
+        for name in scenario.switched_on()
+    ]
+
+
+def cross_checks(scenario: Scenario) -> list[Problem]:
+    """Every problem that needs more than one section to see, in file order."""
+    problems = _duplicates(scenario.facilities, "facilities")
+    problems += _duplicates(scenario.zones, "zones")
+    problems += _duplicates(scenario.conditions, "conditions")
+    if problems:
+        return problems
+    return (
+        _facility_problems(scenario)
+        + _zone_problems(scenario)
+        + _condition_problems(scenario)
+        + _reform_problems(scenario)
+    )

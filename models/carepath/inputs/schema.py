@@ -1,0 +1,278 @@
+"""The scenario schema: what a scenario file may say, validated with pydantic.
+
+Every model forbids unknown keys, so a typo is an error rather than a silently ignored lever.
+References between sections (a zone's travel to a facility, a facility's referral target, a
+condition named in an override) are checked against the ids found in the raw file, passed in as
+validation context, so that they are reported together with every other problem.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from typing import Annotated, Literal
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    field_validator,
+)
+
+Tier = Literal["village", "township", "county", "city"]
+TIERS: tuple[str, ...] = ("village", "township", "county", "city")
+TestType = Literal["lab", "xray", "ultrasound", "ct", "mri", "ecg"]
+TEST_TYPES: tuple[str, ...] = ("lab", "xray", "ultrasound", "ct", "mri", "ecg")
+Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+WEEKDAYS: tuple[str, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+REFORMS: tuple[str, ...] = ("recognition", "credit", "outreach")
+
+Probability = Annotated[float, Field(ge=0.0, le=1.0)]
+NonNegative = Annotated[float, Field(ge=0.0)]
+Positive = Annotated[float, Field(gt=0.0)]
+Capacity = Annotated[int, Field(ge=1)]
+OptionalCapacity = Annotated[int, Field(ge=0)]
+Identifier = Annotated[str, Field(pattern=r"^[A-Za-z][A-Za-z0-9_\-]*$", max_length=64)]
+
+
+def _known(section: str, noun: str, value: str, info: ValidationInfo) -> str:
+    known = (info.context or {}).get(section)
+    if known is not None and value not in known:
+        raise ValueError(f"no {noun} with id {value!r} under {section}")
+    return value
+
+
+def _facility(value: str, info: ValidationInfo) -> str:
+    return _known("facilities", "facility", value, info)
+
+
+def _condition(value: str, info: ValidationInfo) -> str:
+    return _known("conditions", "condition", value, info)
+
+
+FacilityRef = Annotated[str, AfterValidator(_facility)]
+ConditionRef = Annotated[str, AfterValidator(_condition)]
+
+
+class Strict(BaseModel):
+    """Base for every section: unknown keys are errors, and models are read-only."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def _sums_to_one(shares: dict[str, float], what: str) -> dict[str, float]:
+    total = sum(shares.values())
+    if shares and not math.isclose(total, 1.0, abs_tol=1e-6):
+        raise ValueError(f"{what} must sum to 1, got {total:.6g}")
+    return shares
+
+
+class Duration(Strict):
+    """A random duration in minutes: ``fixed``, ``exponential`` or ``lognormal`` (mean and cv)."""
+
+    dist: Literal["fixed", "exponential", "lognormal"]
+    mean: NonNegative
+    cv: NonNegative = 0.0
+
+
+class Simulation(Strict):
+    """How long to simulate and how often."""
+
+    warmup_days: NonNegative
+    horizon_days: Positive
+    drain_days: NonNegative = Field(
+        60.0, description="after the measured period, how long open episodes may still finish"
+    )
+    replications: Capacity
+    seed: Annotated[int, Field(ge=0)]
+    start_weekday: Weekday = "mon"
+
+
+class Demand(Strict):
+    """When people set out to seek care."""
+
+    hour_profile: list[NonNegative] = Field(min_length=24, max_length=24)
+    weekday_profile: list[NonNegative] = Field(min_length=7, max_length=7)
+    arrive_after_opening_min: NonNegative = Field(
+        60.0, description="patients coming back next day arrive within this many minutes"
+    )
+
+    @field_validator("hour_profile", "weekday_profile")
+    @classmethod
+    def _some_demand(cls, profile: list[float]) -> list[float]:
+        if sum(profile) <= 0:
+            raise ValueError("profile must have at least one positive entry")
+        return profile
+
+
+class ServiceTimes(Strict):
+    """Minutes of service at each station kind."""
+
+    registration: Duration
+    consultation: Duration
+    review: Duration
+    cashier: Duration
+    pharmacy: Duration
+
+
+class TierSettings(Strict):
+    """Fees and service times shared by the facilities of one tier."""
+
+    registration_fee_yuan: NonNegative
+    consultation_fee_yuan: NonNegative
+    service_min: ServiceTimes
+    walk_min: NonNegative = 0.0
+
+
+class TestSettings(Strict):
+    """One test type: fee by tier, exam time and the turnaround until the result is ready."""
+
+    fee_yuan: dict[Tier, NonNegative]
+    exam_min: Duration
+    turnaround_min: Duration
+
+
+_CLOCK = re.compile(r"^([01]\d|2[0-4]):([0-5]\d)$")
+
+
+def _clock_min(text: str) -> float:
+    match = _CLOCK.match(text)
+    if not match or (match.group(1) == "24" and match.group(2) != "00"):
+        raise ValueError(f"time must be HH:MM between 00:00 and 24:00, got {text!r}")
+    return int(match.group(1)) * 60.0 + int(match.group(2))
+
+
+class OpeningHours(Strict):
+    """Outpatient opening hours: ``start``-``end`` on ``weekdays``, or ``always`` open."""
+
+    always: bool = False
+    start: str = "08:00"
+    end: str = "17:30"
+    weekdays: list[Weekday] = Field(default_factory=lambda: list(WEEKDAYS), min_length=1)
+
+    @field_validator("start", "end")
+    @classmethod
+    def _clock(cls, text: str) -> str:
+        _clock_min(text)
+        return text
+
+    @property
+    def start_min(self) -> float:
+        return _clock_min(self.start)
+
+    @property
+    def end_min(self) -> float:
+        return _clock_min(self.end)
+
+
+class Stations(Strict):
+    """Servers per station; 0 means the facility has no such station (the doctor does it)."""
+
+    registration: OptionalCapacity = 0
+    doctors: dict[Identifier, Capacity] = Field(min_length=1)
+    cashier: OptionalCapacity = 0
+    pharmacy: OptionalCapacity = 0
+    exams: dict[TestType, Capacity] = Field(default_factory=dict)
+
+
+class Facility(Strict):
+    id: Identifier
+    name: str = ""
+    tier: Tier
+    hours: OpeningHours = Field(default_factory=OpeningHours)
+    stations: Stations
+    refers_to: FacilityRef | None = None
+
+
+class Trip(Strict):
+    travel_min: NonNegative
+    travel_yuan: NonNegative
+
+
+class Zone(Strict):
+    """Where people live: a village or an urban community."""
+
+    id: Identifier
+    kind: Literal["village", "community"] = "village"
+    population: Annotated[int, Field(ge=0)]
+    episodes_per_person_year: NonNegative
+    travel: dict[FacilityRef, Trip] = Field(min_length=1)
+    first_contact: dict[ConditionRef, dict[Tier, Probability]] = Field(
+        default_factory=dict, description="per-condition override of the tier-choice shares"
+    )
+
+    @field_validator("first_contact")
+    @classmethod
+    def _shares(cls, overrides: dict[str, dict[str, float]]) -> dict[str, dict[str, float]]:
+        for condition, shares in overrides.items():
+            _sums_to_one(shares, f"first_contact shares of {condition!r}")
+        return overrides
+
+
+class FollowUp(Strict):
+    """A follow-up visit some days after treatment."""
+
+    probability: Probability
+    after_days: Positive
+    tests: dict[TestType, Probability] = Field(default_factory=dict)
+    referral_down: Probability = Field(
+        0.0, description="share of follow-ups after county or city care sent to primary care"
+    )
+
+
+class Condition(Strict):
+    id: Identifier
+    name: str = ""
+    share: Probability
+    department: Identifier = "general"
+    lowest_tier: Tier
+    first_contact: dict[Tier, Probability]
+    tests: dict[TestType, dict[Tier, Probability]] = Field(default_factory=dict)
+    referral_up: dict[Tier, Probability] = Field(
+        default_factory=dict, description="chance of referral up even where it can be managed"
+    )
+    drug_fee_yuan: NonNegative
+    followup: FollowUp | None = None
+
+    @field_validator("first_contact")
+    @classmethod
+    def _shares(cls, shares: dict[str, float]) -> dict[str, float]:
+        return _sums_to_one(shares, "first_contact shares")
+
+
+class ReformSwitch(Strict):
+    """A reform family's switch; its mechanism module reads it, nothing else does."""
+
+    enabled: bool = False
+    source: str = ""
+
+
+class Reforms(Strict):
+    recognition: ReformSwitch = Field(default_factory=ReformSwitch)
+    credit: ReformSwitch = Field(default_factory=ReformSwitch)
+    outreach: ReformSwitch = Field(default_factory=ReformSwitch)
+
+
+class Scenario(Strict):
+    """A whole scenario file after ``extends`` is merged."""
+
+    name: Identifier
+    description: str = ""
+    sources: dict[str, str] = Field(default_factory=dict)
+    simulation: Simulation
+    demand: Demand
+    tiers: dict[Tier, TierSettings]
+    tests: dict[TestType, TestSettings] = Field(default_factory=dict)
+    facilities: list[Facility] = Field(min_length=1)
+    zones: list[Zone] = Field(min_length=1)
+    conditions: list[Condition] = Field(min_length=1)
+    reforms: Reforms = Field(default_factory=Reforms)
+
+    def facility(self, facility_id: str) -> Facility:
+        return next(f for f in self.facilities if f.id == facility_id)
+
+    def switched_on(self) -> tuple[str, ...]:
+        """The reform families the file switches on, in a fixed order."""
+        return tuple(r for r in REFORMS if getattr(self.reforms, r).enabled)

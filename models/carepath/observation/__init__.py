@@ -1,0 +1,1 @@
+"""Observation: the rows processes record."""

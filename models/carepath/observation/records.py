@@ -1,0 +1,44 @@
+"""What the processes saw, as plain rows.
+
+Processes only append rows; every metric is computed from them afterwards
+(``carepath.analysis.metrics``).  Times are minutes on the simulation clock; ``patient`` is the
+patient id, unique within a replication and the same in every arm.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+COLUMNS: dict[str, tuple[str, ...]] = {
+    # one row per episode when it starts; ``end_min`` is filled in when its last step ends
+    "episodes": ("patient", "zone", "condition", "onset_min", "end_min"),
+    # one row per arrival at a facility; kind: first, referral_up, referral_down, followup, return
+    "visits": ("patient", "facility", "kind", "arrive_min"),
+    # one row per queue-and-serve at one station; served is False for a patient still queueing
+    # at closing time, who comes back at the next opening
+    "stations": ("patient", "facility", "station", "arrive_min", "start_min", "end_min", "served"),
+    # one row per fee charged to the patient
+    "charges": ("patient", "facility", "item", "fee_yuan", "time_min"),
+    # one row per journey between home and a facility, or between facilities
+    "trips": ("patient", "origin", "destination", "travel_min", "travel_yuan", "depart_min"),
+    # one row per test the doctor ordered: performed, or avoided (skipped by a reform)
+    "tests": ("patient", "facility", "test", "outcome", "time_min"),
+}
+
+
+@dataclass
+class Records:
+    """The rows of one replication of one arm."""
+
+    episodes: list[list] = field(default_factory=list)
+    visits: list[tuple] = field(default_factory=list)
+    stations: list[tuple] = field(default_factory=list)
+    charges: list[tuple] = field(default_factory=list)
+    trips: list[tuple] = field(default_factory=list)
+    tests: list[tuple] = field(default_factory=list)
+
+    def table(self, name: str) -> pd.DataFrame:
+        """One kind of row as a DataFrame with named columns."""
+        return pd.DataFrame(getattr(self, name), columns=list(COLUMNS[name]))

@@ -1,0 +1,1 @@
+"""Running scenarios and recording their results and provenance."""

@@ -1,0 +1,135 @@
+"""The ``carepath`` command: ``check`` scenario files, ``run`` their batches.
+
+Exit codes: 0 done, 2 bad input (every problem listed, one line each, nothing written).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from datetime import datetime, timezone
+from pathlib import Path
+
+from ..inputs.loading import ScenarioError
+from ..inputs.provenance import unsourced_numbers
+from ..inputs.scenario_file import load_scenario, resolved
+from ..inputs.schema import Scenario
+from .batch import run_many
+from .manifest import build_manifest
+from .results import write_run
+
+BAD_INPUT = 2
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="carepath",
+        description="Patient flows through a tiered health system, with and without reforms.",
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+    check = commands.add_parser("check", help="validate scenario files; write nothing")
+    check.add_argument("files", nargs="+", type=Path, metavar="FILE")
+    run = commands.add_parser("run", help="run scenario batches and write results/<scenario>/")
+    run.add_argument("files", nargs="+", type=Path, metavar="FILE")
+    run.add_argument(
+        "--replications", type=_whole(1), help="replications per arm (default: the file's)"
+    )
+    run.add_argument("--seed", type=_whole(0), help="base seed (default: the file's)")
+    run.add_argument(
+        "--jobs", type=_whole(0), default=1, help="worker processes (default 1; 0 = all cores)"
+    )
+    run.add_argument(
+        "--out", type=Path, default=Path("results"), help="results folder (default results/)"
+    )
+    run.add_argument("--quiet", action="store_true", help="no progress bar")
+    return parser
+
+
+def _whole(minimum: int):
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            value = minimum - 1
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"must be a whole number >= {minimum}, got {text!r}")
+        return value
+
+    return parse
+
+
+def _load_all(files: list[Path]) -> tuple[list[Scenario], list[str]]:
+    """Every file's scenario, or every problem of every file."""
+    scenarios, problems = [], []
+    for file in files:
+        try:
+            scenarios.append(load_scenario(file))
+        except ScenarioError as error:
+            problems.extend(error.problems)
+    names = [s.name for s in scenarios]
+    for name in sorted({n for n in names if names.count(n) > 1}):
+        problems.append(
+            f"{name}: name: two scenario files share this name; results would overwrite each other"
+        )
+    return scenarios, problems
+
+
+def _check(files: list[Path]) -> int:
+    scenarios, problems = _load_all(files)
+    for line in problems:
+        print(line, file=sys.stderr)
+    for file in files:
+        for line in unsourced_numbers(file) if file.is_file() else []:
+            print(f"warning: {line}", file=sys.stderr)
+    if problems:
+        return BAD_INPUT
+    for scenario, file in zip(scenarios, files, strict=True):
+        reforms = ", ".join(scenario.switched_on()) or "none"
+        print(
+            f"{file}: ok ({scenario.name}: {len(scenario.facilities)} facilities, "
+            f"{len(scenario.zones)} zones, {len(scenario.conditions)} conditions; "
+            f"reforms switched on: {reforms})"
+        )
+    return 0
+
+
+def _run(args: argparse.Namespace) -> int:
+    scenarios, problems = _load_all(args.files)
+    if problems:
+        for line in problems:
+            print(line, file=sys.stderr)
+        return BAD_INPUT
+    jobs = args.jobs or os.cpu_count() or 1
+    started = datetime.now(timezone.utc)
+    results = run_many(scenarios, args.replications, args.seed, jobs, progress=not args.quiet)
+    finished = datetime.now(timezone.utc)
+    for file, result in zip(args.files, results, strict=True):
+        manifest = build_manifest(
+            scenario_name=result.scenario.name,
+            scenario_file=str(file),
+            resolved=resolved(result.scenario),
+            seed=result.seed,
+            replications=int(result.replications.replication.nunique()),
+            arms=result.arms,
+            command=["carepath", *sys.argv[1:]],
+            started=started,
+            finished=finished,
+            extra={"jobs": jobs},
+        )
+        folder = write_run(
+            args.out, result.scenario.name, result.replications, result.summary, manifest
+        )
+        print(f"{file}: wrote {folder}/replications.csv, summary.csv, manifest.json")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    if args.command == "check":
+        return _check(args.files)
+    return _run(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,148 @@
+"""The manifest of a run: everything needed to say how a set of results was produced.
+
+It records the scenario as resolved (after defaults and overrides), its hash, the seed and
+seeding rule, the command line, timing, the code's git state and the library versions.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import platform
+import subprocess
+from datetime import datetime
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+MANIFEST_VERSION = 1
+
+SEEDING_RULE = (
+    "numpy SeedSequence entropy (seed, replication, stream name); each patient draws from a "
+    "stream keyed by patient id; all arms of a replication share the same streams"
+)
+
+# Manifest key -> distribution name, for the libraries whose version can change results.
+_DISTRIBUTIONS = {
+    "carepath": "carepath",
+    "simpy": "simpy",
+    "numpy": "numpy",
+    "scipy": "scipy",
+    "pandas": "pandas",
+    "pydantic": "pydantic",
+    "pyyaml": "PyYAML",
+    "tqdm": "tqdm",
+    "matplotlib": "matplotlib",
+}
+
+_GIT_TIMEOUT_S = 10
+
+# The git state that matters is that of the code which ran, not of the scenario file's folder
+# or wherever the command was started from.
+_CODE_FOLDER = Path(__file__).resolve().parent
+
+
+def build_manifest(
+    *,
+    scenario_name: str,
+    scenario_file: str | None,
+    resolved: dict,
+    seed: int,
+    replications: int,
+    arms: list[str],
+    command: list[str],
+    started: datetime,
+    finished: datetime,
+    extra: dict | None = None,
+) -> dict:
+    """Assemble the manifest of one scenario's run, keys in a fixed reading order.
+
+    Times without a timezone are taken as local time (what ``datetime.now()`` returns) and
+    written with their offset. The git state is that of the repository holding this package,
+    since that is the code which ran. ``extra`` keys come last and may not replace a standard
+    key, so provenance cannot be overwritten by accident.
+    """
+    started, finished = _aware(started), _aware(finished)
+    manifest: dict[str, Any] = {
+        "carepath_manifest_version": MANIFEST_VERSION,
+        "scenario": scenario_name,
+        "scenario_file": scenario_file,
+        "scenario_sha256": scenario_hash(resolved),
+        "seed": seed,
+        "replications": replications,
+        "arms": list(arms),
+        "seeds": SEEDING_RULE,
+        "command": list(command),
+        "started": started.isoformat(),
+        "finished": finished.isoformat(),
+        "duration_s": (finished - started).total_seconds(),
+        "git": git_state(_CODE_FOLDER),
+        "versions": package_versions(),
+        "parameters": resolved,
+    }
+    clashes = sorted(set(extra or {}) & set(manifest))
+    if clashes:
+        raise ValueError(f"extra manifest keys would replace standard keys: {clashes}")
+    manifest.update(extra or {})
+    return manifest
+
+
+def scenario_hash(resolved: dict) -> str:
+    """SHA-256 of the resolved scenario, independent of key order."""
+    text = json.dumps(resolved, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def git_state(path: Path | None = None) -> dict:
+    """Commit and dirtiness of the git repository containing ``path`` (default: cwd).
+
+    Values are None when git is not installed or ``path`` is not inside a repository; a
+    repository without commits has commit None. Never raises: provenance is best effort and
+    must not fail a finished run.
+    """
+    try:
+        folder = Path.cwd() if path is None else Path(path)
+        if not folder.is_dir():
+            folder = folder.parent
+        commit = _git(folder, "rev-parse", "HEAD")
+        status = _git(folder, "status", "--porcelain")
+    except Exception:
+        return {"commit": None, "dirty": None}
+    return {
+        "commit": (commit.strip() or None) if commit is not None else None,
+        "dirty": bool(status.strip()) if status is not None else None,
+    }
+
+
+def package_versions() -> dict:
+    """Python version and installed versions of carepath and its libraries (None if absent)."""
+    versions: dict[str, str | None] = {"python": platform.python_version()}
+    for key, distribution in _DISTRIBUTIONS.items():
+        try:
+            versions[key] = metadata.version(distribution)
+        except metadata.PackageNotFoundError:
+            versions[key] = None
+    return versions
+
+
+def _git(folder: Path, *args: str) -> str | None:
+    """Output of a git command run in ``folder``, or None if git is missing or it fails."""
+    try:
+        done = subprocess.run(
+            ["git", *args],
+            cwd=folder,
+            capture_output=True,
+            text=True,
+            timeout=_GIT_TIMEOUT_S,
+            check=False,
+            # A status check must not take git's index lock from under a concurrent commit.
+            env={**os.environ, "GIT_OPTIONAL_LOCKS": "0"},
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return done.stdout if done.returncode == 0 else None
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo is not None else moment.astimezone()

@@ -1,0 +1,28 @@
+"""One replication of one arm: build the sites, start the onsets, run, return the records."""
+
+from __future__ import annotations
+
+import simpy
+
+from ..arms import Arm
+from ..behaviour.arrivals import zone_onsets
+from ..behaviour.journey import Journey
+from ..behaviour.mechanisms import Mechanisms
+from ..observation.records import Records
+from ..system.hours import DAY_MIN
+from ..system.site import Site
+from ..system.world import World
+
+
+def simulate(world: World, arm: Arm, seed: int, replication: int) -> Records:
+    """Simulate warm-up plus the measured period, then let open episodes finish (drain)."""
+    env = simpy.Environment()
+    records = Records()
+    sites = [Site(env, plan, records.stations) for plan in world.facilities]
+    journey = Journey(env, world, sites, records, Mechanisms.for_arm(world.scenario, arm))
+    sim = world.scenario.simulation
+    onsets_until = (sim.warmup_days + sim.horizon_days) * DAY_MIN
+    for zone in world.zones:
+        env.process(zone_onsets(env, world, zone, seed, replication, onsets_until, journey.start))
+    env.run(until=onsets_until + sim.drain_days * DAY_MIN)
+    return records

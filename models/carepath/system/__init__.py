@@ -1,0 +1,1 @@
+"""The static health system: facilities, opening hours, zones and case mix."""

@@ -1,0 +1,68 @@
+"""A facility during one run: its stations as SimPy resources, open only in opening hours."""
+
+from __future__ import annotations
+
+from collections.abc import Generator
+
+import simpy
+
+from .world import FacilityPlan
+
+
+class Station:
+    """One queue with ``capacity`` servers (registration windows, doctors, an exam unit...)."""
+
+    __slots__ = ("env", "name", "resource", "facility", "rows")
+
+    def __init__(
+        self, env: simpy.Environment, facility: FacilityPlan, name: str, capacity: int, rows: list
+    ) -> None:
+        self.env = env
+        self.name = name
+        self.facility = facility
+        self.resource = simpy.Resource(env, capacity)
+        self.rows = rows
+
+    def serve(self, patient: int, service_min: float) -> Generator[simpy.Event, None, bool]:
+        """Queue, then be served for ``service_min``.
+
+        Returns False, unserved, if the facility is closed when the patient arrives or when a
+        server frees up: the patient has to come back at the next opening.  A service already
+        under way at closing time is finished.
+        """
+        env, hours = self.env, self.facility.hours
+        arrive = env.now
+        if not hours.is_open(arrive):
+            return False
+        with self.resource.request() as request:
+            yield request
+            start = env.now
+            if not hours.is_open(start):
+                # Queued past closing: the time stood in the queue still counts as waiting.
+                self.rows.append(
+                    (patient, self.facility.index, self.name, arrive, start, start, False)
+                )
+                return False
+            yield env.timeout(service_min)
+        self.rows.append((patient, self.facility.index, self.name, arrive, start, env.now, True))
+        return True
+
+
+class Site:
+    """The stations of one facility; a station of capacity 0 does not exist here."""
+
+    __slots__ = ("plan", "registration", "doctors", "cashier", "pharmacy", "exams")
+
+    def __init__(self, env: simpy.Environment, plan: FacilityPlan, rows: list) -> None:
+        def station(name: str, capacity: int) -> Station | None:
+            return Station(env, plan, name, capacity, rows) if capacity > 0 else None
+
+        self.plan = plan
+        self.registration = station("registration", plan.registration)
+        self.doctors = {d: station(f"doctor:{d}", n) for d, n in plan.doctors.items()}
+        self.cashier = station("cashier", plan.cashier)
+        self.pharmacy = station("pharmacy", plan.pharmacy)
+        self.exams = {t: station(f"exam:{t}", n) for t, n in plan.exams.items()}
+
+    def doctor(self, department: str) -> Station:
+        return self.doctors[self.plan.department(department)]

@@ -1,0 +1,202 @@
+"""The static health system of a scenario: facilities, zones and case mix, indexed for speed.
+
+A ``World`` is built once per scenario and shared by every replication and arm; it holds no
+SimPy objects and no random state.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..inputs.schema import TEST_TYPES, TIERS, Scenario
+from .durations import Sampler, sampler
+from .hours import Hours
+
+TIER_RANK = {tier: rank for rank, tier in enumerate(TIERS)}
+PRIMARY_RANKS = (TIER_RANK["village"], TIER_RANK["township"])
+
+
+@dataclass(frozen=True)
+class FacilityPlan:
+    index: int
+    id: str
+    tier: str
+    rank: int
+    hours: Hours
+    registration: int
+    doctors: dict[str, int]
+    cashier: int
+    pharmacy: int
+    exams: dict[str, int]
+    refers_to: int | None
+    registration_fee_yuan: float
+    consultation_fee_yuan: float
+    walk_min: float
+    service: dict[str, Sampler]
+    test_fee_yuan: dict[str, float]
+
+    def department(self, wanted: str) -> str:
+        """The doctors' queue a patient of this department joins here."""
+        return wanted if wanted in self.doctors else "general"
+
+
+@dataclass(frozen=True)
+class TestPlan:
+    name: str
+    exam: Sampler
+    turnaround: Sampler
+
+
+@dataclass(frozen=True)
+class ConditionPlan:
+    index: int
+    id: str
+    department: str
+    lowest_rank: int
+    tests: dict[str, dict[int, float]]
+    referral_up: dict[int, float]
+    drug_fee_yuan: float
+    followup_probability: float
+    followup_after_days: float
+    followup_tests: dict[str, float]
+    followup_referral_down: float
+
+
+@dataclass(frozen=True)
+class ZonePlan:
+    index: int
+    id: str
+    episodes_per_day: float
+    travel: dict[int, tuple[float, float]]
+    # Per condition: cumulative probabilities over first-contact facilities.
+    first_contact: tuple[tuple[tuple[float, int], ...], ...]
+    primary: int | None
+
+
+@dataclass(frozen=True)
+class World:
+    scenario: Scenario
+    facilities: tuple[FacilityPlan, ...]
+    zones: tuple[ZonePlan, ...]
+    conditions: tuple[ConditionPlan, ...]
+    condition_cumulative: tuple[float, ...]
+    tests: dict[str, TestPlan]
+    hour_share: tuple[float, ...]
+    weekday_factor: tuple[float, ...]
+    arrive_after_opening_min: float
+
+    @classmethod
+    def build(cls, scenario: Scenario) -> World:
+        index = {f.id: i for i, f in enumerate(scenario.facilities)}
+        facilities = tuple(_facility(scenario, i, index) for i in range(len(scenario.facilities)))
+        conditions = tuple(_condition(scenario, i) for i in range(len(scenario.conditions)))
+        zones = tuple(_zone(scenario, i, facilities, index) for i in range(len(scenario.zones)))
+        shares = [c.share for c in scenario.conditions]
+        demand = scenario.demand
+        hour_total, week_total = sum(demand.hour_profile), sum(demand.weekday_profile)
+        return cls(
+            scenario=scenario,
+            facilities=facilities,
+            zones=zones,
+            conditions=conditions,
+            condition_cumulative=_cumulative(shares),
+            tests={
+                name: TestPlan(name, sampler(t.exam_min), sampler(t.turnaround_min))
+                for name, t in scenario.tests.items()
+            },
+            hour_share=tuple(h / hour_total for h in demand.hour_profile),
+            weekday_factor=tuple(7 * w / week_total for w in demand.weekday_profile),
+            arrive_after_opening_min=demand.arrive_after_opening_min,
+        )
+
+
+def _cumulative(weights: list[float]) -> tuple[float, ...]:
+    total, running, out = sum(weights), 0.0, []
+    for w in weights:
+        running += w / total
+        out.append(running)
+    out[-1] = 1.0  # so that a uniform just below 1 always lands somewhere
+    return tuple(out)
+
+
+def _facility(scenario: Scenario, i: int, index: dict[str, int]) -> FacilityPlan:
+    fac = scenario.facilities[i]
+    tier = scenario.tiers[fac.tier]
+    times = tier.service_min
+    return FacilityPlan(
+        index=i,
+        id=fac.id,
+        tier=fac.tier,
+        rank=TIER_RANK[fac.tier],
+        hours=Hours(fac.hours, scenario.simulation.start_weekday),
+        registration=fac.stations.registration,
+        doctors=dict(fac.stations.doctors),
+        cashier=fac.stations.cashier,
+        pharmacy=fac.stations.pharmacy,
+        exams={t: fac.stations.exams[t] for t in TEST_TYPES if t in fac.stations.exams},
+        refers_to=None if fac.refers_to is None else index[fac.refers_to],
+        registration_fee_yuan=tier.registration_fee_yuan,
+        consultation_fee_yuan=tier.consultation_fee_yuan,
+        walk_min=tier.walk_min,
+        service={name: sampler(getattr(times, name)) for name in type(times).model_fields},
+        test_fee_yuan={
+            t: s.fee_yuan[fac.tier] for t, s in scenario.tests.items() if fac.tier in s.fee_yuan
+        },
+    )
+
+
+def _condition(scenario: Scenario, i: int) -> ConditionPlan:
+    c = scenario.conditions[i]
+    f = c.followup
+    return ConditionPlan(
+        index=i,
+        id=c.id,
+        department=c.department,
+        lowest_rank=TIER_RANK[c.lowest_tier],
+        tests={
+            t: {TIER_RANK[tier]: p for tier, p in c.tests[t].items()}
+            for t in TEST_TYPES
+            if t in c.tests
+        },
+        referral_up={TIER_RANK[t]: p for t, p in c.referral_up.items()},
+        drug_fee_yuan=c.drug_fee_yuan,
+        followup_probability=0.0 if f is None else f.probability,
+        followup_after_days=1.0 if f is None else f.after_days,
+        followup_tests={} if f is None else {t: f.tests[t] for t in TEST_TYPES if t in f.tests},
+        followup_referral_down=0.0 if f is None else f.referral_down,
+    )
+
+
+def _nearest_by_tier(scenario: Scenario, i: int, index: dict[str, int]) -> dict[str, int]:
+    """The zone's own facility of each tier: the nearest one (ties go to the first listed)."""
+    zone = scenario.zones[i]
+    nearest: dict[str, tuple[float, int]] = {}
+    for fac_id, trip in zone.travel.items():
+        tier = scenario.facility(fac_id).tier
+        candidate = (trip.travel_min, index[fac_id])
+        if tier not in nearest or candidate < nearest[tier]:
+            nearest[tier] = candidate
+    return {tier: fac for tier, (_, fac) in nearest.items()}
+
+
+def _zone(
+    scenario: Scenario, i: int, facilities: tuple[FacilityPlan, ...], index: dict[str, int]
+) -> ZonePlan:
+    zone = scenario.zones[i]
+    own = _nearest_by_tier(scenario, i, index)
+    first_contact = []
+    for c in scenario.conditions:
+        shares = zone.first_contact.get(c.id, c.first_contact)
+        # A tier the zone has no facility of is dropped and the others renormalised.
+        options = [(p, own[t]) for t, p in shares.items() if p > 0 and t in own]
+        options.sort(key=lambda option: facilities[option[1]].rank)
+        cumulative = _cumulative([p for p, _ in options])
+        first_contact.append(tuple(zip(cumulative, (fac for _, fac in options), strict=True)))
+    return ZonePlan(
+        index=i,
+        id=zone.id,
+        episodes_per_day=zone.population * zone.episodes_per_person_year / 365.0,
+        travel={index[f]: (t.travel_min, t.travel_yuan) for f, t in zone.travel.items()},
+        first_contact=tuple(first_contact),
+        primary=own.get("township", own.get("village")),
+    )

@@ -1,0 +1,170 @@
+"""Small worlds for exact timelines, and a harness that places patients by hand."""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+
+import pytest
+import simpy
+import yaml
+
+from carepath.arms import WITHOUT, Arm
+from carepath.behaviour.journey import Journey
+from carepath.behaviour.mechanisms import Mechanisms
+from carepath.behaviour.patient import DRAWS_PER_PATIENT, SLOTS, Patient
+from carepath.inputs.schema import Scenario
+from carepath.observation.records import Records
+from carepath.system.site import Site
+from carepath.system.world import World
+
+REPO = Path(__file__).resolve().parents[1]
+DEMO = REPO / "scenarios" / "demo_county.yaml"
+
+
+def fixed(minutes: float) -> dict:
+    return {"dist": "fixed", "mean": minutes}
+
+
+def _tier(registration_fee: float, consultation_fee: float) -> dict:
+    return {
+        "registration_fee_yuan": registration_fee,
+        "consultation_fee_yuan": consultation_fee,
+        "walk_min": 0,
+        "service_min": {
+            "registration": fixed(1),
+            "consultation": fixed(5),
+            "review": fixed(2),
+            "cashier": fixed(1),
+            "pharmacy": fixed(2),
+        },
+    }
+
+
+TINY = {
+    "name": "tiny",
+    "simulation": {
+        "warmup_days": 0,
+        "horizon_days": 1,
+        "drain_days": 10,
+        "replications": 2,
+        "seed": 7,
+    },
+    "demand": {"hour_profile": [1] * 24, "weekday_profile": [1] * 7, "arrive_after_opening_min": 0},
+    "tiers": {
+        "village": _tier(0, 5),
+        "township": _tier(1, 2),
+        "county": _tier(10, 15),
+    },
+    "tests": {
+        "lab": {
+            "fee_yuan": {"township": 30, "county": 40},
+            "exam_min": fixed(3),
+            "turnaround_min": fixed(20),
+        }
+    },
+    "facilities": [
+        {
+            "id": "clinic",
+            "tier": "village",
+            "refers_to": "centre",
+            "hours": {"start": "08:00", "end": "17:00"},
+            "stations": {"doctors": {"general": 1}},
+        },
+        {
+            "id": "centre",
+            "tier": "township",
+            "refers_to": "hospital",
+            "hours": {"start": "08:00", "end": "17:00"},
+            "stations": {
+                "registration": 1,
+                "doctors": {"general": 1},
+                "cashier": 1,
+                "pharmacy": 1,
+                "exams": {"lab": 1},
+            },
+        },
+        {
+            "id": "hospital",
+            "tier": "county",
+            "hours": {"start": "08:00", "end": "17:00"},
+            "stations": {
+                "registration": 1,
+                "doctors": {"general": 1},
+                "cashier": 1,
+                "pharmacy": 1,
+                "exams": {"lab": 1},
+            },
+        },
+    ],
+    "zones": [
+        {
+            "id": "home",
+            "population": 2000,
+            "episodes_per_person_year": 0,
+            "travel": {
+                "clinic": {"travel_min": 10, "travel_yuan": 0},
+                "centre": {"travel_min": 30, "travel_yuan": 5},
+                "hospital": {"travel_min": 60, "travel_yuan": 12},
+            },
+        }
+    ],
+    "conditions": [
+        {
+            "id": "cough",
+            "share": 1.0,
+            "lowest_tier": "village",
+            "first_contact": {"township": 1.0},
+            "tests": {"lab": {"township": 1.0, "county": 1.0}},
+            "drug_fee_yuan": 20,
+        }
+    ],
+}
+
+
+def tiny_data(**changes) -> dict:
+    """The tiny scenario as plain data, with top-level sections replaced by ``changes``."""
+    data = copy.deepcopy(TINY)
+    data.update(copy.deepcopy(changes))
+    return data
+
+
+def tiny(**changes) -> Scenario:
+    return Scenario.model_validate(tiny_data(**changes))
+
+
+def write_yaml(path: Path, data: dict) -> Path:
+    path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    return path
+
+
+def run_patients(
+    scenario: Scenario,
+    patients: list[tuple[float, dict]],
+    arm: Arm = WITHOUT,
+    until_min: float = 30 * 1440,
+) -> Records:
+    """Run hand-placed patients: (onset minute, {(leg, slot): uniform}); other draws are 0.5."""
+    world = World.build(scenario)
+    env = simpy.Environment()
+    records = Records()
+    sites = [Site(env, plan, records.stations) for plan in world.facilities]
+    journey = Journey(env, world, sites, records, Mechanisms.for_arm(scenario, arm))
+
+    def arrive(patient: Patient):
+        yield env.timeout(patient.onset_min)
+        journey.start(patient)
+
+    for pid, (onset, overrides) in enumerate(patients):
+        draws = [0.5] * DRAWS_PER_PATIENT
+        for (leg, slot), u in overrides.items():
+            draws[leg * len(SLOTS) + SLOTS.index(slot)] = u
+        condition = world.conditions[0]
+        env.process(arrive(Patient(pid, world.zones[0], condition, onset, draws)))
+    env.run(until=until_min)
+    return records
+
+
+@pytest.fixture
+def demo_path() -> Path:
+    return DEMO
