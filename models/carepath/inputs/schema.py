@@ -19,6 +19,7 @@ from pydantic import (
     Field,
     ValidationInfo,
     field_validator,
+    model_validator,
 )
 
 Tier = Literal["village", "township", "county", "city"]
@@ -40,7 +41,7 @@ Identifier = Annotated[str, Field(pattern=r"^[A-Za-z][A-Za-z0-9_\-]*$", max_leng
 def _known(section: str, noun: str, value: str, info: ValidationInfo) -> str:
     known = (info.context or {}).get(section)
     if known is not None and value not in known:
-        raise ValueError(f"no {noun} with id {value!r} under {section}")
+        raise ValueError(f"no {noun} with this id under {section}")
     return value
 
 
@@ -157,6 +158,12 @@ class OpeningHours(Strict):
     def _clock(cls, text: str) -> str:
         _clock_min(text)
         return text
+
+    @model_validator(mode="after")
+    def _ordered(self) -> OpeningHours:
+        if not self.always and self.end_min <= self.start_min:
+            raise ValueError(f"end must be after start, got {self.start}-{self.end}")
+        return self
 
     @property
     def start_min(self) -> float:

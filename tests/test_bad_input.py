@@ -1,0 +1,112 @@
+"""Bad scenario files: exit code 2, one line per problem naming file and key, nothing written."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from carepath import ScenarioError, load_scenario
+from carepath.orchestration.cli import main
+from conftest import DEMO, tiny_data, write_yaml
+
+
+def broken(tmp_path):
+    data = tiny_data()
+    data["simulation"]["horizon_dayz"] = data["simulation"].pop("horizon_days")
+    data["facilities"][1]["stations"]["cashier"] = -2
+    data["conditions"][0]["tests"]["lab"]["township"] = 1.5
+    data["facilities"][0]["refers_to"] = "centr"
+    return write_yaml(tmp_path / "broken.yaml", data)
+
+
+def test_every_problem_reported_at_once_with_file_and_key(tmp_path):
+    path = broken(tmp_path)
+    with pytest.raises(ScenarioError) as caught:
+        load_scenario(path)
+    assert caught.value.problems == [
+        f"{path}: simulation.horizon_days: Field required",
+        f"{path}: simulation.horizon_dayz: unknown key (did you mean 'horizon_days'?)",
+        f"{path}: facilities[0].refers_to: no facility with this id under facilities, got 'centr'",
+        f"{path}: facilities[1].stations.cashier: Input should be greater than or equal to 0, got -2",
+        f"{path}: conditions[0].tests.lab.township: Input should be less than or equal to 1, got 1.5",
+    ]
+
+
+def test_command_exits_2_without_traceback_and_writes_nothing(tmp_path):
+    path = broken(tmp_path)
+    out = tmp_path / "results"
+    done = subprocess.run(
+        [sys.executable, "-m", "carepath", "run", str(path), "--out", str(out)],
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 2
+    assert "Traceback" not in done.stderr
+    problem_lines = [line for line in done.stderr.splitlines() if line.startswith(str(path))]
+    assert len(problem_lines) == 5
+    assert not out.exists()
+
+
+def test_one_bad_file_among_good_ones_stops_the_whole_batch(tmp_path, capsys):
+    bad = broken(tmp_path)
+    out = tmp_path / "results"
+    assert main(["run", str(DEMO), str(bad), "--out", str(out), "--quiet"]) == 2
+    assert not out.exists()
+    assert str(bad) in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        (
+            lambda d: d["facilities"][1].update(refers_to="clinic"),
+            "facilities[1].refers_to: must name a tier above 'township', got 'clinic' (village)",
+        ),
+        (
+            lambda d: d["conditions"][0].update(share=0.5),
+            "conditions: shares must sum to 1, got 0.5",
+        ),
+        (
+            lambda d: d["zones"][0]["travel"].pop("hospital"),
+            "zones[0].travel: no travel to ['hospital'], reached by referral",
+        ),
+        (
+            lambda d: d["facilities"].append(dict(d["facilities"][0])),
+            "facilities[3].id: duplicate id 'clinic' (also facilities[0])",
+        ),
+        (
+            lambda d: d.update(reforms={"credit": {"enabled": True}}),
+            "reforms.credit.enabled: this reform's mechanism is not modelled in this version yet",
+        ),
+        (
+            lambda d: d["conditions"][0].update(first_contact={"village": 0.5, "city": 0.6}),
+            "conditions[0].first_contact: first_contact shares must sum to 1, got 1.1",
+        ),
+    ],
+)
+def test_cross_section_problems(tmp_path, change, expected):
+    data = tiny_data()
+    change(data)
+    path = write_yaml(tmp_path / "x.yaml", data)
+    with pytest.raises(ScenarioError) as caught:
+        load_scenario(path)
+    assert f"{path}: {expected}" in caught.value.problems
+
+
+def test_error_in_a_base_file_names_the_base(tmp_path):
+    data = tiny_data()
+    data["facilities"][2]["stations"]["pharmacy"] = -1
+    base = write_yaml(tmp_path / "base.yaml", data)
+    child = write_yaml(tmp_path / "child.yaml", {"extends": "base.yaml", "name": "child"})
+    with pytest.raises(ScenarioError) as caught:
+        load_scenario(child)
+    assert caught.value.problems == [
+        f"{base}: facilities[2].stations.pharmacy: Input should be greater than or equal to 0, got -1"
+    ]
+
+
+def test_check_command_accepts_the_bundled_scenario(capsys):
+    assert main(["check", str(DEMO)]) == 0
+    assert "ok (demo_county" in capsys.readouterr().out
