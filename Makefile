@@ -6,6 +6,7 @@ BIN       = $(VENV)/bin
 STAMP     = $(VENV)/.installed
 SCENARIO ?= scenarios/demo_county.yaml
 OUT      ?= results
+JOBS     ?= 0
 ARGS     ?=
 
 .DEFAULT_GOAL := help
@@ -14,7 +15,7 @@ ARGS     ?=
 
 help:
 	@echo "make install    create $(VENV) and install carepath with the dev extra"
-	@echo "make run        run SCENARIO=$(SCENARIO) into $(OUT)/ (extra options: ARGS=...)"
+	@echo "make run        run SCENARIO=$(SCENARIO) into $(OUT)/ on JOBS cores (0 = all; extra options: ARGS=...)"
 	@echo "make test       ruff check, ruff format --check, pytest (skips 'slow' tests)"
 	@echo "make test-slow  pytest -m slow"
 	@echo "make lint       ruff check"
@@ -32,7 +33,7 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 run: $(STAMP)
-	$(BIN)/carepath run $(SCENARIO) --out $(OUT) $(ARGS)
+	$(BIN)/carepath run $(SCENARIO) --out $(OUT) --jobs $(JOBS) $(ARGS)
 
 test: $(STAMP)
 	$(BIN)/ruff check .
