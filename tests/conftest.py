@@ -41,6 +41,18 @@ def _tier(registration_fee: float, consultation_fee: float) -> dict:
     }
 
 
+def _one_of_each(facility_id: str, tier: str, **more) -> dict:
+    """A facility with one server at every station and a lab, open 08:00-17:00."""
+    stations = {"registration": 1, "doctors": {"general": 1}, "cashier": 1, "pharmacy": 1}
+    return {
+        "id": facility_id,
+        "tier": tier,
+        "hours": {"start": "08:00", "end": "17:00"},
+        "stations": {**stations, "exams": {"lab": 1}},
+        **more,
+    }
+
+
 TINY = {
     "name": "tiny",
     "simulation": {
@@ -71,31 +83,8 @@ TINY = {
             "hours": {"start": "08:00", "end": "17:00"},
             "stations": {"doctors": {"general": 1}},
         },
-        {
-            "id": "centre",
-            "tier": "township",
-            "refers_to": "hospital",
-            "hours": {"start": "08:00", "end": "17:00"},
-            "stations": {
-                "registration": 1,
-                "doctors": {"general": 1},
-                "cashier": 1,
-                "pharmacy": 1,
-                "exams": {"lab": 1},
-            },
-        },
-        {
-            "id": "hospital",
-            "tier": "county",
-            "hours": {"start": "08:00", "end": "17:00"},
-            "stations": {
-                "registration": 1,
-                "doctors": {"general": 1},
-                "cashier": 1,
-                "pharmacy": 1,
-                "exams": {"lab": 1},
-            },
-        },
+        _one_of_each("centre", "township", refers_to="hospital"),
+        _one_of_each("hospital", "county"),
     ],
     "zones": [
         {

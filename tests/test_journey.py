@@ -175,8 +175,9 @@ def test_village_clinic_has_only_a_doctor_who_also_dispenses():
     assert records.episodes[0][4] == 625.0
 
 
-def test_follow_up_referred_down_to_the_township_centre():
-    scenario = tiny(
+def seen_at_the_hospital_with_follow_up(referral_down: float):
+    """A condition seen first at the county hospital, with a follow-up 3 days later."""
+    return tiny(
         conditions=[
             {
                 "id": "chest",
@@ -184,10 +185,14 @@ def test_follow_up_referred_down_to_the_township_centre():
                 "lowest_tier": "county",
                 "first_contact": {"county": 1.0},
                 "drug_fee_yuan": 50,
-                "followup": {"probability": 1.0, "after_days": 3, "referral_down": 1.0},
+                "followup": {"probability": 1.0, "after_days": 3, "referral_down": referral_down},
             }
         ]
     )
+
+
+def test_follow_up_referred_down_to_the_township_centre():
+    scenario = seen_at_the_hospital_with_follow_up(referral_down=1.0)
     records = run_patients(scenario, [(540.0, {(0, "order:lab"): 0.99})])
     # seen at the hospital on day 0, follow-up on day 3 at the centre, which opens at 4800
     assert records.visits == [(0, HOSPITAL, "first", 600.0), (0, CENTRE, "referral_down", 4800.0)]
@@ -201,18 +206,8 @@ def test_follow_up_referred_down_to_the_township_centre():
 
 
 def test_follow_up_stays_where_treated_when_not_referred_down():
-    scenario = tiny(
-        conditions=[
-            {
-                "id": "chest",
-                "share": 1.0,
-                "lowest_tier": "county",
-                "first_contact": {"county": 1.0},
-                "drug_fee_yuan": 50,
-                "followup": {"probability": 1.0, "after_days": 3, "referral_down": 0.4},
-            }
-        ]
-    )
+    # the patient's follow-up-down number is 0.5, above the 0.4 chance
+    scenario = seen_at_the_hospital_with_follow_up(referral_down=0.4)
     records = run_patients(scenario, [(540.0, {(0, "order:lab"): 0.99})])
     assert records.visits[-1] == (0, HOSPITAL, "followup", 4800.0)
 
