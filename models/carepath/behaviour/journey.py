@@ -252,12 +252,11 @@ class Journey:
             opening = hours.next_opening(max(env.now, not_before) + travel_min)
             arrive = opening + offset * self.world.arrive_after_opening_min
         depart = max(env.now, arrive - travel_min)
-        if depart > env.now:
-            yield env.timeout(depart - env.now)
         origin = -1 if patient.location is None else patient.location
-        self.records.trips.append((patient.id, origin, facility, travel_min, travel_yuan, env.now))
-        if travel_min:
-            yield env.timeout(travel_min)
+        self.records.trips.append((patient.id, origin, facility, travel_min, travel_yuan, depart))
+        # Waiting at home and travelling are one timeout: nothing happens to the patient between.
+        if depart + travel_min > env.now:
+            yield env.timeout(depart + travel_min - env.now)
         patient.location = facility
         self.records.visits.append((patient.id, facility, kind, env.now))
 
