@@ -138,7 +138,7 @@ def run_patients(
     env = simpy.Environment()
     records = Records()
     sites = [Site(env, plan, records.stations) for plan in world.facilities]
-    journey = Journey(env, world, sites, records, Mechanisms.for_arm(scenario, arm))
+    journey = Journey(env, world, sites, records, Mechanisms.build(env, world, records, arm))
 
     def arrive(patient: Patient):
         yield env.timeout(patient.onset_min)

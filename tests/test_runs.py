@@ -9,6 +9,7 @@ import pytest
 
 import carepath
 from carepath.analysis.metrics import METRICS
+from carepath.analysis.paired import PAIRED_METRICS
 from carepath.orchestration.cli import main
 from conftest import DEMO, write_yaml
 
@@ -32,7 +33,7 @@ def test_run_writes_replications_summary_and_manifest(tmp_path):
     summary = pd.read_csv(folder / "summary.csv")
     manifest = json.loads((folder / "manifest.json").read_text())
     assert list(replications.columns) == ["scenario", "replication", "arm", "metric", "value"]
-    assert len(replications) == 2 * 2 * len(METRICS)
+    assert len(replications) == 2 * (2 * len(METRICS) + len(PAIRED_METRICS))
     for metric in ("cost_total_yuan", "wait_min", "referrals_up"):
         arms = summary[summary.metric == metric].arm.tolist()
         assert arms == ["without", "with", "difference"]

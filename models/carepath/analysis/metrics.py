@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ..inputs.schema import TEST_TYPES
 from ..observation.records import Records
 from ..system.hours import DAY_MIN
 from ..system.world import PRIMARY_RANKS, World
@@ -27,6 +28,8 @@ METRICS: tuple[str, ...] = (
     "return_visits",
     "tests_performed",
     "tests_avoided",
+    *(f"tests_avoided_{test}" for test in TEST_TYPES),
+    "recognised_person_times",
     "referrals_up",
     "referrals_down",
     "referral_load_county",
@@ -61,6 +64,9 @@ def compute(records: Records, world: World) -> dict[str, float]:
 
     charges, trips, stations = of_measured("charges"), of_measured("trips"), of_measured("stations")
     tests, visits = of_measured("tests"), of_measured("visits")
+    avoided = tests[tests.outcome == "avoided"]
+    recognised = of_measured("recognition")
+    recognised = recognised[recognised.decision == "accepted"]
     finished = measured.dropna(subset=["end_min"])
     rank = np.array([f.rank for f in world.facilities])
     cost_medical = _per_episode(charges.fee_yuan.sum(), n)
@@ -84,7 +90,10 @@ def compute(records: Records, world: World) -> dict[str, float]:
         "visits": _per_episode(len(first_visits), n),
         "return_visits": _per_episode(int((visits.kind == "return").sum()), n),
         "tests_performed": float((tests.outcome == "performed").sum()),
-        "tests_avoided": float((tests.outcome == "avoided").sum()),
+        "tests_avoided": float(len(avoided)),
+        **{f"tests_avoided_{t}": float((avoided.test == t).sum()) for t in TEST_TYPES},
+        # a person-time: one patient's visit to one facility with a result recognised
+        "recognised_person_times": float(len(recognised.drop_duplicates(["patient", "facility"]))),
         "referrals_up": float((visits.kind == "referral_up").sum()),
         "referrals_down": float((visits.kind == "referral_down").sum()),
         "referral_load_county": float((referred_rank == 2).sum()) / weeks,

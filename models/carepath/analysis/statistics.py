@@ -18,6 +18,9 @@ from scipy import stats
 INPUT_COLUMNS = ("scenario", "replication", "arm", "metric", "value")
 OUTPUT_COLUMNS = ("scenario", "metric", "arm", "n", "mean", "sd", "ci_low", "ci_high")
 _KEYS = ["scenario", "replication", "arm", "metric"]
+# Rows of this arm hold patient-paired comparisons of the arms (e.g. the spill-over wait saved by
+# patients with nothing recognised), already a difference: they are described, not paired again.
+PAIRED = "paired"
 
 
 def summarise(
@@ -31,15 +34,23 @@ def summarise(
     for the ``with`` arm and ``difference_<arm>`` otherwise. Each row gives the number of
     replications, the mean, the sample standard deviation and a two-sided Student-t interval.
 
+    Rows of arm ``paired`` (comparisons made patient by patient within a replication) come last,
+    each described on its own.
+
     Raises ValueError when the table is malformed or when some arm lacks a metric in a
     replication, since an unpaired replication would silently bias the reform effect.
     """
     _check_input(replications, baseline, confidence)
+    is_paired = replications["arm"] == PAIRED
+    paired, arms_only = replications[is_paired], replications[~is_paired]
     metric_order = list(pd.unique(replications["metric"]))
-    arm_order = _arm_order(replications, baseline)
+    arm_order = _arm_order(arms_only, baseline)
     rows: list[dict] = []
-    for scenario, block in replications.groupby("scenario", sort=False):
+    for scenario, block in arms_only.groupby("scenario", sort=False):
         rows.extend(_summarise_scenario(scenario, block, metric_order, arm_order, confidence))
+    for (scenario, metric), block in paired.groupby(["scenario", "metric"], sort=False):
+        values = block.sort_values("replication")["value"].to_numpy(dtype=float)
+        rows.append(_row(scenario, metric, PAIRED, describe(values, confidence)))
     return pd.DataFrame(rows, columns=list(OUTPUT_COLUMNS)).astype({"n": "int64"})
 
 

@@ -38,23 +38,35 @@ def zone_onsets(
     replication: int,
     until_min: float,
     start: Callable[[Patient], None],
+    own_streams: dict[str, int] | None = None,
 ) -> Generator[simpy.Event, None, None]:
     """Start a patient episode at every onset in the zone before ``until_min``.
 
     Onsets come from the zone's ``onsets`` stream and each patient's own numbers from its
     ``patients`` stream, both drawn a day at a time in onset order, so patient number k of a
-    zone gets the same onset, condition and service draws in every arm.
+    zone gets the same onset, condition and service draws in every arm.  ``own_streams`` names
+    further patient streams (a mechanism's own, with the numbers it needs per patient): they are
+    drawn in every arm, whether or not the mechanism is on, and touch no other stream.
     """
     onsets = stream(seed, replication, "onsets", zone.index)
     patients = stream(seed, replication, "patients", zone.index)
+    others = {
+        name: (stream(seed, replication, f"patients:{name}", zone.index), width)
+        for name, width in (own_streams or {}).items()
+    }
     seq = 0
     for day in range(math.ceil(until_min / DAY_MIN)):
-        times = onset_times(onsets, world, zone, day)
+        times = onset_times(onsets, world, zone, day).tolist()
         draws = patients.random((len(times), DRAWS_PER_PATIENT)).tolist()
-        for onset, own in zip(times.tolist(), draws, strict=True):
+        extra = {
+            name: rng.random((len(times), width)).tolist() for name, (rng, width) in others.items()
+        }
+        for k, onset in enumerate(times):
             if onset >= until_min:
                 return
             yield env.timeout(onset - env.now)
-            condition = world.conditions[pick(world.condition_cumulative, own[SLOT["condition"]])]
-            start(Patient(zone.index * PATIENT_ID_BASE + seq, zone, condition, onset, own))
+            mine = draws[k]
+            condition = world.conditions[pick(world.condition_cumulative, mine[SLOT["condition"]])]
+            own = {name: rows[k] for name, rows in extra.items()}
+            start(Patient(zone.index * PATIENT_ID_BASE + seq, zone, condition, onset, mine, own))
             seq += 1

@@ -21,7 +21,7 @@ from ..system.site import Site, Station
 from ..system.world import World
 from .arrivals import pick
 from .mechanisms import Mechanisms
-from .patient import Patient
+from .patient import FOLLOWUP_LEG, SECOND_OPINION_LEG, Patient
 
 Process = Generator[simpy.Event, None, None]
 
@@ -65,14 +65,17 @@ class Journey:
         leg, kind = 0, "first"
         while True:
             yield from self.travel(patient, site.plan.index, kind, leg)
-            referred = yield from self.visit(patient, site, leg)
+            referred = yield from self.visit(patient, site, leg, kind)
             if not referred:
                 break
             leg, kind = leg + 1, "referral_up"
             site = self.sites[site.plan.refers_to]
         yield from self.go_home(patient)
-        if patient.u(0, "followup") < patient.condition.followup_probability:
-            yield from self.follow_up(patient, site, leg + 1)
+        condition = patient.condition
+        if patient.u(0, "second_opinion") < condition.second_opinion_probability:
+            yield from self.second_opinion(patient, site)
+        if patient.u(0, "followup") < condition.followup_probability:
+            yield from self.follow_up(patient, site)
         patient.row[4] = self.env.now
 
     def first_facility(self, patient: Patient) -> int:
@@ -81,9 +84,14 @@ class Journey:
         return options[pick(tuple(edge for edge, _ in options), u)][1]
 
     def visit(
-        self, patient: Patient, site: Site, leg: int, followup: bool = False
+        self, patient: Patient, site: Site, leg: int, kind: str
     ) -> Generator[simpy.Event, None, bool]:
-        """One facility visit; True if the patient leaves referred up."""
+        """One facility visit; True if the patient leaves referred up.
+
+        A follow-up orders the condition's follow-up tests; follow-ups and second opinions end
+        with treatment where they are, never with a referral.
+        """
+        followup = kind in ("followup", "referral_down")
         yield from self.register(patient, site, leg)
         doctor = site.doctor(patient.condition.department)
         yield from self.at(
@@ -94,18 +102,18 @@ class Journey:
             leg,
         )
         ordered = self.tests_ordered(patient, site, leg, followup)
-        if ordered:
-            yield from self.do_tests(patient, site, leg, ordered)
+        # Results recognised from elsewhere are read in the consultation: no return to the doctor.
+        if ordered and (yield from self.do_tests(patient, site, leg, ordered)):
             review_min = site.plan.service["review"](patient.u(leg, "review"))
             yield from self.at(patient, site, doctor, review_min, leg)
-        if not followup and self.refers_up(patient, site, leg):
+        if kind in ("first", "referral_up") and self.refers_up(patient, site, leg):
             return True
         yield from self.treat(patient, site, leg)
         return False
 
-    def follow_up(self, patient: Patient, treated_at: Site, leg: int) -> Process:
+    def follow_up(self, patient: Patient, treated_at: Site) -> Process:
         """A later visit for the same illness, at the same facility or referred down."""
-        site, kind = treated_at, "followup"
+        leg, site, kind = FOLLOWUP_LEG, treated_at, "followup"
         zone = patient.zone
         down = self.mechanisms.outreach.referral_down_share(patient)
         if (
@@ -114,10 +122,26 @@ class Journey:
             and patient.u(leg, "followup_down") < down
         ):
             site, kind = self.sites[zone.primary], "referral_down"
+        yield from self.later_visit(patient, site, kind, leg, patient.condition.followup_after_days)
+
+    def second_opinion(self, patient: Patient, treated_at: Site) -> Process:
+        """Some days after treatment, the patient consults the zone's next tier up on their own."""
+        target = patient.zone.own.get(treated_at.plan.rank + 1)
+        if target is None:
+            return
+        days = patient.condition.second_opinion_after_days
+        yield from self.later_visit(
+            patient, self.sites[target], "second_opinion", SECOND_OPINION_LEG, days
+        )
+
+    def later_visit(
+        self, patient: Patient, site: Site, kind: str, leg: int, after_days: float
+    ) -> Process:
+        """A visit on the day ``after_days`` after today, arriving after opening."""
         day = math.floor(self.env.now / DAY_MIN)
-        not_before = (day + patient.condition.followup_after_days) * DAY_MIN
+        not_before = (day + after_days) * DAY_MIN
         yield from self.travel(patient, site.plan.index, kind, leg, not_before)
-        yield from self.visit(patient, site, leg, followup=True)
+        yield from self.visit(patient, site, leg, kind)
         yield from self.go_home(patient)
 
     # -- steps inside a facility -----------------------------------------------------------------
@@ -168,39 +192,45 @@ class Journey:
                 ordered.append(test)
         return ordered
 
-    def do_tests(self, patient: Patient, site: Site, leg: int, ordered: list[str]) -> Process:
-        """Pay for the tests, do each exam, and wait until the last result is ready."""
+    def do_tests(
+        self, patient: Patient, site: Site, leg: int, ordered: list[str]
+    ) -> Generator[simpy.Event, None, bool]:
+        """Pay for the tests not recognised, do each exam, wait for the last result.
+
+        Returns whether any exam was done (and so needs reviewing with the doctor).
+        """
         env, plan, records = self.env, site.plan, self.records
         recognition = self.mechanisms.recognition
         to_do = []
         for test in ordered:
-            if recognition.recognises(patient, site, test, env.now):
+            if recognition.recognises(patient, site, test, leg):
                 records.tests.append((patient.id, plan.index, test, "avoided", env.now))
             else:
                 to_do.append(test)
         if not to_do:
-            return
+            return False
         fees = [(f"test:{t}", plan.test_fee_yuan[t]) for t in to_do]
         yield from self.pay(patient, site, leg, "cashier_tests", fees)
-        ready = env.now
+        ready, readings = env.now, []
         for test in to_do:
-            yield from self.at(
-                patient,
-                site,
-                site.exams[test],
-                self.world.tests[test].exam(patient.u(leg, f"exam:{test}")),
-                leg,
-            )
+            exam_min = self.world.tests[test].exam(patient.u(leg, f"exam:{test}"))
+            yield from self.at(patient, site, site.exams[test], exam_min, leg)
             records.tests.append((patient.id, plan.index, test, "performed", env.now))
-            patient.results.append((test, plan.index, env.now))
-            ready = max(
-                ready,
-                env.now + self.world.tests[test].turnaround(patient.u(leg, f"turnaround:{test}")),
-            )
+            reading = recognition.remote_reading(patient, site, test, leg)
+            if reading is not None:
+                readings.append(reading)
+                continue
+            patient.results.append((test, plan.index, plan.index, env.now))
+            turnaround = self.world.tests[test].turnaround(patient.u(leg, f"turnaround:{test}"))
+            ready = max(ready, env.now + turnaround)
+        if readings:
+            yield env.all_of(readings)
+        ready = max(ready, env.now)
         if plan.hours.is_open(ready):
             yield env.timeout(ready - env.now)
         else:
             yield from self.come_back(patient, site, leg, not_before=ready)
+        return True
 
     def pay(
         self, patient: Patient, site: Site, leg: int, slot: str, fees: list[tuple[str, float]]

@@ -21,11 +21,13 @@ SLOTS: tuple[str, ...] = (
     "referral_up",
     "followup",
     "followup_down",
+    "second_opinion",
     *(f"{step}:{test}" for test in TEST_TYPES for step in ("order", "exam", "turnaround")),
 )
 SLOT = {name: i for i, name in enumerate(SLOTS)}
-# First contact, up to three referrals up (village to city) and one follow-up.
-MAX_LEGS = 5
+# First contact, up to three referrals up (village to city), one follow-up, one second opinion.
+MAX_LEGS = 6
+FOLLOWUP_LEG, SECOND_OPINION_LEG = 4, 5
 DRAWS_PER_PATIENT = MAX_LEGS * len(SLOTS)
 # Patient ids are zone index * PATIENT_ID_BASE + the zone's onset count: the same in every arm.
 PATIENT_ID_BASE = 100_000_000
@@ -34,7 +36,17 @@ PATIENT_ID_BASE = 100_000_000
 class Patient:
     """One episode of care: who, from where, with what, and since when."""
 
-    __slots__ = ("id", "zone", "condition", "onset_min", "draws", "location", "results", "row")
+    __slots__ = (
+        "id",
+        "zone",
+        "condition",
+        "onset_min",
+        "draws",
+        "own",
+        "location",
+        "results",
+        "row",
+    )
 
     def __init__(
         self,
@@ -43,15 +55,19 @@ class Patient:
         condition: ConditionPlan,
         onset_min: float,
         draws: list[float],
+        own: dict[str, list[float]] | None = None,
     ) -> None:
         self.id = patient_id
         self.zone = zone
         self.condition = condition
         self.onset_min = onset_min
         self.draws = draws
+        # Numbers of a mechanism's own patient stream, by stream name (see arrivals).
+        self.own = own or {}
         self.location: int | None = None  # a facility index, or None at home
-        # Results the patient carries: (test, facility index, time done), for recognition.
-        self.results: list[tuple[str, int, float]] = []
+        # Results the patient carries, for recognition: (test, facility whose result it is,
+        # facility where the exam was done, time of the exam).
+        self.results: list[tuple[str, int, int, float]] = []
         self.row: list = []
 
     def u(self, leg: int, slot: str) -> float:

@@ -120,6 +120,9 @@ def _condition_problems(scenario: Scenario) -> list[Problem]:
     return problems
 
 
+NOT_MODELLED_YET = ("credit", "outreach")
+
+
 def _reform_problems(scenario: Scenario) -> list[Problem]:
     return [
         (
@@ -127,7 +130,33 @@ def _reform_problems(scenario: Scenario) -> list[Problem]:
             "this reform's mechanism is not modelled in this version yet",
         )
         for name in scenario.switched_on()
+        if name in NOT_MODELLED_YET
     ]
+
+
+def _recognition_problems(scenario: Scenario) -> list[Problem]:
+    config = scenario.reforms.recognition
+    where = ("reforms", "recognition")
+    problems: list[Problem] = []
+    if config.enabled and not config.items:
+        problems.append(((*where, "items"), "no recognised items: nothing to recognise"))
+    for test in config.items:
+        if test not in scenario.tests:
+            problems.append(((*where, "items", test), f"test {test!r} has no settings under tests"))
+    rank = {t: i for i, t in enumerate(TIERS)}
+    for i, centre in enumerate(config.remote_reading):
+        reader = scenario.facility(centre.reader)
+        for j, site_id in enumerate(centre.sites):
+            site = scenario.facility(site_id)
+            key = (*where, "remote_reading", i, "sites", j)
+            if rank[site.tier] >= rank[reader.tier]:
+                problems.append(
+                    (key, f"{site_id!r} is not below the reader's tier {reader.tier!r}")
+                )
+            missing = [t for t in centre.tests if t not in site.stations.exams]
+            if missing:
+                problems.append((key, f"{site_id!r} has no exam unit for {missing}"))
+    return problems
 
 
 def cross_checks(scenario: Scenario) -> list[Problem]:
@@ -142,4 +171,5 @@ def cross_checks(scenario: Scenario) -> list[Problem]:
         + _zone_problems(scenario)
         + _condition_problems(scenario)
         + _reform_problems(scenario)
+        + _recognition_problems(scenario)
     )

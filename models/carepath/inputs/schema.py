@@ -229,6 +229,13 @@ class FollowUp(Strict):
     )
 
 
+class SecondOpinion(Strict):
+    """Patients who go to another, higher-tier hospital on their own some days after treatment."""
+
+    probability: Probability
+    after_days: Positive
+
+
 class Condition(Strict):
     id: Identifier
     name: str = ""
@@ -242,6 +249,7 @@ class Condition(Strict):
     )
     drug_fee_yuan: NonNegative
     followup: FollowUp | None = None
+    second_opinion: SecondOpinion | None = None
 
     @field_validator("first_contact")
     @classmethod
@@ -256,8 +264,49 @@ class ReformSwitch(Strict):
     source: str = ""
 
 
+class RecognitionItem(Strict):
+    """A recognised test type: how long a result stays valid, and how often a doctor accepts it."""
+
+    window_days: Positive
+    acceptance: Probability = Field(description="the receiving physician's judgement")
+
+
+class RemoteReading(Strict):
+    """A reading centre ("primary-level test, hospital diagnosis, results recognised")."""
+
+    reader: FacilityRef
+    readers: Capacity
+    tests: list[TestType] = Field(min_length=1)
+    sites: list[FacilityRef] = Field(min_length=1, description="facilities whose exams it reads")
+    reading_min: Duration
+
+
+class Recognition(ReformSwitch):
+    """Mutual recognition of test results (REFORMS.md section 1)."""
+
+    connected: Literal["all"] | list[FacilityRef] = "all"
+    paper_acceptance: Probability = Field(
+        0.0, description="acceptance of a result when either facility is off the platform"
+    )
+    items: dict[TestType, RecognitionItem] = Field(default_factory=dict)
+    accepts: dict[Tier, dict[Tier, Literal["all"] | list[TestType]]] = Field(
+        default_factory=dict, description="receiving tier -> source tier -> tests it accepts"
+    )
+    exclusions: dict[Identifier, Probability] = Field(
+        default_factory=dict, description="named situations in which a result is not recognised"
+    )
+    remote_reading: list[RemoteReading] = Field(default_factory=list)
+
+    @field_validator("exclusions")
+    @classmethod
+    def _at_most_certain(cls, exclusions: dict[str, float]) -> dict[str, float]:
+        if sum(exclusions.values()) > 1.0 + 1e-9:
+            raise ValueError("exclusion probabilities are shares of one draw and must sum to <= 1")
+        return exclusions
+
+
 class Reforms(Strict):
-    recognition: ReformSwitch = Field(default_factory=ReformSwitch)
+    recognition: Recognition = Field(default_factory=Recognition)
     credit: ReformSwitch = Field(default_factory=ReformSwitch)
     outreach: ReformSwitch = Field(default_factory=ReformSwitch)
 

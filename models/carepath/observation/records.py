@@ -25,6 +25,10 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "trips": ("patient", "origin", "destination", "travel_min", "travel_yuan", "depart_min"),
     # one row per test the doctor ordered: performed, or avoided (skipped by a reform)
     "tests": ("patient", "facility", "test", "outcome", "time_min"),
+    # one row per result considered for recognition: accepted, declined, excluded:<situation>
+    "recognition": ("patient", "facility", "test", "owner", "decision", "time_min"),
+    # one row per exam read at a remote reading centre
+    "readings": ("patient", "reader", "facility", "test", "arrive_min", "start_min", "end_min"),
 }
 
 
@@ -38,6 +42,8 @@ class Records:
     charges: list[tuple] = field(default_factory=list)
     trips: list[tuple] = field(default_factory=list)
     tests: list[tuple] = field(default_factory=list)
+    recognition: list[tuple] = field(default_factory=list)
+    readings: list[tuple] = field(default_factory=list)
 
     def table(self, name: str) -> pd.DataFrame:
         """One kind of row as a DataFrame with named columns."""

@@ -1,8 +1,9 @@
 """Batches: every replication of every arm of one or more scenarios, in one process or a pool.
 
-A task is one (scenario, replication, arm); it depends on nothing but those and the seed, so
-results are the same whichever worker runs it and in whatever order, and are put back in a
-fixed order before anything is written.
+A task is one replication of one scenario, all arms: it depends on nothing but those and the
+seed, so results are the same whichever worker runs it and in whatever order, and are put back
+in a fixed order before anything is written.  Keeping a replication's arms together lets them be
+compared patient by patient (``analysis.paired``).
 """
 
 from __future__ import annotations
@@ -15,11 +16,13 @@ from pathlib import Path
 import pandas as pd
 from tqdm.auto import tqdm
 
-from ..analysis.metrics import METRICS, compute
-from ..analysis.statistics import summarise
-from ..arms import Arm, arms_for
+from ..analysis.metrics import compute
+from ..analysis.paired import PAIRED_METRICS, compare
+from ..analysis.statistics import PAIRED, summarise
+from ..arms import WITHOUT, arms_for
 from ..inputs.scenario_file import load_scenario
 from ..inputs.schema import Scenario
+from ..observation.records import Records
 from ..system.world import World
 from .replication import simulate
 
@@ -29,7 +32,6 @@ REPLICATION_COLUMNS = ["scenario", "replication", "arm", "metric", "value"]
 @dataclass(frozen=True)
 class Task:
     scenario: Scenario
-    arm: Arm
     replication: int
     seed: int
 
@@ -45,22 +47,35 @@ class RunResult:
 
     @property
     def arms(self) -> list[str]:
-        return list(dict.fromkeys(self.replications.arm))
+        return [arm for arm in dict.fromkeys(self.replications.arm) if arm != PAIRED]
 
 
-def run_task(task: Task) -> dict[str, float]:
-    """Simulate one replication of one arm and compute its metrics."""
+Row = tuple[str, str, float]  # arm, metric, value
+
+
+def run_task(task: Task) -> list[Row]:
+    """Simulate every arm of one replication; its metrics, and the patient-paired comparison."""
     world = World.build(task.scenario)
-    return compute(simulate(world, task.arm, task.seed, task.replication), world)
+    rows: list[Row] = []
+    kept: dict[str, Records] = {}
+    for arm in arms_for(task.scenario):
+        records = simulate(world, arm, task.seed, task.replication)
+        rows.extend((arm.name, metric, value) for metric, value in compute(records, world).items())
+        if arm.name in (WITHOUT.name, "with"):
+            kept[arm.name] = records
+    if len(kept) == 2:
+        paired = compare(kept[WITHOUT.name], kept["with"], world)
+        rows.extend((PAIRED, metric, paired[metric]) for metric in PAIRED_METRICS)
+    return rows
 
 
 def tasks_for(scenario: Scenario, replications: int, seed: int) -> list[Task]:
-    return [Task(scenario, arm, r, seed) for r in range(replications) for arm in arms_for(scenario)]
+    return [Task(scenario, r, seed) for r in range(replications)]
 
 
-def _execute(tasks: Sequence[Task], jobs: int, progress: bool) -> list[dict[str, float]]:
-    bar = tqdm(total=len(tasks), desc="replications", unit="run", disable=not progress)
-    results: list[dict[str, float] | None] = [None] * len(tasks)
+def _execute(tasks: Sequence[Task], jobs: int, progress: bool) -> list[list[Row]]:
+    bar = tqdm(total=len(tasks), desc="replications", unit="rep", disable=not progress)
+    results: list[list[Row] | None] = [None] * len(tasks)
     with bar:
         if jobs <= 1:
             for i, task in enumerate(tasks):
@@ -75,11 +90,11 @@ def _execute(tasks: Sequence[Task], jobs: int, progress: bool) -> list[dict[str,
     return results  # type: ignore[return-value]
 
 
-def _table(tasks: Iterable[Task], results: Iterable[dict[str, float]]) -> pd.DataFrame:
+def _table(tasks: Iterable[Task], results: Iterable[list[Row]]) -> pd.DataFrame:
     rows = [
-        (task.scenario.name, task.replication, task.arm.name, metric, values[metric])
-        for task, values in zip(tasks, results, strict=True)
-        for metric in METRICS
+        (task.scenario.name, task.replication, arm, metric, value)
+        for task, task_rows in zip(tasks, results, strict=True)
+        for arm, metric, value in task_rows
     ]
     return pd.DataFrame(rows, columns=REPLICATION_COLUMNS)
 

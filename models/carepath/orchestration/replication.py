@@ -7,7 +7,7 @@ import simpy
 from ..arms import Arm
 from ..behaviour.arrivals import zone_onsets
 from ..behaviour.journey import Journey
-from ..behaviour.mechanisms import Mechanisms
+from ..behaviour.mechanisms import PATIENT_STREAMS, Mechanisms
 from ..observation.records import Records
 from ..system.hours import DAY_MIN
 from ..system.site import Site
@@ -19,10 +19,13 @@ def simulate(world: World, arm: Arm, seed: int, replication: int) -> Records:
     env = simpy.Environment()
     records = Records()
     sites = [Site(env, plan, records.stations) for plan in world.facilities]
-    journey = Journey(env, world, sites, records, Mechanisms.for_arm(world.scenario, arm))
+    journey = Journey(env, world, sites, records, Mechanisms.build(env, world, records, arm))
     sim = world.scenario.simulation
     onsets_until = (sim.warmup_days + sim.horizon_days) * DAY_MIN
     for zone in world.zones:
-        env.process(zone_onsets(env, world, zone, seed, replication, onsets_until, journey.start))
+        onsets = zone_onsets(
+            env, world, zone, seed, replication, onsets_until, journey.start, PATIENT_STREAMS
+        )
+        env.process(onsets)
     env.run(until=onsets_until + sim.drain_days * DAY_MIN)
     return records

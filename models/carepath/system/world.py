@@ -60,6 +60,8 @@ class ConditionPlan:
     followup_after_days: float
     followup_tests: dict[str, float]
     followup_referral_down: float
+    second_opinion_probability: float
+    second_opinion_after_days: float
 
 
 @dataclass(frozen=True)
@@ -71,6 +73,8 @@ class ZonePlan:
     # Per condition: cumulative probabilities over first-contact facilities.
     first_contact: tuple[tuple[tuple[float, int], ...], ...]
     primary: int | None
+    # The zone's own (nearest) facility of each tier, by tier rank.
+    own: dict[int, int]
 
 
 @dataclass(frozen=True)
@@ -164,6 +168,10 @@ def _condition(scenario: Scenario, i: int) -> ConditionPlan:
         followup_after_days=1.0 if f is None else f.after_days,
         followup_tests={} if f is None else {t: f.tests[t] for t in TEST_TYPES if t in f.tests},
         followup_referral_down=0.0 if f is None else f.referral_down,
+        second_opinion_probability=0.0
+        if c.second_opinion is None
+        else c.second_opinion.probability,
+        second_opinion_after_days=1.0 if c.second_opinion is None else c.second_opinion.after_days,
     )
 
 
@@ -199,4 +207,5 @@ def _zone(
         travel={index[f]: (t.travel_min, t.travel_yuan) for f, t in zone.travel.items()},
         first_contact=tuple(first_contact),
         primary=own.get("township", own.get("village")),
+        own={TIER_RANK[tier]: fac for tier, fac in own.items()},
     )

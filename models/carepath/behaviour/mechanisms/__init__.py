@@ -9,11 +9,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import simpy
+
 from ...arms import Arm
-from ...inputs.schema import Scenario
+from ...observation.records import Records
+from ...system.world import World
+from . import recognition
 from .credit import Credit
 from .outreach import Outreach
 from .recognition import Recognition
+
+# Each mechanism's own per-patient stream: name -> uniform numbers per patient.
+PATIENT_STREAMS: dict[str, int] = {recognition.STREAM: recognition.STREAM_WIDTH}
 
 
 @dataclass(frozen=True)
@@ -23,9 +30,10 @@ class Mechanisms:
     outreach: Outreach
 
     @classmethod
-    def for_arm(cls, scenario: Scenario, arm: Arm) -> Mechanisms:
+    def build(cls, env: simpy.Environment, world: World, records: Records, arm: Arm) -> Mechanisms:
+        """The mechanisms of one arm of one replication."""
         return cls(
-            recognition=Recognition(scenario, arm),
-            credit=Credit(scenario, arm),
-            outreach=Outreach(scenario, arm),
+            recognition=Recognition(env, world, records, arm),
+            credit=Credit(world.scenario, arm),
+            outreach=Outreach(world.scenario, arm),
         )

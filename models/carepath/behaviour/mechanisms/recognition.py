@@ -1,22 +1,166 @@
 """Mutual recognition of test results between facilities (REFORMS.md section 1).
 
-The switch is read here and nowhere else.  The mechanism itself (platform, windows, tiered
-acceptance, exclusions, remote reading) is the subject of its own issue; until it lands the
-scenario checks refuse ``reforms.recognition.enabled: true``, and no result is recognised.
+When a doctor orders a test, a result the patient already carries from another facility may
+stand in for it: the result must be of a recognised item, inside its recognition window, from a
+tier the receiving tier accepts for that item ("tiered and graded"), and not hit by one of the
+listed exclusions; then the physician accepts it with the item's probability, or with the paper
+acceptance when either facility is off the platform.  A recognised result skips payment, the
+exam, the turnaround and the return to the doctor.
+
+Remote reading: exams done at a township centre served by a reading centre are read there (in
+the centre's queue, during its hours); the result is then the reading hospital's own, so a
+patient referred up to it is not tested again.
+
+The reform's switch is read here and nowhere else.  Each decision is recorded as a row
+(``Records.recognition``); reading-centre work in ``Records.readings``.
 """
 
 from __future__ import annotations
 
+from collections.abc import Generator
+
+import simpy
+
 from ...arms import Arm
-from ...inputs.schema import Scenario
+from ...inputs.schema import TEST_TYPES
+from ...observation.records import Records
+from ...system.durations import sampler
+from ...system.hours import DAY_MIN
 from ...system.site import Site
-from ..patient import Patient
+from ...system.world import TIER_RANK, FacilityPlan, World
+from ..patient import MAX_LEGS, Patient
+
+STREAM = "recognition"
+# Per visit and test type: the exclusion draw, the physician's acceptance draw, the reading time.
+_DRAWS = ("exclusion", "acceptance", "reading")
+STREAM_WIDTH = MAX_LEGS * len(TEST_TYPES) * len(_DRAWS)
+
+
+def _draw(patient: Patient, leg: int, test: str, purpose: str) -> float:
+    slot = (leg * len(TEST_TYPES) + TEST_TYPES.index(test)) * len(_DRAWS) + _DRAWS.index(purpose)
+    return patient.own[STREAM][slot]
+
+
+class ReadingCentre:
+    """A hospital's imaging or ECG reading centre: readers reading other facilities' exams."""
+
+    def __init__(
+        self, env: simpy.Environment, plan: FacilityPlan, readers: int, reading, rows: list
+    ):
+        self.env = env
+        self.plan = plan
+        self.resource = simpy.Resource(env, readers)
+        self.reading = reading
+        self.rows = rows
+
+    def read(
+        self, patient: Patient, site: Site, test: str, u: float
+    ) -> Generator[simpy.Event, None, None]:
+        """Queue the exam for reading; when read, the patient carries the reader's result."""
+        env, hours = self.env, self.plan.hours
+        done_at = arrive = env.now
+        while True:
+            if not hours.is_open(env.now):
+                yield env.timeout(hours.next_opening(env.now) - env.now)
+            with self.resource.request() as request:
+                yield request
+                if hours.is_open(env.now):
+                    start = env.now
+                    yield env.timeout(self.reading(u))
+                    break
+        self.rows.append(
+            (patient.id, self.plan.index, site.plan.index, test, arrive, start, env.now)
+        )
+        patient.results.append((test, self.plan.index, site.plan.index, done_at))
 
 
 class Recognition:
-    def __init__(self, scenario: Scenario, arm: Arm) -> None:
-        self.active = arm.has("recognition") and scenario.reforms.recognition.enabled
+    """Decides, test by test, whether a result the patient carries is recognised."""
 
-    def recognises(self, patient: Patient, site: Site, test: str, now: float) -> bool:
+    def __init__(self, env: simpy.Environment, world: World, records: Records, arm: Arm) -> None:
+        config = world.scenario.reforms.recognition
+        self.active = arm.has("recognition") and config.enabled
+        self.env = env
+        self.world = world
+        self.records = records
+        index = {f.id: f.index for f in world.facilities}
+        everyone = range(len(world.facilities))
+        connected = everyone if config.connected == "all" else (index[f] for f in config.connected)
+        self.connected = frozenset(connected)
+        self.paper_acceptance = config.paper_acceptance
+        self.window_min = {t: item.window_days * DAY_MIN for t, item in config.items.items()}
+        self.acceptance = {t: item.acceptance for t, item in config.items.items()}
+        self.accepts = {
+            (TIER_RANK[receiving], TIER_RANK[source]): frozenset(
+                TEST_TYPES if tests == "all" else tests
+            )
+            for receiving, sources in config.accepts.items()
+            for source, tests in sources.items()
+        }
+        edge, self.exclusions = 0.0, []
+        for name, probability in config.exclusions.items():
+            edge += probability
+            self.exclusions.append((edge, name))
+        self.centres: dict[tuple[int, str], ReadingCentre] = {}
+        if self.active:
+            for centre in config.remote_reading:
+                reader = world.facilities[index[centre.reader]]
+                unit = ReadingCentre(
+                    env, reader, centre.readers, sampler(centre.reading_min), records.readings
+                )
+                for site in centre.sites:
+                    for test in centre.tests:
+                        self.centres[(index[site], test)] = unit
+
+    def _acceptance(self, site: Site, test: str, owner: int) -> float:
+        """How likely the doctor at ``site`` accepts ``test`` from ``owner``; 0 if never."""
+        tests = self.accepts.get((site.plan.rank, self.world.facilities[owner].rank), frozenset())
+        if test not in tests:
+            return 0.0
+        on_platform = owner in self.connected and site.plan.index in self.connected
+        return self.acceptance[test] if on_platform else self.paper_acceptance
+
+    def candidate(self, patient: Patient, site: Site, test: str) -> tuple[float, int] | None:
+        """The best result the patient carries for ``test``: (acceptance, owner), or None."""
+        if not self.active or test not in self.window_min:
+            return None
+        now, best = self.env.now, None
+        for kind, owner, done_where, done_at in patient.results:
+            if (
+                kind != test
+                or done_where == site.plan.index
+                or now - done_at > self.window_min[test]
+            ):
+                continue
+            chance = self._acceptance(site, test, owner)
+            if chance > 0.0 and (best is None or chance >= best[0]):
+                best = (chance, owner)
+        return best
+
+    def recognises(self, patient: Patient, site: Site, test: str, leg: int) -> bool:
         """Whether the doctor at ``site`` accepts a result the patient carries, not a new exam."""
-        return False
+        best = self.candidate(patient, site, test)
+        if best is None:
+            return False
+        chance, owner = best
+        decision = "accepted"
+        u = _draw(patient, leg, test, "exclusion")
+        excluded = next((name for edge, name in self.exclusions if u < edge), None)
+        if excluded is not None:
+            decision = f"excluded:{excluded}"
+        elif _draw(patient, leg, test, "acceptance") >= chance:
+            decision = "declined"
+        row = (patient.id, site.plan.index, test, owner, decision, self.env.now)
+        self.records.recognition.append(row)
+        return decision == "accepted"
+
+    def remote_reading(
+        self, patient: Patient, site: Site, test: str, leg: int
+    ) -> simpy.Process | None:
+        """Send a just-done exam to its reading centre, if one reads it; None to read it locally."""
+        centre = self.centres.get((site.plan.index, test))
+        if centre is None:
+            return None
+        return self.env.process(
+            centre.read(patient, site, test, _draw(patient, leg, test, "reading"))
+        )
