@@ -11,7 +11,7 @@ import yaml
 
 from carepath.arms import WITHOUT, Arm
 from carepath.behaviour.journey import Journey
-from carepath.behaviour.mechanisms import Mechanisms
+from carepath.behaviour.mechanisms import PATIENT_STREAMS, Mechanisms
 from carepath.behaviour.patient import DRAWS_PER_PATIENT, SLOTS, Patient
 from carepath.inputs.schema import Scenario
 from carepath.observation.records import Records
@@ -133,7 +133,8 @@ def run_patients(
     arm: Arm = WITHOUT,
     until_min: float = 30 * 1440,
 ) -> Records:
-    """Run hand-placed patients: (onset minute, {(leg, slot): uniform}); other draws are 0.5."""
+    """Run hand-placed patients: (onset minute, {(leg, slot): uniform}); other draws are 0.5,
+    in the mechanisms' own streams too."""
     world = World.build(scenario)
     env = simpy.Environment()
     records = Records()
@@ -148,8 +149,9 @@ def run_patients(
         draws = [0.5] * DRAWS_PER_PATIENT
         for (leg, slot), u in overrides.items():
             draws[leg * len(SLOTS) + SLOTS.index(slot)] = u
-        condition = world.conditions[0]
-        env.process(arrive(Patient(pid, world.zones[0], condition, onset, draws)))
+        own = {name: [0.5] * width for name, width in PATIENT_STREAMS.items()}
+        patient = Patient(pid, world.zones[0], world.conditions[0], onset, draws, own)
+        env.process(arrive(patient))
     env.run(until=until_min)
     return records
 

@@ -237,3 +237,27 @@ def test_first_contact_skips_a_tier_the_zone_lacks():
     # u = 0.4 would pick the village clinic, which this zone has no travel to
     records = run_patients(scenario, [(540.0, {(0, "first_contact"): 0.4})])
     assert records.visits[0][1] == CENTRE
+
+
+def test_second_opinion_at_a_hospital_some_days_later():
+    scenario = tiny(
+        conditions=[
+            {
+                "id": "cough",
+                "share": 1.0,
+                "lowest_tier": "village",
+                "first_contact": {"township": 1.0},
+                "tests": {"lab": {"township": 1.0, "county": 1.0}},
+                "drug_fee_yuan": 20,
+                "second_opinion": {"probability": 1.0, "after_days": 2},
+            }
+        ]
+    )
+    records = run_patients(scenario, [(540.0, {})])
+    # treated at the centre on day 0; on day 2 at the county hospital when it opens (3360)
+    assert records.visits == [(0, CENTRE, "first", 570.0), (0, HOSPITAL, "second_opinion", 3360.0)]
+    assert [t[1:4] for t in records.tests] == [
+        (CENTRE, "lab", "performed"),
+        (HOSPITAL, "lab", "performed"),
+    ]
+    assert records.episodes[0][4] == 3360.0 + 1 + 5 + 1 + 3 + 20 + 2 + 1 + 2 + 60

@@ -125,8 +125,8 @@ class Journey:
         yield from self.later_visit(patient, site, kind, leg, patient.condition.followup_after_days)
 
     def second_opinion(self, patient: Patient, treated_at: Site) -> Process:
-        """Some days after treatment, the patient consults the zone's next tier up on their own."""
-        target = patient.zone.own.get(treated_at.plan.rank + 1)
+        """Some days after treatment, the patient consults another hospital on their own."""
+        target = patient.zone.second_opinion_site(treated_at.plan)
         if target is None:
             return
         days = patient.condition.second_opinion_after_days

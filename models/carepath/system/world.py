@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..inputs.schema import TEST_TYPES, TIERS, Scenario
+from ..inputs.schema import TEST_TYPES, TIERS, Scenario, Zone
 from .durations import Sampler, sampler
 from .hours import Hours
 
@@ -75,6 +75,16 @@ class ZonePlan:
     primary: int | None
     # The zone's own (nearest) facility of each tier, by tier rank.
     own: dict[int, int]
+    # County and city hospitals the zone can reach, (tier rank, index), lowest tier then nearest.
+    hospitals: tuple[tuple[int, int], ...]
+
+    def second_opinion_site(self, treated_at: FacilityPlan) -> int | None:
+        """Where a patient treated at ``treated_at`` goes for a second opinion: another hospital
+        of at least the same tier, lowest tier and nearest first."""
+        options = (
+            f for rank, f in self.hospitals if f != treated_at.index and rank >= treated_at.rank
+        )
+        return next(options, None)
 
 
 @dataclass(frozen=True)
@@ -187,6 +197,16 @@ def _nearest_by_tier(scenario: Scenario, i: int, index: dict[str, int]) -> dict[
     return {tier: fac for tier, (_, fac) in nearest.items()}
 
 
+def _hospitals(
+    scenario: Scenario, zone: Zone, index: dict[str, int]
+) -> tuple[tuple[int, int], ...]:
+    reachable = sorted(
+        (TIER_RANK[scenario.facility(f).tier], trip.travel_min, index[f])
+        for f, trip in zone.travel.items()
+    )
+    return tuple((rank, f) for rank, _, f in reachable if rank >= TIER_RANK["county"])
+
+
 def _zone(
     scenario: Scenario, i: int, facilities: tuple[FacilityPlan, ...], index: dict[str, int]
 ) -> ZonePlan:
@@ -208,4 +228,5 @@ def _zone(
         first_contact=tuple(first_contact),
         primary=own.get("township", own.get("village")),
         own={TIER_RANK[tier]: fac for tier, fac in own.items()},
+        hospitals=_hospitals(scenario, zone, index),
     )
