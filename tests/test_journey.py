@@ -20,14 +20,14 @@ def station_rows(records, patient=0):
 def test_one_patient_timeline_with_a_test():
     records = run_patients(tiny(), [(540.0, {})])
     assert station_rows(records) == [
-        (CENTRE, "registration", 570.0, 570.0, 571.0, True),
-        (CENTRE, "doctor:general", 571.0, 571.0, 576.0, True),
-        (CENTRE, "cashier", 576.0, 576.0, 577.0, True),
-        (CENTRE, "exam:lab", 577.0, 577.0, 580.0, True),
+        (CENTRE, "registration", 570.0, 570.0, 571.0),
+        (CENTRE, "doctor:general", 571.0, 571.0, 576.0),
+        (CENTRE, "cashier", 576.0, 576.0, 577.0),
+        (CENTRE, "exam:lab", 577.0, 577.0, 580.0),
         # the result is ready 20 minutes after the exam; then back to the doctor
-        (CENTRE, "doctor:general", 600.0, 600.0, 602.0, True),
-        (CENTRE, "cashier", 602.0, 602.0, 603.0, True),
-        (CENTRE, "pharmacy", 603.0, 603.0, 605.0, True),
+        (CENTRE, "doctor:general", 600.0, 600.0, 602.0),
+        (CENTRE, "cashier", 602.0, 602.0, 603.0),
+        (CENTRE, "pharmacy", 603.0, 603.0, 605.0),
     ]
     assert records.trips == [(0, HOME, CENTRE, 30, 5, 540.0), (0, CENTRE, HOME, 30, 5, 605.0)]
     assert [(item, fee) for _, _, item, fee, _ in records.charges] == [
@@ -44,18 +44,18 @@ def test_one_patient_timeline_with_a_test():
 def test_second_patient_queues_for_the_doctor():
     records = run_patients(tiny(), [(540.0, {}), (541.0, {})])
     rows = station_rows(records, patient=1)
-    assert rows[0] == (CENTRE, "registration", 571.0, 571.0, 572.0, True)
+    assert rows[0] == (CENTRE, "registration", 571.0, 571.0, 572.0)
     # arrives at 572 while the first patient is with the doctor until 576
-    assert rows[1] == (CENTRE, "doctor:general", 572.0, 576.0, 581.0, True)
+    assert rows[1] == (CENTRE, "doctor:general", 572.0, 576.0, 581.0)
     assert records.episodes[1][4] == 640.0
 
 
 def test_caught_by_closing_time_comes_back_next_opening_and_registers_again():
     records = run_patients(tiny(), [(985.0, {})])
     assert station_rows(records)[:2] == [
-        (CENTRE, "registration", 1015.0, 1015.0, 1016.0, True),
+        (CENTRE, "registration", 1015.0, 1015.0, 1016.0),
         # a consultation under way at 17:00 is finished
-        (CENTRE, "doctor:general", 1016.0, 1016.0, 1021.0, True),
+        (CENTRE, "doctor:general", 1016.0, 1016.0, 1021.0),
     ]
     # the cashier is closed at 1021: home, and back for the 08:00 opening of day 1 (1920)
     assert records.trips[1:] == [
@@ -65,28 +65,34 @@ def test_caught_by_closing_time_comes_back_next_opening_and_registers_again():
     ]
     assert records.visits == [(0, CENTRE, "first", 1015.0), (0, CENTRE, "return", 1920.0)]
     assert station_rows(records)[2:] == [
-        (CENTRE, "registration", 1920.0, 1920.0, 1921.0, True),
-        (CENTRE, "cashier", 1921.0, 1921.0, 1922.0, True),
-        (CENTRE, "exam:lab", 1922.0, 1922.0, 1925.0, True),
-        (CENTRE, "doctor:general", 1945.0, 1945.0, 1947.0, True),
-        (CENTRE, "cashier", 1947.0, 1947.0, 1948.0, True),
-        (CENTRE, "pharmacy", 1948.0, 1948.0, 1950.0, True),
+        (CENTRE, "registration", 1920.0, 1920.0, 1921.0),
+        (CENTRE, "cashier", 1921.0, 1921.0, 1922.0),
+        (CENTRE, "exam:lab", 1922.0, 1922.0, 1925.0),
+        (CENTRE, "doctor:general", 1945.0, 1945.0, 1947.0),
+        (CENTRE, "cashier", 1947.0, 1947.0, 1948.0),
+        (CENTRE, "pharmacy", 1948.0, 1948.0, 1950.0),
     ]
     fees = [item for _, _, item, _, _ in records.charges]
     assert fees.count("registration") == 2 and fees.count("consultation") == 2
     assert records.episodes[0][4] == 1980.0
 
 
-def test_patient_queueing_at_closing_is_recorded_unserved_and_comes_back():
+def test_patient_in_the_queue_at_closing_is_still_seen_then_comes_back():
     # four patients reach the one doctor just before closing: consultations run 1009-1014,
-    # 1014-1019 and 1019-1024; the fourth, queueing since 1012, gets the doctor after closing
+    # 1014-1019 and 1019-1024; the fourth, queueing since 1012, is seen after closing time
     records = run_patients(tiny(), [(978.0, {}), (979.0, {}), (980.0, {}), (981.0, {})])
-    unserved = [row for row in records.stations if not row[-1] and row[2].startswith("doctor")]
-    assert unserved == [(3, CENTRE, "doctor:general", 1012.0, 1024.0, 1024.0, False)]
+    assert station_rows(records, patient=3)[1] == (CENTRE, "doctor:general", 1012.0, 1024.0, 1029.0)
+    # but the cashier is closed when the fourth gets there: back for the 08:00 opening
+    assert (
+        records.trips[-4:][0][1:3] == (CENTRE, HOME)
+        or (3, CENTRE, HOME, 30, 5, 1029.0) in records.trips
+    )
     assert (3, CENTRE, "return", 1920.0) in records.visits
-    served = [r for r in station_rows(records, patient=3) if r[1].startswith("doctor") and r[-1]]
-    # all four come back for 08:00 and register in turn: 1920, 1921, 1922, 1923
-    assert served[0][2:4] == (1924.0, 1924.0)
+    # all four come back for 08:00 and register in turn, 1920 to 1924
+    registrations = sorted(
+        r[3:5] for r in records.stations if r[2] == "registration" and r[3] >= 1920
+    )
+    assert registrations == [(1920.0, 1920.0), (1920.0, 1921.0), (1920.0, 1922.0), (1920.0, 1923.0)]
 
 
 def test_result_ready_after_closing_means_a_return_visit():
@@ -95,10 +101,10 @@ def test_result_ready_after_closing_means_a_return_visit():
     assert records.trips[1] == (0, CENTRE, HOME, 30, 5, 1000.0)
     assert records.visits[1] == (0, CENTRE, "return", 1920.0)
     assert station_rows(records)[-4:] == [
-        (CENTRE, "registration", 1920.0, 1920.0, 1921.0, True),
-        (CENTRE, "doctor:general", 1921.0, 1921.0, 1923.0, True),
-        (CENTRE, "cashier", 1923.0, 1923.0, 1924.0, True),
-        (CENTRE, "pharmacy", 1924.0, 1924.0, 1926.0, True),
+        (CENTRE, "registration", 1920.0, 1920.0, 1921.0),
+        (CENTRE, "doctor:general", 1921.0, 1921.0, 1923.0),
+        (CENTRE, "cashier", 1923.0, 1923.0, 1924.0),
+        (CENTRE, "pharmacy", 1924.0, 1924.0, 1926.0),
     ]
 
 
@@ -127,14 +133,14 @@ def test_referral_up_repeats_the_tests_at_the_next_facility():
         (HOSPITAL, "lab", "performed"),
     ]
     assert station_rows(records)[4:] == [
-        (CENTRE, "doctor:general", 600.0, 600.0, 602.0, True),
-        (HOSPITAL, "registration", 662.0, 662.0, 663.0, True),
-        (HOSPITAL, "doctor:general", 663.0, 663.0, 668.0, True),
-        (HOSPITAL, "cashier", 668.0, 668.0, 669.0, True),
-        (HOSPITAL, "exam:lab", 669.0, 669.0, 672.0, True),
-        (HOSPITAL, "doctor:general", 692.0, 692.0, 694.0, True),
-        (HOSPITAL, "cashier", 694.0, 694.0, 695.0, True),
-        (HOSPITAL, "pharmacy", 695.0, 695.0, 697.0, True),
+        (CENTRE, "doctor:general", 600.0, 600.0, 602.0),
+        (HOSPITAL, "registration", 662.0, 662.0, 663.0),
+        (HOSPITAL, "doctor:general", 663.0, 663.0, 668.0),
+        (HOSPITAL, "cashier", 668.0, 668.0, 669.0),
+        (HOSPITAL, "exam:lab", 669.0, 669.0, 672.0),
+        (HOSPITAL, "doctor:general", 692.0, 692.0, 694.0),
+        (HOSPITAL, "cashier", 694.0, 694.0, 695.0),
+        (HOSPITAL, "pharmacy", 695.0, 695.0, 697.0),
     ]
     assert records.episodes[0][4] == 757.0
 
@@ -166,7 +172,7 @@ def test_village_clinic_has_only_a_doctor_who_also_dispenses():
         ]
     )
     records = run_patients(scenario, [(600.0, {})])
-    assert station_rows(records) == [(CLINIC, "doctor:general", 610.0, 610.0, 615.0, True)]
+    assert station_rows(records) == [(CLINIC, "doctor:general", 610.0, 610.0, 615.0)]
     assert [(item, fee) for _, _, item, fee, _ in records.charges] == [
         ("registration", 0),
         ("consultation", 5),
@@ -197,10 +203,10 @@ def test_follow_up_referred_down_to_the_township_centre():
     # seen at the hospital on day 0, follow-up on day 3 at the centre, which opens at 4800
     assert records.visits == [(0, HOSPITAL, "first", 600.0), (0, CENTRE, "referral_down", 4800.0)]
     assert station_rows(records)[-4:] == [
-        (CENTRE, "registration", 4800.0, 4800.0, 4801.0, True),
-        (CENTRE, "doctor:general", 4801.0, 4801.0, 4806.0, True),
-        (CENTRE, "cashier", 4806.0, 4806.0, 4807.0, True),
-        (CENTRE, "pharmacy", 4807.0, 4807.0, 4809.0, True),
+        (CENTRE, "registration", 4800.0, 4800.0, 4801.0),
+        (CENTRE, "doctor:general", 4801.0, 4801.0, 4806.0),
+        (CENTRE, "cashier", 4806.0, 4806.0, 4807.0),
+        (CENTRE, "pharmacy", 4807.0, 4807.0, 4809.0),
     ]
     assert records.episodes[0][4] == 4839.0
 

@@ -41,7 +41,11 @@ def test_run_writes_replications_summary_and_manifest(tmp_path):
     assert manifest["replications"] == 2
     assert manifest["seed"] == 20231
     assert manifest["arms"] == ["without", "with"]
-    assert set(manifest["files"]) == {"replications.csv", "summary.csv"}
+    assert set(manifest["files"]) == {"replications.csv", "summary.csv", "stations.csv"}
+    stations = pd.read_csv(folder / "stations.csv")
+    county_ct = stations[(stations.facility == "county_hospital") & (stations.station == "exam:ct")]
+    assert sorted(county_ct.arm) == ["with", "with", "without", "without"]
+    assert ((stations.utilisation > 0) & (stations.utilisation < 1.2)).all()
     episodes = replications[(replications.metric == "episodes")].value
     assert (episodes > 1000).all()
 
@@ -50,7 +54,7 @@ def test_same_seed_gives_identical_files_for_one_or_two_workers(tmp_path, short_
     one, two = tmp_path / "one", tmp_path / "two"
     assert main(["run", str(short_demo), "--jobs", "1", "--out", str(one), "--quiet"]) == 0
     assert main(["run", str(short_demo), "--jobs", "2", "--out", str(two), "--quiet"]) == 0
-    for name in ("replications.csv", "summary.csv"):
+    for name in ("replications.csv", "summary.csv", "stations.csv"):
         assert (one / "demo_short" / name).read_bytes() == (two / "demo_short" / name).read_bytes()
 
 

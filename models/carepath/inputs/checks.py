@@ -159,6 +159,24 @@ def _recognition_problems(scenario: Scenario) -> list[Problem]:
     return problems
 
 
+def _plausibility_problems(scenario: Scenario) -> list[Problem]:
+    # Imported here: the metric names belong to analysis, which imports the inputs.
+    from ..analysis.metrics import METRICS
+    from ..analysis.paired import PAIRED_METRICS
+
+    problems: list[Problem] = []
+    for i, benchmark in enumerate(scenario.plausibility):
+        known = PAIRED_METRICS if benchmark.arm == "paired" else METRICS
+        if benchmark.metric not in known:
+            message = f"no metric {benchmark.metric!r} for arm {benchmark.arm!r}"
+            problems.append((("plausibility", i, "metric"), message))
+        if benchmark.source not in scenario.sources:
+            problems.append(
+                (("plausibility", i, "source"), f"no source {benchmark.source!r} under sources")
+            )
+    return problems
+
+
 def cross_checks(scenario: Scenario) -> list[Problem]:
     """Every problem that needs more than one section to see, in file order."""
     problems = _duplicates(scenario.facilities, "facilities")
@@ -172,4 +190,5 @@ def cross_checks(scenario: Scenario) -> list[Problem]:
         + _condition_problems(scenario)
         + _reform_problems(scenario)
         + _recognition_problems(scenario)
+        + _plausibility_problems(scenario)
     )

@@ -311,6 +311,18 @@ class Reforms(Strict):
     outreach: ReformSwitch = Field(default_factory=ReformSwitch)
 
 
+class Benchmark(Strict):
+    """A published figure set beside a model output to judge plausibility; never an input."""
+
+    metric: Identifier
+    arm: Literal["without", "with", "difference", "paired"] = "paired"
+    published: str = Field(description="the figure as published, in words")
+    low: float | None = None
+    high: float | None = None
+    source: str = Field(description="an id under sources")
+    note: str = ""
+
+
 class Scenario(Strict):
     """A whole scenario file after ``extends`` is merged."""
 
@@ -325,6 +337,7 @@ class Scenario(Strict):
     zones: list[Zone] = Field(min_length=1)
     conditions: list[Condition] = Field(min_length=1)
     reforms: Reforms = Field(default_factory=Reforms)
+    plausibility: list[Benchmark] = Field(default_factory=list)
 
     def facility(self, facility_id: str) -> Facility:
         return next(f for f in self.facilities if f.id == facility_id)

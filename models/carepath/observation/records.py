@@ -16,9 +16,8 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "episodes": ("patient", "zone", "condition", "onset_min", "end_min"),
     # one row per arrival at a facility; kind: first, referral_up, referral_down, followup, return
     "visits": ("patient", "facility", "kind", "arrive_min"),
-    # one row per queue-and-serve at one station; served is False for a patient still queueing
-    # at closing time, who comes back at the next opening
-    "stations": ("patient", "facility", "station", "arrive_min", "start_min", "end_min", "served"),
+    # one row per queue-and-serve at one station
+    "stations": ("patient", "facility", "station", "arrive_min", "start_min", "end_min"),
     # one row per fee charged to the patient
     "charges": ("patient", "facility", "item", "fee_yuan", "time_min"),
     # one row per journey between home and a facility, or between facilities

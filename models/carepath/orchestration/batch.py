@@ -8,7 +8,7 @@ compared patient by patient (``analysis.paired``).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,6 +18,7 @@ from tqdm.auto import tqdm
 
 from ..analysis.metrics import compute
 from ..analysis.paired import PAIRED_METRICS, compare
+from ..analysis.stations import STATION_COLUMNS, station_rows
 from ..analysis.statistics import PAIRED, summarise
 from ..arms import WITHOUT, arms_for
 from ..inputs.scenario_file import load_scenario
@@ -27,6 +28,7 @@ from ..system.world import World
 from .replication import simulate
 
 REPLICATION_COLUMNS = ["scenario", "replication", "arm", "metric", "value"]
+STATIONS_COLUMNS = ["scenario", "replication", "arm", *STATION_COLUMNS]
 
 
 @dataclass(frozen=True)
@@ -44,6 +46,7 @@ class RunResult:
     seed: int
     replications: pd.DataFrame
     summary: pd.DataFrame
+    stations: pd.DataFrame
 
     @property
     def arms(self) -> list[str]:
@@ -53,29 +56,37 @@ class RunResult:
 Row = tuple[str, str, float]  # arm, metric, value
 
 
-def run_task(task: Task) -> list[Row]:
-    """Simulate every arm of one replication; its metrics, and the patient-paired comparison."""
+@dataclass
+class TaskResult:
+    metrics: list[Row]
+    stations: list[tuple]  # arm, then analysis.stations.STATION_COLUMNS
+
+
+def run_task(task: Task) -> TaskResult:
+    """Simulate every arm of one replication; its metrics, stations and the paired comparison."""
     world = World.build(task.scenario)
-    rows: list[Row] = []
+    result = TaskResult([], [])
     kept: dict[str, Records] = {}
     for arm in arms_for(task.scenario):
         records = simulate(world, arm, task.seed, task.replication)
-        rows.extend((arm.name, metric, value) for metric, value in compute(records, world).items())
+        metrics = compute(records, world)
+        result.metrics.extend((arm.name, metric, value) for metric, value in metrics.items())
+        result.stations.extend((arm.name, *row) for row in station_rows(records, world))
         if arm.name in (WITHOUT.name, "with"):
             kept[arm.name] = records
     if len(kept) == 2:
         paired = compare(kept[WITHOUT.name], kept["with"], world)
-        rows.extend((PAIRED, metric, paired[metric]) for metric in PAIRED_METRICS)
-    return rows
+        result.metrics.extend((PAIRED, metric, paired[metric]) for metric in PAIRED_METRICS)
+    return result
 
 
 def tasks_for(scenario: Scenario, replications: int, seed: int) -> list[Task]:
     return [Task(scenario, r, seed) for r in range(replications)]
 
 
-def _execute(tasks: Sequence[Task], jobs: int, progress: bool) -> list[list[Row]]:
+def _execute(tasks: Sequence[Task], jobs: int, progress: bool) -> list[TaskResult]:
     bar = tqdm(total=len(tasks), desc="replications", unit="rep", disable=not progress)
-    results: list[list[Row] | None] = [None] * len(tasks)
+    results: list[TaskResult | None] = [None] * len(tasks)
     with bar:
         if jobs <= 1:
             for i, task in enumerate(tasks):
@@ -90,13 +101,17 @@ def _execute(tasks: Sequence[Task], jobs: int, progress: bool) -> list[list[Row]
     return results  # type: ignore[return-value]
 
 
-def _table(tasks: Iterable[Task], results: Iterable[list[Row]]) -> pd.DataFrame:
-    rows = [
-        (task.scenario.name, task.replication, arm, metric, value)
-        for task, task_rows in zip(tasks, results, strict=True)
-        for arm, metric, value in task_rows
-    ]
-    return pd.DataFrame(rows, columns=REPLICATION_COLUMNS)
+def _tables(
+    tasks: Sequence[Task], results: Sequence[TaskResult]
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The replications table and the stations table, in task order."""
+    pairs = list(zip(tasks, results, strict=True))
+    metrics = [(t.scenario.name, t.replication, *row) for t, r in pairs for row in r.metrics]
+    stations = [(t.scenario.name, t.replication, *row) for t, r in pairs for row in r.stations]
+    return (
+        pd.DataFrame(metrics, columns=REPLICATION_COLUMNS),
+        pd.DataFrame(stations, columns=STATIONS_COLUMNS),
+    )
 
 
 def run_many(
@@ -116,9 +131,9 @@ def run_many(
     all_results = _execute(all_tasks, jobs, progress)
     out, start = [], 0
     for scenario, s, tasks in plans:
-        table = _table(tasks, all_results[start : start + len(tasks)])
+        table, stations = _tables(tasks, all_results[start : start + len(tasks)])
         start += len(tasks)
-        out.append(RunResult(scenario, s, table, summarise(table)))
+        out.append(RunResult(scenario, s, table, summarise(table), stations))
     return out
 
 

@@ -11,6 +11,7 @@ import sys
 from datetime import datetime, timezone
 from pathlib import Path
 
+from ..analysis.plausibility import beside_published, lines
 from ..inputs.loading import ScenarioError
 from ..inputs.provenance import unsourced_numbers
 from ..inputs.scenario_file import load_scenario, resolved
@@ -117,10 +118,18 @@ def _run(args: argparse.Namespace) -> int:
             finished=finished,
             extra={"jobs": jobs},
         )
+        published = beside_published(result.scenario, result.summary)
         folder = write_run(
-            args.out, result.scenario.name, result.replications, result.summary, manifest
+            args.out,
+            result.scenario.name,
+            result.replications,
+            result.summary,
+            manifest,
+            more={"stations.csv": result.stations, "plausibility.csv": published},
         )
-        print(f"{file}: wrote {folder}/replications.csv, summary.csv, manifest.json")
+        print(f"{file}: wrote {folder}/ replications.csv, summary.csv, stations.csv, ...")
+        for line in lines(published):
+            print(f"plausibility: {line}")
     return 0
 
 

@@ -75,18 +75,20 @@ def write_run(
     replications: pd.DataFrame,
     summary: pd.DataFrame,
     manifest: dict,
+    more: dict[str, pd.DataFrame] | None = None,
 ) -> Path:
     """Write a scenario's replications, summary and manifest into ``<out_dir>/<scenario_name>``.
 
-    The manifest is written last and records the checksum and size of both tables, so a
-    folder with a manifest is complete. The caller's ``manifest`` dict is not modified.
-    Returns the scenario folder.
+    ``more`` adds tables by file name (e.g. ``stations.csv``).  The manifest is written last
+    and records the checksum and size of every table, so a folder with a manifest is complete.
+    The caller's ``manifest`` dict is not modified.  Returns the scenario folder.
     """
     _check_folder_name(scenario_name)
     folder = Path(out_dir) / scenario_name
     folder.mkdir(parents=True, exist_ok=True)
     files: dict[str, dict[str, Any]] = {}
-    for name, table in ((REPLICATIONS_FILE, replications), (SUMMARY_FILE, summary)):
+    tables = {REPLICATIONS_FILE: replications, SUMMARY_FILE: summary, **(more or {})}
+    for name, table in tables.items():
         target = folder / name
         write_atomic(target, table_bytes(table))
         files[name] = {"sha256": sha256_file(target), "bytes": target.stat().st_size}

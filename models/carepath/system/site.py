@@ -26,25 +26,19 @@ class Station:
     def serve(self, patient: int, service_min: float) -> Generator[simpy.Event, None, bool]:
         """Queue, then be served for ``service_min``.
 
-        Returns False, unserved, if the facility is closed when the patient arrives or when a
-        server frees up: the patient has to come back at the next opening.  A service already
-        under way at closing time is finished.
+        Returns False, unserved, if the facility is closed when the patient arrives: the patient
+        has to come back at the next opening.  Whoever joined the queue before closing time is
+        still served, as outpatient departments see the patients they have registered.
         """
-        env, hours = self.env, self.facility.hours
+        env = self.env
         arrive = env.now
-        if not hours.is_open(arrive):
+        if not self.facility.hours.is_open(arrive):
             return False
         with self.resource.request() as request:
             yield request
             start = env.now
-            if not hours.is_open(start):
-                # Queued past closing: the time stood in the queue still counts as waiting.
-                self.rows.append(
-                    (patient, self.facility.index, self.name, arrive, start, start, False)
-                )
-                return False
             yield env.timeout(service_min)
-        self.rows.append((patient, self.facility.index, self.name, arrive, start, env.now, True))
+        self.rows.append((patient, self.facility.index, self.name, arrive, start, env.now))
         return True
 
 

@@ -35,6 +35,19 @@ class FacilityPlan:
     service: dict[str, Sampler]
     test_fee_yuan: dict[str, float]
 
+    def servers(self, station: str) -> int:
+        """Servers at a station, by its name in the records (``doctor:general``, ``exam:ct``...)."""
+        kind, _, detail = station.partition(":")
+        if kind == "doctor":
+            return self.doctors[detail]
+        if kind == "exam":
+            return self.exams[detail]
+        return {
+            "registration": self.registration,
+            "cashier": self.cashier,
+            "pharmacy": self.pharmacy,
+        }[kind]
+
     def department(self, wanted: str) -> str:
         """The doctors' queue a patient of this department joins here."""
         return wanted if wanted in self.doctors else "general"

@@ -1,0 +1,79 @@
+"""The model's outputs beside the figures published about the real reforms (REFORMS.md).
+
+A scenario lists benchmarks (metric, arm, published figure and range, source); this module puts
+the model's mean and 95% interval next to each, so a reader sees where they agree and where not.
+"""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+
+from ..inputs.schema import Scenario
+
+PLAUSIBILITY_COLUMNS = (
+    "scenario",
+    "metric",
+    "arm",
+    "model_mean",
+    "model_ci_low",
+    "model_ci_high",
+    "published",
+    "published_low",
+    "published_high",
+    "overlaps",
+    "source",
+)
+
+
+def _overlaps(
+    low: float, high: float, published_low: float | None, published_high: float | None
+) -> str:
+    """Whether the model's interval meets the published range: yes, no, or n/a."""
+    if published_low is None and published_high is None:
+        return "n/a"
+    if math.isnan(low) or math.isnan(high):
+        return "n/a"
+    below = published_high is not None and low > published_high
+    above = published_low is not None and high < published_low
+    return "no" if below or above else "yes"
+
+
+def beside_published(scenario: Scenario, summary: pd.DataFrame) -> pd.DataFrame:
+    """One row per benchmark of the scenario, with the model's summary next to it."""
+    rows = []
+    for b in scenario.plausibility:
+        match = summary[(summary.metric == b.metric) & (summary.arm == b.arm)]
+        if match.empty:
+            mean = low = high = math.nan
+        else:
+            mean, low, high = (float(match.iloc[0][c]) for c in ("mean", "ci_low", "ci_high"))
+        citation = f"{b.source}: {scenario.sources[b.source]}"
+        overlap = _overlaps(low, high, b.low, b.high)
+        rows.append(
+            (
+                scenario.name,
+                b.metric,
+                b.arm,
+                mean,
+                low,
+                high,
+                b.published,
+                b.low,
+                b.high,
+                overlap,
+                citation,
+            )
+        )
+    return pd.DataFrame(rows, columns=list(PLAUSIBILITY_COLUMNS))
+
+
+def lines(table: pd.DataFrame) -> list[str]:
+    """Plain-text lines for the terminal."""
+    return [
+        f"{r.scenario}: {r.metric} ({r.arm}) = {r.model_mean:.4g} "
+        f"[95% CI {r.model_ci_low:.4g} to {r.model_ci_high:.4g}]; published: {r.published} "
+        f"(overlap: {r.overlaps})"
+        for r in table.itertuples()
+    ]
