@@ -119,13 +119,16 @@ def _run(args: argparse.Namespace) -> int:
             extra={"jobs": jobs},
         )
         published = beside_published(result.scenario, result.summary)
+        more = {"stations.csv": result.stations}
+        if len(published):
+            more["plausibility.csv"] = published
         folder = write_run(
             args.out,
             result.scenario.name,
             result.replications,
             result.summary,
             manifest,
-            more={"stations.csv": result.stations, "plausibility.csv": published},
+            more=more,
         )
         print(f"{file}: wrote {folder}/ replications.csv, summary.csv, stations.csv, ...")
         for line in lines(published):
