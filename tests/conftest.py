@@ -127,6 +127,18 @@ def write_yaml(path: Path, data: dict) -> Path:
     return path
 
 
+def shorter(base: Path, folder: Path, name: str, replications: int, **more) -> Path:
+    """A scenario file extending ``base`` over a few days, for batches that take seconds."""
+    simulation = {
+        "warmup_days": 2,
+        "horizon_days": 5,
+        "drain_days": 40,
+        "replications": replications,
+    }
+    data = {"extends": str(base), "name": name, "simulation": simulation, **more}
+    return write_yaml(folder / f"{name}.yaml", data)
+
+
 def run_patients(
     scenario: Scenario,
     patients: list[tuple[float, dict]],

@@ -6,7 +6,6 @@ import copy
 
 import pandas as pd
 import pytest
-from conftest import REPO, tiny_data, write_yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -17,6 +16,7 @@ from carepath.inputs.schema import Scenario
 from carepath.orchestration.cli import main
 from carepath.orchestration.replication import simulate
 from carepath.system.world import World
+from conftest import REPO, shorter, tiny_data, write_yaml
 
 RECOGNITION = REPO / "scenarios" / "demo_county_recognition.yaml"
 WITH = Arm("with", ("recognition",))
@@ -24,12 +24,7 @@ WITH = Arm("with", ("recognition",))
 
 @pytest.fixture
 def short_recognition(tmp_path):
-    data = {
-        "extends": str(RECOGNITION),
-        "name": "recognition_short",
-        "simulation": {"warmup_days": 2, "horizon_days": 5, "drain_days": 40, "replications": 2},
-    }
-    return write_yaml(tmp_path / "recognition_short.yaml", data)
+    return shorter(RECOGNITION, tmp_path, "recognition_short", replications=2)
 
 
 def by_arm(table: pd.DataFrame, metric: str, arm: str) -> list[float]:
@@ -53,13 +48,8 @@ def test_every_test_ordered_is_performed_or_avoided(short_recognition):
 
 
 def test_recognition_switched_off_gives_exactly_zero_differences(tmp_path):
-    data = {
-        "extends": str(RECOGNITION),
-        "name": "recognition_off",
-        "simulation": {"warmup_days": 1, "horizon_days": 3, "drain_days": 30, "replications": 2},
-        "reforms": {"recognition": {"enabled": False}},
-    }
-    result = carepath.run(write_yaml(tmp_path / "off.yaml", data))
+    off = {"recognition": {"enabled": False}}
+    result = carepath.run(shorter(RECOGNITION, tmp_path, "off", replications=2, reforms=off))
     differences = result.summary[result.summary.arm == "difference"]
     assert (differences["mean"] == 0.0).all() and (differences["ci_high"] == 0.0).all()
     paired = result.summary[result.summary.arm == "paired"].set_index("metric")

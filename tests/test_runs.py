@@ -11,18 +11,12 @@ import carepath
 from carepath.analysis.metrics import METRICS
 from carepath.analysis.paired import PAIRED_METRICS
 from carepath.orchestration.cli import main
-from conftest import DEMO, write_yaml
+from conftest import DEMO, shorter
 
 
 @pytest.fixture
 def short_demo(tmp_path):
-    """The demo county over a shorter period, for batches that take seconds."""
-    data = {
-        "extends": str(DEMO),
-        "name": "demo_short",
-        "simulation": {"warmup_days": 2, "horizon_days": 5, "drain_days": 30, "replications": 3},
-    }
-    return write_yaml(tmp_path / "demo_short.yaml", data)
+    return shorter(DEMO, tmp_path, "demo_short", replications=3)
 
 
 def test_run_writes_replications_summary_and_manifest(tmp_path):

@@ -106,7 +106,8 @@ def git_state(path: Path | None = None) -> dict:
         if not folder.is_dir():
             folder = folder.parent
         commit = _git(folder, "rev-parse", "HEAD")
-        status = _git(folder, "status", "--porcelain")
+        # Untracked files (such as the results a run is writing) do not make the code dirty.
+        status = _git(folder, "status", "--porcelain", "--untracked-files=no")
     except Exception:
         return {"commit": None, "dirty": None}
     return {
