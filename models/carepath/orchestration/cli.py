@@ -17,7 +17,7 @@ from ..inputs.provenance import unsourced_numbers
 from ..inputs.scenario_file import load_scenario, resolved
 from ..inputs.schema import Scenario
 from .batch import run_many
-from .manifest import build_manifest
+from .manifest import build_manifest, code_state
 from .results import write_run
 
 BAD_INPUT = 2
@@ -103,6 +103,7 @@ def _run(args: argparse.Namespace) -> int:
         return BAD_INPUT
     jobs = args.jobs or os.cpu_count() or 1
     started = datetime.now(timezone.utc)
+    code = code_state()
     results = run_many(scenarios, args.replications, args.seed, jobs, progress=not args.quiet)
     finished = datetime.now(timezone.utc)
     for file, result in zip(args.files, results, strict=True):
@@ -117,6 +118,7 @@ def _run(args: argparse.Namespace) -> int:
             started=started,
             finished=finished,
             extra={"jobs": jobs},
+            git=code,
         )
         published = beside_published(result.scenario, result.summary)
         more = {"stations.csv": result.stations}

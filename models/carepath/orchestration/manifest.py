@@ -55,12 +55,14 @@ def build_manifest(
     started: datetime,
     finished: datetime,
     extra: dict | None = None,
+    git: dict | None = None,
 ) -> dict:
     """Assemble the manifest of one scenario's run, keys in a fixed reading order.
 
     Times without a timezone are taken as local time (what ``datetime.now()`` returns) and
     written with their offset. The git state is that of the repository holding this package,
-    since that is the code which ran. ``extra`` keys come last and may not replace a standard
+    since that is the code which ran; pass ``git`` as read when the run started, so that result
+    files written since do not count as changes. ``extra`` keys come last and may not replace a standard
     key, so provenance cannot be overwritten by accident.
     """
     started, finished = _aware(started), _aware(finished)
@@ -77,7 +79,7 @@ def build_manifest(
         "started": started.isoformat(),
         "finished": finished.isoformat(),
         "duration_s": (finished - started).total_seconds(),
-        "git": git_state(_CODE_FOLDER),
+        "git": git if git is not None else code_state(),
         "versions": package_versions(),
         "parameters": resolved,
     }
@@ -86,6 +88,11 @@ def build_manifest(
         raise ValueError(f"extra manifest keys would replace standard keys: {clashes}")
     manifest.update(extra or {})
     return manifest
+
+
+def code_state() -> dict:
+    """The git state of the repository holding this package."""
+    return git_state(_CODE_FOLDER)
 
 
 def scenario_hash(resolved: dict) -> str:
