@@ -62,8 +62,8 @@ def build_manifest(
     Times without a timezone are taken as local time (what ``datetime.now()`` returns) and
     written with their offset. The git state is that of the repository holding this package,
     since that is the code which ran; pass ``git`` as read when the run started, so that result
-    files written since do not count as changes. ``extra`` keys come last and may not replace a standard
-    key, so provenance cannot be overwritten by accident.
+    files written since do not count as changes. ``extra`` keys come last and may not replace
+    a standard key, so provenance cannot be overwritten by accident.
     """
     started, finished = _aware(started), _aware(finished)
     manifest: dict[str, Any] = {
