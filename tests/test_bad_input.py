@@ -77,8 +77,8 @@ def test_one_bad_file_among_good_ones_stops_the_whole_batch(tmp_path, capsys):
             "facilities[3].id: duplicate id 'clinic' (also facilities[0])",
         ),
         (
-            lambda d: d.update(reforms={"credit": {"enabled": True}}),
-            "reforms.credit.enabled: this reform's mechanism is not modelled in this version yet",
+            lambda d: d.update(reforms={"outreach": {"enabled": True}}),
+            "reforms.outreach.enabled: this reform's mechanism is not modelled in this version yet",
         ),
         (
             lambda d: d["conditions"][0].update(first_contact={"village": 0.5, "city": 0.6}),

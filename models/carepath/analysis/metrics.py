@@ -7,6 +7,8 @@ arrivals in the measured period, whoever they are.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pandas as pd
 
@@ -14,6 +16,15 @@ from ..inputs.schema import TEST_TYPES
 from ..observation.records import Records
 from ..system.hours import DAY_MIN
 from ..system.world import PRIMARY_RANKS, World
+from .credit_ledger import LedgerTerms, balance_by_day, ledger
+
+LEDGER_KEYS = (
+    "charged_yuan",
+    "repaid_yuan",
+    "defaulted_yuan",
+    "outstanding_yuan",
+    "financing_cost_yuan",
+)
 
 METRICS: tuple[str, ...] = (
     "episodes",
@@ -30,6 +41,15 @@ METRICS: tuple[str, ...] = (
     "tests_avoided",
     *(f"tests_avoided_{test}" for test in TEST_TYPES),
     "recognised_person_times",
+    "cashier_wait_min",
+    "credit_patients",
+    "credit_drawn_yuan",
+    "registration_fees_waived_yuan",
+    "credit_charged_yuan",
+    "credit_repaid_yuan",
+    "credit_defaulted_yuan",
+    "credit_outstanding_yuan",
+    "credit_financing_cost_yuan",
     "referrals_up",
     "referrals_down",
     "referral_load_county",
@@ -102,4 +122,43 @@ def compute(records: Records, world: World) -> dict[str, float]:
             np.isin(rank[first_visits.facility.to_numpy()], PRIMARY_RANKS).sum(), len(first_visits)
         ),
     }
+    cashier = stations[stations.station == "cashier"]
+    credit = of_measured("credit")
+    values.update(
+        {
+            "cashier_wait_min": _per_episode((cashier.start_min - cashier.arrive_min).sum(), n),
+            "credit_patients": float(credit.patient.nunique()),
+            "credit_drawn_yuan": _per_episode(credit.fee_yuan.sum(), n),
+            "registration_fees_waived_yuan": _per_episode(of_measured("waivers").fee_yuan.sum(), n),
+            **credit_book(records, world, end),
+        }
+    )
     return {name: values[name] for name in METRICS}
+
+
+def _accounts(records: Records, world: World) -> tuple:
+    """The ledger's inputs: draws, repayment days, defaulters, terms."""
+    config = world.scenario.reforms.credit
+    accounts = records.table("credit_accounts")
+    return (
+        records.table("credit"),
+        dict(zip(accounts.patient, accounts.repay_days, strict=True)),
+        set(accounts.patient[accounts.defaults.astype(bool)]),
+        LedgerTerms(config.interest_free_days, config.daily_rate),
+    )
+
+
+def credit_book(records: Records, world: World, at_min: float) -> dict[str, float]:
+    """The lender's book at ``at_min``: every credit draw so far, warm-up included."""
+    book = ledger(*_accounts(records, world), at_min)
+    return {f"credit_{key}": float(book[key]) for key in LEDGER_KEYS}
+
+
+def credit_balance(records: Records, world: World) -> list[tuple]:
+    """Outstanding (interest-free) and defaulted credit at the end of each simulated day."""
+    if not records.credit:
+        return []
+    sim = world.scenario.simulation
+    days = range(math.ceil(sim.warmup_days + sim.horizon_days + sim.drain_days))
+    table = balance_by_day(*_accounts(records, world), days)
+    return list(table.itertuples(index=False, name=None))

@@ -21,6 +21,8 @@ PAIRED_METRICS: tuple[str, ...] = (
     "saved_min_per_recognised",
     "own_wait_saved_min",
     "spillover_wait_saved_min",
+    "own_cashier_wait_saved_min",
+    "spillover_cashier_wait_saved_min",
 )
 
 
@@ -30,12 +32,16 @@ def per_patient(records: Records, world: World) -> pd.DataFrame:
     episodes = records.table("episodes").set_index("patient")
     episodes = episodes[(episodes.onset_min >= start) & (episodes.onset_min < end)]
     stations = records.table("stations")
-    wait = (stations.start_min - stations.arrive_min).groupby(stations.patient).sum()
+    queued = stations.start_min - stations.arrive_min
+    wait = queued.groupby(stations.patient).sum()
+    at_cashier = stations.station == "cashier"
+    cashier_wait = queued[at_cashier].groupby(stations.patient[at_cashier]).sum()
     charges = records.table("charges")
     fees = charges.fee_yuan.groupby(charges.patient).sum()
     return pd.DataFrame(
         {
             "wait_min": wait.reindex(episodes.index, fill_value=0.0),
+            "cashier_wait_min": cashier_wait.reindex(episodes.index, fill_value=0.0),
             "medical_yuan": fees.reindex(episodes.index, fill_value=0.0),
             "time_to_care_min": episodes.end_min - episodes.onset_min,
         }
@@ -48,12 +54,13 @@ def _mean(values: pd.Series) -> float:
 
 
 def compare(without: Records, with_: Records, world: World) -> dict[str, float]:
-    """Savings (``without`` minus ``with``) for recognised patients and for everyone else.
+    """Savings (``without`` minus ``with``) for the patients a reform touched and for the rest.
 
     Per recognised person-time (one patient's visit to a facility with a result recognised):
     medical fees saved over all measured patients, and minutes of time to care saved by the
     recognised patients.  Waits saved: per recognised patient (own), and per patient with
-    nothing recognised (spill-over).  Undefined ratios (nothing recognised) are NaN.
+    nothing recognised (spill-over).  Cashier waits saved: per patient who drew on a credit line
+    (own), and per patient who did not (spill-over).  Undefined values are NaN.
     """
     a, b = per_patient(without, world), per_patient(with_, world)
     saved = a - b.reindex(a.index)
@@ -68,4 +75,13 @@ def compare(without: Records, with_: Records, world: World) -> dict[str, float]:
         "saved_min_per_recognised": per_time(saved.time_to_care_min[touched].sum()),
         "own_wait_saved_min": _mean(saved.wait_min[touched]),
         "spillover_wait_saved_min": _mean(saved.wait_min[~touched]),
+        **_cashier(saved, with_),
+    }
+
+
+def _cashier(saved: pd.DataFrame, with_: Records) -> dict[str, float]:
+    on_credit = saved.index.isin(with_.table("credit").patient.unique())
+    return {
+        "own_cashier_wait_saved_min": _mean(saved.cashier_wait_min[on_credit]),
+        "spillover_cashier_wait_saved_min": _mean(saved.cashier_wait_min[~on_credit]),
     }

@@ -147,13 +147,20 @@ class Journey:
     # -- steps inside a facility -----------------------------------------------------------------
 
     def at(
-        self, patient: Patient, site: Site, station: Station | None, service_min: float, leg: int
+        self,
+        patient: Patient,
+        site: Site,
+        station: Station | None,
+        service_min: float,
+        leg: int,
+        extra_walk_min: float = 0.0,
     ) -> Process:
         """Walk to a station, queue, be served; caught by closing time, come back next opening."""
         if station is None:
             return
-        if site.plan.walk_min:
-            yield self.env.timeout(site.plan.walk_min)
+        walk_min = site.plan.walk_min + extra_walk_min
+        if walk_min:
+            yield self.env.timeout(walk_min)
         while not (yield from station.serve(patient.id, service_min)):
             yield from self.come_back(patient, site, leg)
 
@@ -241,9 +248,8 @@ class Journey:
             self.records.charges.append((patient.id, plan.index, item, fee, now))
         total = sum(fee for _, fee in fees)
         if self.mechanisms.credit.queues_at_cashier(patient, site, total):
-            yield from self.at(
-                patient, site, site.cashier, plan.service["cashier"](patient.u(leg, slot)), leg
-            )
+            cashier_min = plan.service["cashier"](patient.u(leg, slot))
+            yield from self.at(patient, site, site.cashier, cashier_min, leg, plan.cashier_walk_min)
 
     def refers_up(self, patient: Patient, site: Site, leg: int) -> bool:
         plan, condition = site.plan, patient.condition

@@ -120,7 +120,7 @@ def _condition_problems(scenario: Scenario) -> list[Problem]:
     return problems
 
 
-NOT_MODELLED_YET = ("credit", "outreach")
+NOT_MODELLED_YET = ("outreach",)
 
 
 def _reform_problems(scenario: Scenario) -> list[Problem]:

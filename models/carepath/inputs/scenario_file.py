@@ -25,7 +25,7 @@ def load_scenario(path: str | Path) -> Scenario:
     """Read and validate a scenario file; raise ``ScenarioError`` listing every problem found."""
     path = Path(path)
     data, origins = read_tree(path)
-    context = {"facilities": _ids(data, "facilities"), "conditions": _ids(data, "conditions")}
+    context = {section: _ids(data, section) for section in ("facilities", "conditions", "zones")}
     try:
         scenario = Scenario.model_validate(data, context=context)
     except ValidationError as error:

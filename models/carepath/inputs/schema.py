@@ -53,8 +53,13 @@ def _condition(value: str, info: ValidationInfo) -> str:
     return _known("conditions", "condition", value, info)
 
 
+def _zone(value: str, info: ValidationInfo) -> str:
+    return _known("zones", "zone", value, info)
+
+
 FacilityRef = Annotated[str, AfterValidator(_facility)]
 ConditionRef = Annotated[str, AfterValidator(_condition)]
+ZoneRef = Annotated[str, AfterValidator(_zone)]
 
 
 class Strict(BaseModel):
@@ -191,6 +196,9 @@ class Facility(Strict):
     hours: OpeningHours = Field(default_factory=OpeningHours)
     stations: Stations
     refers_to: FacilityRef | None = None
+    cashier_walk_min: NonNegative = Field(
+        0.0, description="extra walk to the cashier windows (another floor), each way there"
+    )
 
 
 class Trip(Strict):
@@ -305,9 +313,32 @@ class Recognition(ReformSwitch):
         return exclusions
 
 
+class Credit(ReformSwitch):
+    """Credit billing, treat first and pay later, and registration validity (REFORMS.md 2)."""
+
+    facilities: Literal["all"] | list[FacilityRef] = Field(
+        "all", description="facilities that offer credit billing and registration validity"
+    )
+    enrolment: Probability = 0.0
+    enrolment_by_zone: dict[ZoneRef, Probability] = Field(default_factory=dict)
+    family_pay: Probability = Field(0.0, description="share of the others using a relative's line")
+    limit_yuan: NonNegative = 3000.0
+    interest_free_days: Positive = 56.0
+    repayment_days: Duration = Field(
+        default_factory=lambda: Duration(dist="fixed", mean=28.0),
+        description="days from the first draw to repayment, capped at the interest-free days",
+    )
+    default_share: Probability = 0.0
+    daily_rate: NonNegative = Field(0.0, description="financing cost per yuan outstanding per day")
+    financing_borne_by: Literal["bank", "hospital", "government"] = "bank"
+    registration_validity_days: Annotated[int, Field(ge=0)] = Field(
+        0, description="a return within this many days (the first included) registers free; 0 = off"
+    )
+
+
 class Reforms(Strict):
     recognition: Recognition = Field(default_factory=Recognition)
-    credit: ReformSwitch = Field(default_factory=ReformSwitch)
+    credit: Credit = Field(default_factory=Credit)
     outreach: ReformSwitch = Field(default_factory=ReformSwitch)
 
 

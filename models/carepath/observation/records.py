@@ -28,6 +28,12 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "recognition": ("patient", "facility", "test", "owner", "decision", "time_min"),
     # one row per exam read at a remote reading centre
     "readings": ("patient", "reader", "facility", "test", "arrive_min", "start_min", "end_min"),
+    # one row per charge drawn on a credit line instead of paid at a cashier window
+    "credit": ("patient", "facility", "fee_yuan", "time_min"),
+    # one row per patient with a credit draw: days from first draw to repayment, and default
+    "credit_accounts": ("patient", "repay_days", "defaults"),
+    # one row per registration a still-valid earlier one made unnecessary
+    "waivers": ("patient", "facility", "fee_yuan", "time_min"),
 }
 
 
@@ -43,6 +49,9 @@ class Records:
     tests: list[tuple] = field(default_factory=list)
     recognition: list[tuple] = field(default_factory=list)
     readings: list[tuple] = field(default_factory=list)
+    credit: list[tuple] = field(default_factory=list)
+    credit_accounts: list[tuple] = field(default_factory=list)
+    waivers: list[tuple] = field(default_factory=list)
 
     def table(self, name: str) -> pd.DataFrame:
         """One kind of row as a DataFrame with named columns."""

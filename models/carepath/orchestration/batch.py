@@ -16,7 +16,7 @@ from pathlib import Path
 import pandas as pd
 from tqdm.auto import tqdm
 
-from ..analysis.metrics import compute
+from ..analysis.metrics import compute, credit_balance
 from ..analysis.paired import PAIRED_METRICS, compare
 from ..analysis.stations import STATION_COLUMNS, station_rows
 from ..analysis.statistics import PAIRED, summarise
@@ -29,6 +29,7 @@ from .replication import simulate
 
 REPLICATION_COLUMNS = ["scenario", "replication", "arm", "metric", "value"]
 STATIONS_COLUMNS = ["scenario", "replication", "arm", *STATION_COLUMNS]
+CREDIT_COLUMNS = ["scenario", "replication", "arm", "day", "outstanding_yuan", "defaulted_yuan"]
 
 
 @dataclass(frozen=True)
@@ -47,6 +48,7 @@ class RunResult:
     replications: pd.DataFrame
     summary: pd.DataFrame
     stations: pd.DataFrame
+    credit: pd.DataFrame
 
     @property
     def arms(self) -> list[str]:
@@ -60,18 +62,20 @@ Row = tuple[str, str, float]  # arm, metric, value
 class TaskResult:
     metrics: list[Row]
     stations: list[tuple]  # arm, then analysis.stations.STATION_COLUMNS
+    credit: list[tuple]  # arm, day, outstanding_yuan, defaulted_yuan
 
 
 def run_task(task: Task) -> TaskResult:
     """Simulate every arm of one replication; its metrics, stations and the paired comparison."""
     world = World.build(task.scenario)
-    result = TaskResult([], [])
+    result = TaskResult([], [], [])
     kept: dict[str, Records] = {}
     for arm in arms_for(task.scenario):
         records = simulate(world, arm, task.seed, task.replication)
         metrics = compute(records, world)
         result.metrics.extend((arm.name, metric, value) for metric, value in metrics.items())
         result.stations.extend((arm.name, *row) for row in station_rows(records, world))
+        result.credit.extend((arm.name, *row) for row in credit_balance(records, world))
         if arm.name in (WITHOUT.name, "with"):
             kept[arm.name] = records
     if len(kept) == 2:
@@ -101,17 +105,20 @@ def _execute(tasks: Sequence[Task], jobs: int, progress: bool) -> list[TaskResul
     return results  # type: ignore[return-value]
 
 
-def _tables(
-    tasks: Sequence[Task], results: Sequence[TaskResult]
-) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The replications table and the stations table, in task order."""
+def _tables(tasks: Sequence[Task], results: Sequence[TaskResult]) -> list[pd.DataFrame]:
+    """The replications, stations and credit tables, in task order."""
     pairs = list(zip(tasks, results, strict=True))
-    metrics = [(t.scenario.name, t.replication, *row) for t, r in pairs for row in r.metrics]
-    stations = [(t.scenario.name, t.replication, *row) for t, r in pairs for row in r.stations]
-    return (
-        pd.DataFrame(metrics, columns=REPLICATION_COLUMNS),
-        pd.DataFrame(stations, columns=STATIONS_COLUMNS),
-    )
+    return [
+        pd.DataFrame(
+            [(t.scenario.name, t.replication, *row) for t, r in pairs for row in getattr(r, part)],
+            columns=columns,
+        )
+        for part, columns in (
+            ("metrics", REPLICATION_COLUMNS),
+            ("stations", STATIONS_COLUMNS),
+            ("credit", CREDIT_COLUMNS),
+        )
+    ]
 
 
 def run_many(
@@ -131,9 +138,9 @@ def run_many(
     all_results = _execute(all_tasks, jobs, progress)
     out, start = [], 0
     for scenario, s, tasks in plans:
-        table, stations = _tables(tasks, all_results[start : start + len(tasks)])
+        table, stations, credit = _tables(tasks, all_results[start : start + len(tasks)])
         start += len(tasks)
-        out.append(RunResult(scenario, s, table, summarise(table), stations))
+        out.append(RunResult(scenario, s, table, summarise(table), stations, credit))
     return out
 
 

@@ -117,11 +117,13 @@ def _run(args: argparse.Namespace) -> int:
             command=["carepath", *sys.argv[1:]],
             started=started,
             finished=finished,
-            extra={"jobs": jobs},
+            extra=_extra(result.scenario, jobs),
             git=code,
         )
         published = beside_published(result.scenario, result.summary)
         more = {"stations.csv": result.stations}
+        if len(result.credit):
+            more["credit.csv"] = result.credit
         if len(published):
             more["plausibility.csv"] = published
         folder = write_run(
@@ -136,6 +138,15 @@ def _run(args: argparse.Namespace) -> int:
         for line in lines(published):
             print(f"plausibility: {line}")
     return 0
+
+
+def _extra(scenario: Scenario, jobs: int) -> dict:
+    """Manifest entries beyond the standard ones."""
+    extra: dict = {"jobs": jobs}
+    if scenario.reforms.credit.enabled:
+        # Who pays for the interest-free float is a reported figure, not hidden in a total.
+        extra["credit_financing_borne_by"] = scenario.reforms.credit.financing_borne_by
+    return extra
 
 
 def main(argv: list[str] | None = None) -> int:

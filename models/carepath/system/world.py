@@ -32,6 +32,7 @@ class FacilityPlan:
     registration_fee_yuan: float
     consultation_fee_yuan: float
     walk_min: float
+    cashier_walk_min: float
     service: dict[str, Sampler]
     test_fee_yuan: dict[str, float]
 
@@ -165,6 +166,7 @@ def _facility(scenario: Scenario, i: int, index: dict[str, int]) -> FacilityPlan
         registration_fee_yuan=tier.registration_fee_yuan,
         consultation_fee_yuan=tier.consultation_fee_yuan,
         walk_min=tier.walk_min,
+        cashier_walk_min=fac.cashier_walk_min,
         service={name: sampler(getattr(times, name)) for name in type(times).model_fields},
         test_fee_yuan={
             t: s.fee_yuan[fac.tier] for t, s in scenario.tests.items() if fac.tier in s.fee_yuan

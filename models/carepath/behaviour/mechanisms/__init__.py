@@ -14,13 +14,16 @@ import simpy
 from ...arms import Arm
 from ...observation.records import Records
 from ...system.world import World
-from . import recognition
+from . import credit, recognition
 from .credit import Credit
 from .outreach import Outreach
 from .recognition import Recognition
 
 # Each mechanism's own per-patient stream: name -> uniform numbers per patient.
-PATIENT_STREAMS: dict[str, int] = {recognition.STREAM: recognition.STREAM_WIDTH}
+PATIENT_STREAMS: dict[str, int] = {
+    recognition.STREAM: recognition.STREAM_WIDTH,
+    credit.STREAM: credit.STREAM_WIDTH,
+}
 
 
 @dataclass(frozen=True)
@@ -34,6 +37,6 @@ class Mechanisms:
         """The mechanisms of one arm of one replication."""
         return cls(
             recognition=Recognition(env, world, records, arm),
-            credit=Credit(world.scenario, arm),
+            credit=Credit(env, world, records, arm),
             outreach=Outreach(world.scenario, arm),
         )
