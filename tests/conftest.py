@@ -53,6 +53,23 @@ def _one_of_each(facility_id: str, tier: str, **more) -> dict:
     }
 
 
+# The tiny world's only condition: seen first at the township centre, with a lab test.
+COUGH = {
+    "id": "cough",
+    "share": 1.0,
+    "lowest_tier": "village",
+    "first_contact": {"township": 1.0},
+    "tests": {"lab": {"township": 1.0, "county": 1.0}},
+    "drug_fee_yuan": 20,
+}
+
+
+def only(**changes) -> list[dict]:
+    """The tiny world's case mix: one condition, COUGH with ``changes`` (None drops a key)."""
+    condition = {**COUGH, **changes}
+    return [{key: value for key, value in condition.items() if value is not None}]
+
+
 TINY = {
     "name": "tiny",
     "simulation": {
@@ -98,16 +115,7 @@ TINY = {
             },
         }
     ],
-    "conditions": [
-        {
-            "id": "cough",
-            "share": 1.0,
-            "lowest_tier": "village",
-            "first_contact": {"township": 1.0},
-            "tests": {"lab": {"township": 1.0, "county": 1.0}},
-            "drug_fee_yuan": 20,
-        }
-    ],
+    "conditions": [COUGH],
 }
 
 

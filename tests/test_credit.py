@@ -19,7 +19,7 @@ from carepath.inputs.schema import Scenario
 from carepath.orchestration.cli import main
 from carepath.orchestration.replication import simulate
 from carepath.system.world import World
-from conftest import REPO, run_patients, shorter, tiny_data, write_yaml
+from conftest import REPO, only, run_patients, shorter, tiny_data, write_yaml
 
 CLINIC, CENTRE, HOSPITAL, HOME = 0, 1, 2, -1
 WITH = Arm("with", ("credit",))
@@ -90,16 +90,7 @@ def test_cashier_on_another_floor_adds_the_walk():
 
 
 def follow_up_after(days: int) -> list[dict]:
-    return [
-        {
-            "id": "cough",
-            "share": 1.0,
-            "lowest_tier": "village",
-            "first_contact": {"township": 1.0},
-            "drug_fee_yuan": 20,
-            "followup": {"probability": 1.0, "after_days": days},
-        }
-    ]
+    return only(tests=None, followup={"probability": 1.0, "after_days": days})
 
 
 @pytest.mark.parametrize(("after_days", "pays_again"), [(2, False), (3, True)])

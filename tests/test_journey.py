@@ -8,7 +8,7 @@ centre and 60 from the hospital.
 
 from __future__ import annotations
 
-from conftest import run_patients, tiny
+from conftest import only, run_patients, tiny
 
 CLINIC, CENTRE, HOSPITAL, HOME = 0, 1, 2, -1
 
@@ -109,18 +109,7 @@ def test_result_ready_after_closing_means_a_return_visit():
 
 
 def test_referral_up_repeats_the_tests_at_the_next_facility():
-    scenario = tiny(
-        conditions=[
-            {
-                "id": "abdominal",
-                "share": 1.0,
-                "lowest_tier": "county",
-                "first_contact": {"township": 1.0},
-                "tests": {"lab": {"township": 1.0, "county": 1.0}},
-                "drug_fee_yuan": 100,
-            }
-        ]
-    )
+    scenario = tiny(conditions=only(id="abdominal", lowest_tier="county", drug_fee_yuan=100))
     records = run_patients(scenario, [(540.0, {})])
     assert records.visits == [(0, CENTRE, "first", 570.0), (0, HOSPITAL, "referral_up", 662.0)]
     assert records.trips == [
@@ -161,15 +150,7 @@ def test_onset_at_night_sets_out_to_arrive_after_opening():
 
 def test_village_clinic_has_only_a_doctor_who_also_dispenses():
     scenario = tiny(
-        conditions=[
-            {
-                "id": "cold",
-                "share": 1.0,
-                "lowest_tier": "village",
-                "first_contact": {"village": 1.0},
-                "drug_fee_yuan": 15,
-            }
-        ]
+        conditions=only(id="cold", first_contact={"village": 1.0}, tests=None, drug_fee_yuan=15)
     )
     records = run_patients(scenario, [(600.0, {})])
     assert station_rows(records) == [(CLINIC, "doctor:general", 610.0, 610.0, 615.0)]
@@ -184,16 +165,14 @@ def test_village_clinic_has_only_a_doctor_who_also_dispenses():
 def seen_at_the_hospital_with_follow_up(referral_down: float):
     """A condition seen first at the county hospital, with a follow-up 3 days later."""
     return tiny(
-        conditions=[
-            {
-                "id": "chest",
-                "share": 1.0,
-                "lowest_tier": "county",
-                "first_contact": {"county": 1.0},
-                "drug_fee_yuan": 50,
-                "followup": {"probability": 1.0, "after_days": 3, "referral_down": referral_down},
-            }
-        ]
+        conditions=only(
+            id="chest",
+            lowest_tier="county",
+            first_contact={"county": 1.0},
+            tests=None,
+            drug_fee_yuan=50,
+            followup={"probability": 1.0, "after_days": 3, "referral_down": referral_down},
+        )
     )
 
 
@@ -230,15 +209,9 @@ def test_first_contact_skips_a_tier_the_zone_lacks():
     }
     scenario = tiny(
         zones=[data_zone],
-        conditions=[
-            {
-                "id": "cold",
-                "share": 1.0,
-                "lowest_tier": "village",
-                "first_contact": {"village": 0.5, "township": 0.5},
-                "drug_fee_yuan": 15,
-            }
-        ],
+        conditions=only(
+            id="cold", first_contact={"village": 0.5, "township": 0.5}, tests=None, drug_fee_yuan=15
+        ),
     )
     # u = 0.4 would pick the village clinic, which this zone has no travel to
     records = run_patients(scenario, [(540.0, {(0, "first_contact"): 0.4})])
@@ -246,19 +219,7 @@ def test_first_contact_skips_a_tier_the_zone_lacks():
 
 
 def test_second_opinion_at_a_hospital_some_days_later():
-    scenario = tiny(
-        conditions=[
-            {
-                "id": "cough",
-                "share": 1.0,
-                "lowest_tier": "village",
-                "first_contact": {"township": 1.0},
-                "tests": {"lab": {"township": 1.0, "county": 1.0}},
-                "drug_fee_yuan": 20,
-                "second_opinion": {"probability": 1.0, "after_days": 2},
-            }
-        ]
-    )
+    scenario = tiny(conditions=only(second_opinion={"probability": 1.0, "after_days": 2}))
     records = run_patients(scenario, [(540.0, {})])
     # treated at the centre on day 0; on day 2 at the county hospital when it opens (3360)
     assert records.visits == [(0, CENTRE, "first", 570.0), (0, HOSPITAL, "second_opinion", 3360.0)]

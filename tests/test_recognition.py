@@ -10,19 +10,12 @@ import pytest
 
 from carepath.arms import WITHOUT, Arm
 from carepath.inputs.schema import Scenario
-from conftest import run_patients, tiny_data
+from conftest import only, run_patients, tiny_data
 
 CLINIC, CENTRE, HOSPITAL, HOME = 0, 1, 2, -1
 WITH = Arm("with", ("recognition",))
 
-ABDOMINAL = {
-    "id": "abdominal",
-    "share": 1.0,
-    "lowest_tier": "county",
-    "first_contact": {"township": 1.0},
-    "tests": {"lab": {"township": 1.0, "county": 1.0}},
-    "drug_fee_yuan": 100,
-}
+ABDOMINAL = only(id="abdominal", lowest_tier="county", drug_fee_yuan=100)[0]
 
 
 def recognising(**config) -> Scenario:
