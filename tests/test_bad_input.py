@@ -110,3 +110,14 @@ def test_error_in_a_base_file_names_the_base(tmp_path):
 def test_check_command_accepts_the_bundled_scenario(capsys):
     assert main(["check", str(DEMO)]) == 0
     assert "ok (demo_county" in capsys.readouterr().out
+
+
+def test_check_reports_a_yaml_syntax_error_without_traceback(tmp_path):
+    path = tmp_path / "broken.yaml"
+    path.write_text("name: x\nfacilities: [1, 2\n")
+    done = subprocess.run(
+        [sys.executable, "-m", "carepath", "check", str(path)], capture_output=True, text=True
+    )
+    assert done.returncode == 2
+    assert "Traceback" not in done.stderr
+    assert done.stderr.splitlines()[0].startswith(f"{path}: line 3, column 1: YAML syntax error")

@@ -16,7 +16,7 @@ from ..inputs.loading import ScenarioError
 from ..inputs.provenance import unsourced_numbers
 from ..inputs.scenario_file import load_scenario, resolved
 from ..inputs.schema import Scenario
-from .batch import run_many
+from .batch import RunResult, run_many
 from .manifest import build_manifest, code_state
 from .results import write_run
 
@@ -60,32 +60,33 @@ def _whole(minimum: int):
     return parse
 
 
-def _load_all(files: list[Path]) -> tuple[list[Scenario], list[str]]:
-    """Every file's scenario, or every problem of every file."""
-    scenarios, problems = [], []
+def _load_all(files: list[Path]) -> tuple[list[tuple[Path, Scenario]], list[str]]:
+    """Each readable file with its scenario, and every problem of every file."""
+    loaded, problems = [], []
     for file in files:
         try:
-            scenarios.append(load_scenario(file))
+            loaded.append((file, load_scenario(file)))
         except ScenarioError as error:
             problems.extend(error.problems)
-    names = [s.name for s in scenarios]
+    names = [s.name for _, s in loaded]
     for name in sorted({n for n in names if names.count(n) > 1}):
         problems.append(
             f"{name}: name: two scenario files share this name; results would overwrite each other"
         )
-    return scenarios, problems
+    return loaded, problems
 
 
 def _check(files: list[Path]) -> int:
-    scenarios, problems = _load_all(files)
+    loaded, problems = _load_all(files)
     for line in problems:
         print(line, file=sys.stderr)
-    for file in files:
-        for line in unsourced_numbers(file) if file.is_file() else []:
+    # Only files that parsed: a YAML error is already reported above.
+    for file, _ in loaded:
+        for line in unsourced_numbers(file):
             print(f"warning: {line}", file=sys.stderr)
     if problems:
         return BAD_INPUT
-    for scenario, file in zip(scenarios, files, strict=True):
+    for file, scenario in loaded:
         reforms = ", ".join(scenario.switched_on()) or "none"
         print(
             f"{file}: ok ({scenario.name}: {len(scenario.facilities)} facilities, "
@@ -96,7 +97,7 @@ def _check(files: list[Path]) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
-    scenarios, problems = _load_all(args.files)
+    loaded, problems = _load_all(args.files)
     if problems:
         for line in problems:
             print(line, file=sys.stderr)
@@ -104,6 +105,7 @@ def _run(args: argparse.Namespace) -> int:
     jobs = args.jobs or os.cpu_count() or 1
     started = datetime.now(timezone.utc)
     code = code_state()
+    scenarios = [scenario for _, scenario in loaded]
     results = run_many(scenarios, args.replications, args.seed, jobs, progress=not args.quiet)
     finished = datetime.now(timezone.utc)
     for file, result in zip(args.files, results, strict=True):
@@ -117,7 +119,7 @@ def _run(args: argparse.Namespace) -> int:
             command=["carepath", *sys.argv[1:]],
             started=started,
             finished=finished,
-            extra=_extra(result.scenario, jobs),
+            extra=_extra(result, jobs),
             git=code,
         )
         published = beside_published(result.scenario, result.summary)
@@ -140,12 +142,12 @@ def _run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _extra(scenario: Scenario, jobs: int) -> dict:
+def _extra(result: RunResult, jobs: int) -> dict:
     """Manifest entries beyond the standard ones."""
     extra: dict = {"jobs": jobs}
-    if scenario.reforms.credit.enabled:
+    if len(result.credit):
         # Who pays for the interest-free float is a reported figure, not hidden in a total.
-        extra["credit_financing_borne_by"] = scenario.reforms.credit.financing_borne_by
+        extra["credit_financing_borne_by"] = result.scenario.reforms.credit.financing_borne_by
     return extra
 
 
