@@ -92,12 +92,14 @@ def load_model(
     model: type[BaseModel],
     context: dict | None = None,
     prepare: Callable[[dict], dict] | None = None,
-) -> BaseModel:
+    check: Callable[[Any], list[tuple[tuple, str]]] | None = None,
+) -> Any:
     """Read a scenario file (with its bases) and check it against `model`.
 
     `prepare` sees the merged raw data and returns extra validation context (such as the
     known facility ids), so cross-references are checked in the same pass as everything else.
-    Raises ScenarioError listing every problem.
+    `check` then looks across sections of the valid model and returns (key path, message)
+    problems. Raises ScenarioError listing every problem.
     """
     data, origins = read_tree(path)
     full_context = dict(context or {})
@@ -106,9 +108,15 @@ def load_model(
         with contextlib.suppress(TypeError, KeyError, AttributeError, IndexError, ValueError):
             full_context.update(prepare(data) or {})
     try:
-        return model.model_validate(data, context=full_context)
+        validated = model.model_validate(data, context=full_context)
     except ValidationError as exc:
         raise ScenarioError(format_errors(exc, origins, Path(path), model)) from None
+    problems = check(validated) if check is not None else []
+    if problems:
+        raise ScenarioError(
+            [format_problem(key, msg, origins, Path(path)) for key, msg in problems]
+        )
+    return validated
 
 
 def _read(file: Path, chain: tuple[Path, ...]) -> tuple[dict, Origins]:

@@ -4,10 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import ValidationError
-
 from .checks import cross_checks
-from .loading import ScenarioError, format_errors, format_problem, read_tree
+from .loading import load_model
 from .schema import Scenario
 
 
@@ -21,21 +19,13 @@ def _ids(data: dict, section: str) -> set[str] | None:
     }
 
 
+def _context(data: dict) -> dict:
+    return {section: _ids(data, section) for section in ("facilities", "conditions", "zones")}
+
+
 def load_scenario(path: str | Path) -> Scenario:
     """Read and validate a scenario file; raise ``ScenarioError`` listing every problem found."""
-    path = Path(path)
-    data, origins = read_tree(path)
-    context = {section: _ids(data, section) for section in ("facilities", "conditions", "zones")}
-    try:
-        scenario = Scenario.model_validate(data, context=context)
-    except ValidationError as error:
-        raise ScenarioError(format_errors(error, origins, path, Scenario)) from None
-    problems = [
-        format_problem(loc, message, origins, path) for loc, message in cross_checks(scenario)
-    ]
-    if problems:
-        raise ScenarioError(problems)
-    return scenario
+    return load_model(path, Scenario, prepare=_context, check=cross_checks)
 
 
 def resolved(scenario: Scenario) -> dict:
