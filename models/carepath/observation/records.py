@@ -53,6 +53,17 @@ class Records:
     credit_accounts: list[tuple] = field(default_factory=list)
     waivers: list[tuple] = field(default_factory=list)
 
+    _tables: dict[str, tuple[int, pd.DataFrame]] = field(default_factory=dict, repr=False)
+
     def table(self, name: str) -> pd.DataFrame:
-        """One kind of row as a DataFrame with named columns."""
-        return pd.DataFrame(getattr(self, name), columns=list(COLUMNS[name]))
+        """One kind of row as a DataFrame with named columns.
+
+        Several analyses read the same rows after a run; the frame is built once and rebuilt
+        only if rows were added since.  Treat it as read-only.
+        """
+        rows = getattr(self, name)
+        cached = self._tables.get(name)
+        if cached is None or cached[0] != len(rows):
+            cached = (len(rows), pd.DataFrame(rows, columns=list(COLUMNS[name])))
+            self._tables[name] = cached
+        return cached[1]
