@@ -79,9 +79,8 @@ class Journey:
         patient.row[4] = self.env.now
 
     def first_facility(self, patient: Patient) -> int:
-        options = patient.zone.first_contact[patient.condition.index]
-        u = patient.u(0, "first_contact")
-        return options[pick(tuple(edge for edge, _ in options), u)][1]
+        edges, facilities = patient.zone.first_contact[patient.condition.index]
+        return facilities[pick(edges, patient.u(0, "first_contact"))]
 
     def visit(
         self, patient: Patient, site: Site, leg: int, kind: str

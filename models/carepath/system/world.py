@@ -84,13 +84,17 @@ class ZonePlan:
     id: str
     episodes_per_day: float
     travel: dict[int, tuple[float, float]]
-    # Per condition: cumulative probabilities over first-contact facilities.
-    first_contact: tuple[tuple[tuple[float, int], ...], ...]
-    primary: int | None
+    # Per condition: (cumulative probabilities, facilities) of the first contact.
+    first_contact: tuple[tuple[tuple[float, ...], tuple[int, ...]], ...]
     # The zone's own (nearest) facility of each tier, by tier rank.
     own: dict[int, int]
     # County and city hospitals the zone can reach, (tier rank, index), lowest tier then nearest.
     hospitals: tuple[tuple[int, int], ...]
+
+    @property
+    def primary(self) -> int | None:
+        """The zone's own primary-care facility: its township centre, else its village clinic."""
+        return self.own.get(TIER_RANK["township"], self.own.get(TIER_RANK["village"]))
 
     def second_opinion_site(self, treated_at: FacilityPlan) -> int | None:
         """Where a patient treated at ``treated_at`` goes for a second opinion: another hospital
@@ -234,14 +238,13 @@ def _zone(
         options = [(p, own[t]) for t, p in shares.items() if p > 0 and t in own]
         options.sort(key=lambda option: facilities[option[1]].rank)
         cumulative = _cumulative([p for p, _ in options])
-        first_contact.append(tuple(zip(cumulative, (fac for _, fac in options), strict=True)))
+        first_contact.append((cumulative, tuple(fac for _, fac in options)))
     return ZonePlan(
         index=i,
         id=zone.id,
         episodes_per_day=zone.population * zone.episodes_per_person_year / 365.0,
         travel={index[f]: (t.travel_min, t.travel_yuan) for f, t in zone.travel.items()},
         first_contact=tuple(first_contact),
-        primary=own.get("township", own.get("village")),
         own={TIER_RANK[tier]: fac for tier, fac in own.items()},
         hospitals=_hospitals(scenario, zone, index),
     )
