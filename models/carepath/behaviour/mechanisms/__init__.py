@@ -38,5 +38,5 @@ class Mechanisms:
         return cls(
             recognition=Recognition(env, world, records, arm),
             credit=Credit(env, world, records, arm),
-            outreach=Outreach(world.scenario, arm),
+            outreach=Outreach(env, world, records, arm),
         )

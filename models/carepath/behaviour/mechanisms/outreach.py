@@ -7,14 +7,17 @@ scenario checks refuse ``reforms.outreach.enabled: true``, and care happens at f
 
 from __future__ import annotations
 
+import simpy
+
 from ...arms import Arm
-from ...inputs.schema import Scenario
+from ...observation.records import Records
+from ...system.world import World
 from ..patient import Patient
 
 
 class Outreach:
-    def __init__(self, scenario: Scenario, arm: Arm) -> None:
-        self.active = arm.has("outreach") and scenario.reforms.outreach.enabled
+    def __init__(self, env: simpy.Environment, world: World, records: Records, arm: Arm) -> None:
+        self.active = arm.has("outreach") and world.scenario.reforms.outreach.enabled
 
     def seen_near_home(self, patient: Patient, now: float) -> bool:
         """Whether the episode is taken care of in the village (free clinic, family doctor)."""
