@@ -14,7 +14,7 @@ ARGS     ?=
 .PHONY: help install run test test-slow lint format check clean
 
 help:
-	@echo "make install    create $(VENV) and install carepath with the dev extra"
+	@echo "make install    create $(VENV) and install carepath with the dev, notebooks and cluster extras"
 	@echo "make run        run SCENARIO=$(SCENARIO) into $(OUT)/ on JOBS cores (0 = all; extra options: ARGS=...)"
 	@echo "make test       ruff check, ruff format --check, pytest (skips 'slow' tests)"
 	@echo "make test-slow  pytest -m slow"
@@ -27,7 +27,7 @@ help:
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --upgrade pip
-	$(BIN)/pip install -e '.[dev]'
+	$(BIN)/pip install -e '.[dev,notebooks,cluster]'
 	touch $@
 
 install: $(STAMP)

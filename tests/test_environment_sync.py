@@ -1,7 +1,7 @@
 """pyproject.toml and environment.yml must not disagree.
 
 environment.yml is meant to install only python and pip through conda and everything else
-through pip from pyproject.toml (``-e .[dev,notebooks]``). ``find_problems`` lists every way
+through pip from pyproject.toml (``-e .[dev,notebooks,cluster]``). ``find_problems`` lists every way
 the two files could drift apart; the first test runs it on the real files, the second shows on
 a hand-made mismatching pair that it does notice drift.
 """
@@ -22,7 +22,7 @@ else:  # pragma: no cover - exercised only on Python 3.10
 ROOT = Path(__file__).resolve().parent.parent
 
 CORE_RUNTIME = {"simpy", "numpy", "scipy", "matplotlib", "pandas", "pydantic", "pyyaml", "tqdm"}
-REQUIRED_EXTRAS = {"dev", "notebooks"}
+REQUIRED_EXTRAS = {"dev", "notebooks", "cluster"}
 CONDA_ONLY = {"python", "pip"}
 
 # A PEP 508 requirement or a conda match spec starts with the distribution name.
@@ -94,7 +94,7 @@ def find_problems(pyproject: dict, environment: dict) -> list[str]:
 
     if len(project_installs) != 1:
         problems.append(
-            f"pip section must install the project exactly once as '-e .[dev,notebooks]', "
+            f"pip section must install the project exactly once as '-e .[dev,notebooks,cluster]', "
             f"found {len(project_installs)} project installs in {pip_specs!r}"
         )
     for match in project_installs:
@@ -134,11 +134,20 @@ def test_find_problems_reports_a_mismatching_pair() -> None:
         "project": {
             "requires-python": ">=3.10",
             "dependencies": ["simpy>=4.1", "numpy>=1.26", "PyYAML>=6.0"],
-            "optional-dependencies": {"dev": ["pytest"], "notebooks": ["jupyter"]},
+            "optional-dependencies": {
+                "dev": ["pytest"],
+                "notebooks": ["jupyter"],
+                "cluster": ["dask"],
+            },
         }
     }
     agreeing = {
-        "dependencies": ["python=3.11", "pip", "NumPy>=1.26", {"pip": ["-e .[dev,notebooks]"]}],
+        "dependencies": [
+            "python=3.11",
+            "pip",
+            "NumPy>=1.26",
+            {"pip": ["-e .[dev,notebooks,cluster]"]},
+        ],
     }
     assert find_problems(pyproject, agreeing) == []
 
@@ -159,9 +168,10 @@ def test_find_problems_reports_a_mismatching_pair() -> None:
     assert "extra 'docs'" in text
     assert "extra 'notebooks'" in text
     assert "python 3.9" in text
-    assert len(problems) == 6, problems
+    assert "extra 'cluster'" in text
+    assert len(problems) == 7, problems
 
-    not_editable = {"dependencies": ["python=3.11", "pip", {"pip": [".[dev,notebooks]"]}]}
+    not_editable = {"dependencies": ["python=3.11", "pip", {"pip": [".[dev,notebooks,cluster]"]}]}
     assert find_problems(pyproject, not_editable) == [
         "the project is not installed editable (-e) in the pip section"
     ]
