@@ -10,12 +10,11 @@ import simpy
 import yaml
 
 from carepath.arms import WITHOUT, Arm
-from carepath.behaviour.journey import Journey
-from carepath.behaviour.mechanisms import PATIENT_STREAMS, Mechanisms
+from carepath.behaviour.mechanisms import PATIENT_STREAMS, credit, outreach
 from carepath.behaviour.patient import DRAWS_PER_PATIENT, SLOTS, Patient
 from carepath.inputs.schema import Scenario
 from carepath.observation.records import Records
-from carepath.system.site import Site
+from carepath.orchestration.replication import build_journey
 from carepath.system.world import World
 
 REPO = Path(__file__).resolve().parents[1]
@@ -147,6 +146,9 @@ def shorter(base: Path, folder: Path, name: str, replications: int, **more) -> P
     return write_yaml(folder / f"{name}.yaml", data)
 
 
+NAMED_DRAWS = {credit.STREAM: credit.DRAWS, outreach.STREAM: outreach.DRAWS}
+
+
 def run_patients(
     scenario: Scenario,
     patients: list[tuple[float, dict]],
@@ -154,12 +156,11 @@ def run_patients(
     until_min: float = 30 * 1440,
 ) -> Records:
     """Run hand-placed patients: (onset minute, {(leg, slot): uniform}); other draws are 0.5,
-    in the mechanisms' own streams too."""
+    in the mechanisms' own streams too, which a key (stream name, purpose) sets."""
     world = World.build(scenario)
     env = simpy.Environment()
     records = Records()
-    sites = [Site(env, plan, records.stations) for plan in world.facilities]
-    journey = Journey(env, world, sites, records, Mechanisms.build(env, world, records, arm))
+    journey = build_journey(env, world, records, arm, seed=0, replication=0)
 
     def arrive(patient: Patient):
         yield env.timeout(patient.onset_min)
@@ -167,9 +168,12 @@ def run_patients(
 
     for pid, (onset, overrides) in enumerate(patients):
         draws = [0.5] * DRAWS_PER_PATIENT
-        for (leg, slot), u in overrides.items():
-            draws[leg * len(SLOTS) + SLOTS.index(slot)] = u
         own = {name: [0.5] * width for name, width in PATIENT_STREAMS.items()}
+        for (leg, slot), u in overrides.items():
+            if isinstance(leg, str):
+                own[leg][NAMED_DRAWS[leg].index(slot)] = u
+            else:
+                draws[leg * len(SLOTS) + SLOTS.index(slot)] = u
         patient = Patient(pid, world.zones[0], world.conditions[0], onset, draws, own)
         env.process(arrive(patient))
     env.run(until=until_min)

@@ -77,8 +77,22 @@ def test_one_bad_file_among_good_ones_stops_the_whole_batch(tmp_path, capsys):
             "facilities[3].id: duplicate id 'clinic' (also facilities[0])",
         ),
         (
-            lambda d: d.update(reforms={"outreach": {"enabled": True}}),
-            "reforms.outreach.enabled: this reform's mechanism is not modelled in this version yet",
+            lambda d: d.update(
+                reforms={
+                    "outreach": {
+                        "enabled": True,
+                        "visiting_experts": [
+                            {
+                                "sites": ["hospital"],
+                                "weekdays": ["tue"],
+                                "conditions": ["cough"],
+                                "consult_min": {"dist": "fixed", "mean": 10},
+                            }
+                        ],
+                    }
+                }
+            ),
+            "reforms.outreach.visiting_experts[0].sites[0]: 'hospital' is a county facility; visiting experts go to township centres or village clinics",
         ),
         (
             lambda d: d["conditions"][0].update(first_contact={"village": 0.5, "city": 0.6}),

@@ -10,8 +10,15 @@ import pytest
 import carepath
 from carepath.analysis.metrics import METRICS
 from carepath.analysis.paired import PAIRED_METRICS
+from carepath.analysis.referrals import weekly_names
 from carepath.orchestration.cli import main
+from carepath.system.world import World
 from conftest import DEMO, shorter
+
+
+def metric_count(path) -> int:
+    """The core metrics, and the weekly referral loads of the file's measured weeks."""
+    return len(METRICS) + len(weekly_names(World.build(carepath.load_scenario(path))))
 
 
 @pytest.fixture
@@ -27,7 +34,9 @@ def test_run_writes_replications_summary_and_manifest(tmp_path):
     summary = pd.read_csv(folder / "summary.csv")
     manifest = json.loads((folder / "manifest.json").read_text())
     assert list(replications.columns) == ["scenario", "replication", "arm", "metric", "value"]
-    assert len(replications) == 2 * (2 * len(METRICS) + len(PAIRED_METRICS))
+    assert len(replications) == 2 * (2 * metric_count(DEMO) + len(PAIRED_METRICS))
+    weekly = replications[replications.metric.str.startswith("referral_load_county_week")]
+    assert sorted(set(weekly.metric)) == [f"referral_load_county_week0{w}" for w in (1, 2, 3, 4)]
     for metric in ("cost_total_yuan", "wait_min", "referrals_up"):
         arms = summary[summary.metric == metric].arm.tolist()
         assert arms == ["without", "with", "difference"]
@@ -55,7 +64,7 @@ def test_same_seed_gives_identical_files_for_one_or_two_workers(tmp_path, short_
 def test_with_no_reform_switched_on_every_difference_is_exactly_zero(short_demo):
     result = carepath.run(short_demo)
     differences = result.summary[result.summary.arm == "difference"]
-    assert len(differences) == len(METRICS)
+    assert len(differences) == metric_count(short_demo)
     assert (differences[["mean", "ci_low", "ci_high"]] == 0.0).all().all()
     # and the arms are not trivially empty
     episodes = result.summary[

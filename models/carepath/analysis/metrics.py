@@ -17,6 +17,8 @@ from ..observation.records import Records
 from ..system.hours import DAY_MIN
 from ..system.world import PRIMARY_RANKS, World
 from .credit_ledger import LedgerTerms, balance_by_day, ledger
+from .outreach_costs import OUTREACH_METRICS, outreach_metrics
+from .referrals import REFERRAL_METRICS, referral_metrics, weekly_names
 
 LEDGER_KEYS = (
     "charged_yuan",
@@ -52,11 +54,13 @@ METRICS: tuple[str, ...] = (
     "credit_financing_cost_yuan",
     "referrals_up",
     "referrals_down",
-    "referral_load_county",
-    "referral_load_city",
     "primary_share",
+    "trips",
+    *REFERRAL_METRICS,
+    *OUTREACH_METRICS,
+    "outreach_cost_per_episode_yuan",
+    "cost_with_programme_yuan",
 )
-REFERRAL_KINDS = ("referral_up", "referral_down")
 
 
 def measured_window(world: World) -> tuple[float, float]:
@@ -70,9 +74,9 @@ def _per_episode(total: float, episodes: int) -> float:
 
 
 def compute(records: Records, world: World) -> dict[str, float]:
-    """The core metrics of one replication of one arm, in ``METRICS`` order."""
+    """The core metrics of one replication of one arm, in ``METRICS`` order, then the weekly
+    referral loads (``analysis.referrals.weekly_names``)."""
     start, end = measured_window(world)
-    weeks = (end - start) / (7 * DAY_MIN)
     episodes = records.table("episodes")
     measured = episodes[(episodes.onset_min >= start) & (episodes.onset_min < end)]
     ids = measured.patient.to_numpy()
@@ -92,17 +96,17 @@ def compute(records: Records, world: World) -> dict[str, float]:
     cost_medical = _per_episode(charges.fee_yuan.sum(), n)
     cost_travel = _per_episode(trips.travel_yuan.sum(), n)
     first_visits = visits[visits.kind != "return"]
-    all_visits = records.table("visits")
-    arrivals = all_visits[(all_visits.arrive_min >= start) & (all_visits.arrive_min < end)]
-    referred = arrivals[arrivals.kind.isin(REFERRAL_KINDS)]
-    referred_rank = rank[referred.facility.to_numpy()]
+    window = (start, end)
     values = {
+        **referral_metrics(records, world, window, ids),
+        **outreach_metrics(records, world, window, ids),
         "episodes": float(n),
         "episodes_in_care": float(n - len(finished)),
         "cost_total_yuan": cost_medical + cost_travel,
         "cost_medical_yuan": cost_medical,
         "cost_travel_yuan": cost_travel,
         "wait_min": _per_episode((stations.start_min - stations.arrive_min).sum(), n),
+        "trips": _per_episode(int((trips.destination >= 0).sum()), n),
         "travel_min": _per_episode(trips.travel_min.sum(), n),
         "time_to_care_min": float((finished.end_min - finished.onset_min).mean())
         if len(finished)
@@ -116,8 +120,6 @@ def compute(records: Records, world: World) -> dict[str, float]:
         "recognised_person_times": float(len(recognised.drop_duplicates(["patient", "facility"]))),
         "referrals_up": float((visits.kind == "referral_up").sum()),
         "referrals_down": float((visits.kind == "referral_down").sum()),
-        "referral_load_county": float((referred_rank == 2).sum()) / weeks,
-        "referral_load_city": float((referred_rank == 3).sum()) / weeks,
         "primary_share": _per_episode(
             np.isin(rank[first_visits.facility.to_numpy()], PRIMARY_RANKS).sum(), len(first_visits)
         ),
@@ -133,7 +135,13 @@ def compute(records: Records, world: World) -> dict[str, float]:
             **credit_book(records, world, end),
         }
     )
-    return {name: values[name] for name in METRICS}
+    # Queues at free clinics and visiting experts are queues too.
+    values["wait_min"] += values["outreach_wait_min"]
+    values["outreach_cost_per_episode_yuan"] = _per_episode(values["outreach_cost_yuan"], n)
+    values["cost_with_programme_yuan"] = (
+        values["cost_total_yuan"] + values["outreach_cost_per_episode_yuan"]
+    )
+    return {name: values[name] for name in (*METRICS, *weekly_names(world))}
 
 
 def _accounts(records: Records, world: World) -> tuple:

@@ -23,6 +23,12 @@ PAIRED_METRICS: tuple[str, ...] = (
     "spillover_wait_saved_min",
     "own_cashier_wait_saved_min",
     "spillover_cashier_wait_saved_min",
+    "outreach_patients",
+    "saved_trips_per_outreach_patient",
+    "saved_travel_min_per_outreach_patient",
+    "saved_yuan_per_outreach_patient",
+    "saved_min_per_outreach_patient",
+    "spillover_wait_saved_min_outreach",
 )
 
 
@@ -33,14 +39,33 @@ def per_patient(records: Records, world: World) -> pd.DataFrame:
     episodes = episodes[(episodes.onset_min >= start) & (episodes.onset_min < end)]
     stations = records.table("stations")
     queued = stations.start_min - stations.arrive_min
-    wait = queued.groupby(stations.patient).sum()
+    outreach = records.table("outreach")
+    # Queues at free clinics and for visiting experts are queues too (as in metrics.wait_min).
+    in_queue = outreach[outreach.service.isin(["free_clinic", "visiting_expert"])]
+    wait = (
+        queued.groupby(stations.patient)
+        .sum()
+        .add(
+            (in_queue.start_min - in_queue.arrive_min).groupby(in_queue.patient).sum(),
+            fill_value=0.0,
+        )
+    )
     at_cashier = stations.station == "cashier"
     cashier_wait = queued[at_cashier].groupby(stations.patient[at_cashier]).sum()
     charges = records.table("charges")
     fees = charges.fee_yuan.groupby(charges.patient).sum()
+    trips = records.table("trips")
+    out = trips[trips.destination >= 0]
     return pd.DataFrame(
         {
             "wait_min": wait.reindex(episodes.index, fill_value=0.0),
+            "trips": out.patient.value_counts().reindex(episodes.index, fill_value=0),
+            "travel_min": trips.travel_min.groupby(trips.patient)
+            .sum()
+            .reindex(episodes.index, fill_value=0.0),
+            "travel_yuan": trips.travel_yuan.groupby(trips.patient)
+            .sum()
+            .reindex(episodes.index, fill_value=0.0),
             "cashier_wait_min": cashier_wait.reindex(episodes.index, fill_value=0.0),
             "medical_yuan": fees.reindex(episodes.index, fill_value=0.0),
             "time_to_care_min": episodes.end_min - episodes.onset_min,
@@ -76,6 +101,7 @@ def compare(without: Records, with_: Records, world: World) -> dict[str, float]:
         "own_wait_saved_min": _mean(saved.wait_min[touched]),
         "spillover_wait_saved_min": _mean(saved.wait_min[~touched]),
         **_cashier(saved, with_),
+        **_outreach(saved, with_),
     }
 
 
@@ -84,4 +110,18 @@ def _cashier(saved: pd.DataFrame, with_: Records) -> dict[str, float]:
     return {
         "own_cashier_wait_saved_min": _mean(saved.cashier_wait_min[on_credit]),
         "spillover_cashier_wait_saved_min": _mean(saved.cashier_wait_min[~on_credit]),
+    }
+
+
+def _outreach(saved: pd.DataFrame, with_: Records) -> dict[str, float]:
+    """Per patient an outreach team saw (or who waited for a free clinic in vain)."""
+    reached = saved.index.isin(with_.table("outreach").patient.unique())
+    mine = saved[reached]
+    return {
+        "outreach_patients": float(reached.sum()),
+        "saved_trips_per_outreach_patient": _mean(mine.trips),
+        "saved_travel_min_per_outreach_patient": _mean(mine.travel_min),
+        "saved_yuan_per_outreach_patient": _mean(mine.medical_yuan + mine.travel_yuan),
+        "saved_min_per_outreach_patient": _mean(mine.time_to_care_min),
+        "spillover_wait_saved_min_outreach": _mean(saved.wait_min[~reached]),
     }

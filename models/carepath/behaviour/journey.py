@@ -21,6 +21,7 @@ from ..system.site import Site, Station
 from ..system.world import World
 from .arrivals import pick
 from .mechanisms import Mechanisms
+from .mechanisms.outreach import RESOLVED
 from .patient import FOLLOWUP_LEG, SECOND_OPINION_LEG, Patient
 
 Process = Generator[simpy.Event, None, None]
@@ -58,11 +59,14 @@ class Journey:
             None,
         ]
         self.records.episodes.append(patient.row)
-        if self.mechanisms.outreach.seen_near_home(patient, self.env.now):
+        near_home = yield from self.mechanisms.outreach.free_clinic(patient)
+        if near_home == RESOLVED:
             patient.row[4] = self.env.now
             return
-        site = self.sites[self.first_facility(patient)]
-        leg, kind = 0, "first"
+        if near_home is None:
+            site, leg, kind = self.sites[self.first_facility(patient)], 0, "first"
+        else:
+            site, leg, kind = self.sites[near_home], 1, "referral_up"
         while True:
             yield from self.travel(patient, site.plan.index, kind, leg)
             referred = yield from self.visit(patient, site, leg, kind)
@@ -80,7 +84,8 @@ class Journey:
 
     def first_facility(self, patient: Patient) -> int:
         edges, facilities = patient.zone.first_contact[patient.condition.index]
-        return facilities[pick(edges, patient.u(0, "first_contact"))]
+        chosen = facilities[pick(edges, patient.u(0, "first_contact"))]
+        return self.mechanisms.outreach.first_contact(patient, chosen)
 
     def visit(
         self, patient: Patient, site: Site, leg: int, kind: str
@@ -91,6 +96,7 @@ class Journey:
         with treatment where they are, never with a referral.
         """
         followup = kind in ("followup", "referral_down")
+        patient.priority = self.mechanisms.outreach.priority(kind)
         yield from self.register(patient, site, leg)
         doctor = site.doctor(patient.condition.department)
         yield from self.at(
@@ -105,16 +111,49 @@ class Journey:
         if ordered and (yield from self.do_tests(patient, site, leg, ordered)):
             review_min = site.plan.service["review"](patient.u(leg, "review"))
             yield from self.at(patient, site, doctor, review_min, leg)
-        if kind in ("first", "referral_up") and self.refers_up(patient, site, leg):
+        if (
+            kind in ("first", "referral_up")
+            and self.refers_up(patient, site, leg)
+            and not (yield from self.visiting_expert(patient, site, leg))
+        ):
             return True
         yield from self.treat(patient, site, leg)
         return False
 
+    def visiting_expert(
+        self, patient: Patient, site: Site, leg: int
+    ) -> Generator[simpy.Event, None, bool]:
+        """See a visiting expert here instead of being referred up, if one manages the
+        condition today or soon enough to come back for; False if none does."""
+        outreach = self.mechanisms.outreach
+        session_min = outreach.expert_session_min(patient, site.plan)
+        if session_min is None:
+            return False
+        now = self.env.now
+        if math.floor(session_min / DAY_MIN) == math.floor(now / DAY_MIN):
+            yield self.env.timeout(session_min - now)  # later today: wait at the centre
+        elif session_min > now:
+            yield from self.go_home(patient)
+            travel_min = patient.zone.travel[site.plan.index][0]
+            yield from self.travel(
+                patient, site.plan.index, "booked", leg, session_min - travel_min
+            )
+            yield from self.register(patient, site, leg)
+        yield from outreach.see_expert(patient, site.plan)
+        return True
+
     def follow_up(self, patient: Patient, treated_at: Site) -> Process:
         """A later visit for the same illness, at the same facility or referred down."""
+        outreach = self.mechanisms.outreach
+        if outreach.follows_up_at_home(patient):
+            today = math.floor(self.env.now / DAY_MIN)
+            yield from outreach.home_follow_up(
+                patient, today + patient.condition.followup_after_days
+            )
+            return
         leg, site, kind = FOLLOWUP_LEG, treated_at, "followup"
         zone = patient.zone
-        down = self.mechanisms.outreach.referral_down_share(patient)
+        down = outreach.referral_down_share(patient)
         if (
             treated_at.plan.rank >= 2
             and zone.primary is not None
@@ -160,7 +199,7 @@ class Journey:
         walk_min = site.plan.walk_min + extra_walk_min
         if walk_min:
             yield self.env.timeout(walk_min)
-        while not (yield from station.serve(patient.id, service_min)):
+        while not (yield from station.serve(patient.id, service_min, patient.priority)):
             yield from self.come_back(patient, site, leg)
 
     def register(self, patient: Patient, site: Site, leg: int) -> Process:

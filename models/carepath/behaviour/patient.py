@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ..inputs.schema import TEST_TYPES
+from ..system.site import PRIORITY_NORMAL
 from ..system.world import ConditionPlan, ZonePlan
 
 # What each of a patient's uniform numbers decides, per facility visit (leg) of the episode.
@@ -46,6 +47,7 @@ class Patient:
         "location",
         "results",
         "row",
+        "priority",
     )
 
     def __init__(
@@ -69,6 +71,7 @@ class Patient:
         # facility where the exam was done, time of the exam).
         self.results: list[tuple[str, int, int, float]] = []
         self.row: list = []
+        self.priority = PRIORITY_NORMAL  # in queues with a green channel (two-way referral)
 
     def u(self, leg: int, slot: str) -> float:
         """The patient's uniform number for one purpose on one visit."""

@@ -120,20 +120,6 @@ def _condition_problems(scenario: Scenario) -> list[Problem]:
     return problems
 
 
-NOT_MODELLED_YET = ("outreach",)
-
-
-def _reform_problems(scenario: Scenario) -> list[Problem]:
-    return [
-        (
-            ("reforms", name, "enabled"),
-            "this reform's mechanism is not modelled in this version yet",
-        )
-        for name in scenario.switched_on()
-        if name in NOT_MODELLED_YET
-    ]
-
-
 def _recognition_problems(scenario: Scenario) -> list[Problem]:
     config = scenario.reforms.recognition
     where = ("reforms", "recognition")
@@ -156,6 +142,26 @@ def _recognition_problems(scenario: Scenario) -> list[Problem]:
             missing = [t for t in centre.tests if t not in site.stations.exams]
             if missing:
                 problems.append((key, f"{site_id!r} has no exam unit for {missing}"))
+    return problems
+
+
+def _outreach_problems(scenario: Scenario) -> list[Problem]:
+    where = ("reforms", "outreach", "visiting_experts")
+    problems: list[Problem] = []
+    has_township = any(f.tier == "township" for f in scenario.facilities)
+    for i, entry in enumerate(scenario.reforms.outreach.visiting_experts):
+        if entry.sites == "townships":
+            if not has_township:
+                problems.append(((*where, i, "sites"), "no township centre under facilities"))
+            continue
+        for j, site_id in enumerate(entry.sites):
+            tier = scenario.facility(site_id).tier
+            if tier not in ("village", "township"):
+                message = (
+                    f"{site_id!r} is a {tier} facility; "
+                    "visiting experts go to township centres or village clinics"
+                )
+                problems.append(((*where, i, "sites", j), message))
     return problems
 
 
@@ -188,7 +194,7 @@ def cross_checks(scenario: Scenario) -> list[Problem]:
         _facility_problems(scenario)
         + _zone_problems(scenario)
         + _condition_problems(scenario)
-        + _reform_problems(scenario)
         + _recognition_problems(scenario)
+        + _outreach_problems(scenario)
         + _plausibility_problems(scenario)
     )

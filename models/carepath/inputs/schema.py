@@ -150,13 +150,11 @@ def _clock_min(text: str) -> float:
     return int(match.group(1)) * 60.0 + int(match.group(2))
 
 
-class OpeningHours(Strict):
-    """Outpatient opening hours: ``start``-``end`` on ``weekdays``, or ``always`` open."""
+class ClockSpan(Strict):
+    """From ``start`` to ``end`` o'clock (``HH:MM``) on a day."""
 
-    always: bool = False
-    start: str = "08:00"
-    end: str = "17:30"
-    weekdays: list[Weekday] = Field(default_factory=lambda: list(WEEKDAYS), min_length=1)
+    start: str
+    end: str
 
     @field_validator("start", "end")
     @classmethod
@@ -165,8 +163,8 @@ class OpeningHours(Strict):
         return text
 
     @model_validator(mode="after")
-    def _ordered(self) -> OpeningHours:
-        if not self.always and self.end_min <= self.start_min:
+    def _ordered(self) -> ClockSpan:
+        if not getattr(self, "always", False) and self.end_min <= self.start_min:
             raise ValueError(f"end must be after start, got {self.start}-{self.end}")
         return self
 
@@ -177,6 +175,15 @@ class OpeningHours(Strict):
     @property
     def end_min(self) -> float:
         return _clock_min(self.end)
+
+
+class OpeningHours(ClockSpan):
+    """Outpatient opening hours: ``start``-``end`` on ``weekdays``, or ``always`` open."""
+
+    always: bool = False
+    start: str = "08:00"
+    end: str = "17:30"
+    weekdays: list[Weekday] = Field(default_factory=lambda: list(WEEKDAYS), min_length=1)
 
 
 class Stations(Strict):
@@ -336,10 +343,143 @@ class Credit(ReformSwitch):
     )
 
 
+STAFF_ROLES: tuple[str, ...] = (
+    "city_expert",
+    "county_doctor",
+    "township_staff",
+    "family_doctor",
+    "visiting_expert",
+)
+StaffRole = Literal[
+    "city_expert", "county_doctor", "township_staff", "family_doctor", "visiting_expert"
+]
+
+
+class Session(ClockSpan):
+    """Hours of an outreach session on its day."""
+
+    start: str = "09:00"
+    end: str = "16:00"
+
+
+class FreeClinicTeam(Strict):
+    """Who goes to a village's free clinic; every member sees patients."""
+
+    city_experts: Annotated[int, Field(ge=0)] = 0
+    county_doctors: Annotated[int, Field(ge=0)] = 0
+    township_staff: Annotated[int, Field(ge=0)] = 0
+
+    @property
+    def size(self) -> int:
+        return self.city_experts + self.county_doctors + self.township_staff
+
+
+class WaitForClinic(Strict):
+    """Residents with this condition who wait for their village's free clinic."""
+
+    share: Probability = Field(description="of those whose onset falls within max_days of it")
+    max_days: NonNegative = Field(description="how many days they will wait for the event")
+    resolved_on_site: Probability = Field(
+        description="share of those seen whom the team's skills and kit can finish on site; "
+        "the others are screened cases referred up"
+    )
+
+
+class Screening(Strict):
+    """Residents who come to the free clinic for a check without an illness episode."""
+
+    attendance_per_event: NonNegative = 0.0
+    screening_min: Duration = Field(default_factory=lambda: Duration(dist="fixed", mean=5.0))
+    referral_share: Probability = Field(0.0, description="share found to need a referral up")
+
+
+class FreeClinics(Strict):
+    """One free clinic per village every ``every_days`` (REFORMS.md 3, Mianyang)."""
+
+    every_days: Positive = 30.0
+    zones: Literal["villages"] | list[ZoneRef] = Field(
+        "villages", description="zones that get the events: every village zone, or a list"
+    )
+    session: Session = Field(default_factory=Session)
+    team: FreeClinicTeam
+    consult_min: Duration
+    max_patients: Annotated[int, Field(ge=0)] | None = Field(
+        None, description="most patients one event sees (kit, drugs); none = only time limits"
+    )
+    conditions: dict[ConditionRef, WaitForClinic] = Field(default_factory=dict)
+    refer_to: Tier = Field("county", description="tier a screened case is referred up to")
+    screening: Screening = Field(default_factory=Screening)
+
+
+class FamilyDoctors(Strict):
+    """Family-doctor contracts: follow-ups and drug refills of chronic conditions at home."""
+
+    contracted: Probability = 0.0
+    contracted_by_zone: dict[ZoneRef, Probability] = Field(default_factory=dict)
+    conditions: list[ConditionRef] = Field(default_factory=list)
+    teams_per_zone: Capacity = 1
+    team_size: Capacity = 3
+    visit_min: Duration = Field(description="team time per home follow-up, travel included")
+    session: Session = Field(default_factory=Session, description="the teams' working hours")
+
+
+class VisitingExperts(Strict):
+    """An expert's weekly session at township centres (Zibo workstations, Chongqing)."""
+
+    sites: Literal["townships"] | list[FacilityRef] = "townships"
+    weekdays: list[Weekday] = Field(min_length=1)
+    session: Session = Field(default_factory=Session)
+    experts: Capacity = 1
+    conditions: list[ConditionRef] = Field(
+        min_length=1, description="conditions the township manages when the expert is there"
+    )
+    share: Probability = Field(
+        1.0, description="share of those patients the expert can take on; the rest are referred"
+    )
+    consult_min: Duration
+    book_within_days: NonNegative = Field(
+        0.0, description="a patient the township would refer up comes back for a session this near"
+    )
+
+
+class PrimaryFirst(Strict):
+    """Conditions to be first diagnosed at primary level (Chongqing: 66 conditions)."""
+
+    conditions: list[ConditionRef] = Field(min_length=1)
+    compliance: Probability = Field(
+        description="share of patients who would have gone straight to a hospital and now go "
+        "to their primary-care facility first"
+    )
+
+
+class TwoWayReferral(Strict):
+    """Referral up with a green channel, and down to primary care for follow-up."""
+
+    green_channel: Literal["none", "priority"] = Field(
+        "none", description="referred patients ahead of others at county and city hospitals"
+    )
+    referral_down: dict[ConditionRef, Probability] = Field(
+        default_factory=dict,
+        description="share of follow-ups after county or city care sent to primary care",
+    )
+
+
+class Outreach(ReformSwitch):
+    """Outreach and the county medical community (REFORMS.md 3)."""
+
+    free_clinics: FreeClinics | None = None
+    family_doctors: FamilyDoctors | None = None
+    visiting_experts: list[VisitingExperts] = Field(default_factory=list)
+    primary_first: PrimaryFirst | None = None
+    referral: TwoWayReferral = Field(default_factory=TwoWayReferral)
+    staff_day_cost_yuan: dict[StaffRole, NonNegative] = Field(default_factory=dict)
+    staff_day_min: Positive = Field(480.0, description="working minutes in one staff-day")
+
+
 class Reforms(Strict):
     recognition: Recognition = Field(default_factory=Recognition)
     credit: Credit = Field(default_factory=Credit)
-    outreach: ReformSwitch = Field(default_factory=ReformSwitch)
+    outreach: Outreach = Field(default_factory=Outreach)
 
 
 class Benchmark(Strict):

@@ -14,7 +14,8 @@ import pandas as pd
 COLUMNS: dict[str, tuple[str, ...]] = {
     # one row per episode when it starts; ``end_min`` is filled in when its last step ends
     "episodes": ("patient", "zone", "condition", "onset_min", "end_min"),
-    # one row per arrival at a facility; kind: first, referral_up, referral_down, followup, return
+    # one row per arrival at a facility; kind: first, referral_up, referral_down, followup,
+    # second_opinion, return (after closing), booked (for a visiting expert's session)
     "visits": ("patient", "facility", "kind", "arrive_min"),
     # one row per queue-and-serve at one station
     "stations": ("patient", "facility", "station", "arrive_min", "start_min", "end_min"),
@@ -34,6 +35,22 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "credit_accounts": ("patient", "repay_days", "defaults"),
     # one row per registration a still-valid earlier one made unnecessary
     "waivers": ("patient", "facility", "fee_yuan", "time_min"),
+    # one row per person the outreach teams saw or failed to see: service free_clinic,
+    # screening, family_doctor or visiting_expert; facility -1 in the village or at home;
+    # outcome resolved, referred, checked, followed_up, managed or unseen
+    "outreach": (
+        "patient",
+        "zone",
+        "facility",
+        "service",
+        "arrive_min",
+        "start_min",
+        "end_min",
+        "outcome",
+    ),
+    # one row per outreach staff-day (or share of one): a free clinic's team members, an
+    # expert's session day, a family-doctor team's visit; place is a zone or facility index
+    "outreach_staff": ("service", "place", "role", "staff_days", "time_min"),
 }
 
 
@@ -52,6 +69,8 @@ class Records:
     credit: list[tuple] = field(default_factory=list)
     credit_accounts: list[tuple] = field(default_factory=list)
     waivers: list[tuple] = field(default_factory=list)
+    outreach: list[tuple] = field(default_factory=list)
+    outreach_staff: list[tuple] = field(default_factory=list)
 
     _tables: dict[str, tuple[int, pd.DataFrame]] = field(default_factory=dict, repr=False)
 

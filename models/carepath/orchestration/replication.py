@@ -14,12 +14,23 @@ from ..system.site import Site
 from ..system.world import World
 
 
+def build_journey(
+    env: simpy.Environment, world: World, records: Records, arm: Arm, seed: int, replication: int
+) -> Journey:
+    """The sites, the arm's reform mechanisms and the journey that runs patients through them."""
+    mechanisms = Mechanisms.build(env, world, records, arm, seed, replication)
+    sites = [
+        Site(env, plan, records.stations, mechanisms.outreach.green_channel_at(plan))
+        for plan in world.facilities
+    ]
+    return Journey(env, world, sites, records, mechanisms)
+
+
 def simulate(world: World, arm: Arm, seed: int, replication: int) -> Records:
     """Simulate warm-up plus the measured period, then let open episodes finish (drain)."""
     env = simpy.Environment()
     records = Records()
-    sites = [Site(env, plan, records.stations) for plan in world.facilities]
-    journey = Journey(env, world, sites, records, Mechanisms.build(env, world, records, arm))
+    journey = build_journey(env, world, records, arm, seed, replication)
     sim = world.scenario.simulation
     onsets_until = (sim.warmup_days + sim.horizon_days) * DAY_MIN
     for zone in world.zones:

@@ -8,6 +8,9 @@ import simpy
 
 from .world import FacilityPlan
 
+# Queue priorities at a station with a green channel: lower goes first.
+PRIORITY_REFERRED, PRIORITY_NORMAL = 0, 1
+
 
 class Station:
     """One queue with ``capacity`` servers (registration windows, doctors, an exam unit...)."""
@@ -15,16 +18,28 @@ class Station:
     __slots__ = ("env", "name", "resource", "facility", "rows")
 
     def __init__(
-        self, env: simpy.Environment, facility: FacilityPlan, name: str, capacity: int, rows: list
+        self,
+        env: simpy.Environment,
+        facility: FacilityPlan,
+        name: str,
+        capacity: int,
+        rows: list,
+        priority: bool = False,
     ) -> None:
         self.env = env
         self.name = name
         self.facility = facility
-        self.resource = simpy.Resource(env, capacity)
+        # A plain queue unless a green channel puts referred patients first.
+        self.resource = (
+            simpy.PriorityResource(env, capacity) if priority else simpy.Resource(env, capacity)
+        )
         self.rows = rows
 
-    def serve(self, patient: int, service_min: float) -> Generator[simpy.Event, None, bool]:
-        """Queue, then be served for ``service_min``.
+    def serve(
+        self, patient: int, service_min: float, priority: int = PRIORITY_NORMAL
+    ) -> Generator[simpy.Event, None, bool]:
+        """Queue, then be served for ``service_min``; ``priority`` counts only with a green
+        channel, where lower goes first.
 
         Returns False, unserved, if the facility is closed when the patient arrives: the patient
         has to come back at the next opening.  Whoever joined the queue before closing time is
@@ -34,7 +49,13 @@ class Station:
         arrive = env.now
         if not self.facility.hours.is_open(arrive):
             return False
-        with self.resource.request() as request:
+        resource = self.resource
+        request = (
+            resource.request(priority=priority)
+            if isinstance(resource, simpy.PriorityResource)
+            else resource.request()
+        )
+        with request:
             yield request
             start = env.now
             yield env.timeout(service_min)
@@ -47,9 +68,11 @@ class Site:
 
     __slots__ = ("plan", "registration", "doctors", "cashier", "pharmacy", "exams")
 
-    def __init__(self, env: simpy.Environment, plan: FacilityPlan, rows: list) -> None:
+    def __init__(
+        self, env: simpy.Environment, plan: FacilityPlan, rows: list, priority: bool = False
+    ) -> None:
         def station(name: str, capacity: int) -> Station | None:
-            return Station(env, plan, name, capacity, rows) if capacity > 0 else None
+            return Station(env, plan, name, capacity, rows, priority) if capacity > 0 else None
 
         self.plan = plan
         self.registration = station("registration", plan.registration)

@@ -14,7 +14,7 @@ import simpy
 from ...arms import Arm
 from ...observation.records import Records
 from ...system.world import World
-from . import credit, recognition
+from . import credit, outreach, recognition
 from .credit import Credit
 from .outreach import Outreach
 from .recognition import Recognition
@@ -23,6 +23,7 @@ from .recognition import Recognition
 PATIENT_STREAMS: dict[str, int] = {
     recognition.STREAM: recognition.STREAM_WIDTH,
     credit.STREAM: credit.STREAM_WIDTH,
+    outreach.STREAM: outreach.STREAM_WIDTH,
 }
 
 
@@ -33,10 +34,19 @@ class Mechanisms:
     outreach: Outreach
 
     @classmethod
-    def build(cls, env: simpy.Environment, world: World, records: Records, arm: Arm) -> Mechanisms:
-        """The mechanisms of one arm of one replication."""
+    def build(
+        cls,
+        env: simpy.Environment,
+        world: World,
+        records: Records,
+        arm: Arm,
+        seed: int = 0,
+        replication: int = 0,
+    ) -> Mechanisms:
+        """The mechanisms of one arm of one replication (``seed`` and ``replication`` key the
+        streams of mechanisms that draw for more than patients, such as free-clinic visitors)."""
         return cls(
             recognition=Recognition(env, world, records, arm),
             credit=Credit(env, world, records, arm),
-            outreach=Outreach(env, world, records, arm),
+            outreach=Outreach(env, world, records, arm, seed, replication),
         )

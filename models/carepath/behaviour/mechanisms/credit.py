@@ -29,12 +29,12 @@ from ..patient import Patient
 
 STREAM = "credit"
 # Per patient: enrolment, family pay, repayment day, default.
-_DRAWS = ("enrolment", "family_pay", "repayment", "default")
-STREAM_WIDTH = len(_DRAWS)
+DRAWS = ("enrolment", "family_pay", "repayment", "default")
+STREAM_WIDTH = len(DRAWS)
 
 
 def _draw(patient: Patient, purpose: str) -> float:
-    return patient.own[STREAM][_DRAWS.index(purpose)]
+    return patient.own[STREAM][DRAWS.index(purpose)]
 
 
 class Credit:
