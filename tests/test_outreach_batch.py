@@ -1,0 +1,33 @@
+"""Outreach scenarios as batches: effects in the expected direction, programme cost, and the
+published figures set beside the model's."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from carepath.orchestration.cli import main
+from conftest import REPO, shorter
+
+CHONGQING = REPO / "scenarios" / "chongqing_three_links.yaml"
+
+
+def test_chongqing_sends_patients_to_primary_care_and_reports_the_programme_beside_published(
+    tmp_path, capsys
+):
+    path = shorter(CHONGQING, tmp_path, "cq_short", replications=3)
+    assert main(["run", str(path), "--out", str(tmp_path / "out"), "--quiet"]) == 0
+    folder = tmp_path / "out" / "cq_short"
+    summary = pd.read_csv(folder / "summary.csv").set_index(["metric", "arm"])["mean"]
+    # First diagnosis at primary level and experts at the centres: more primary care,
+    # fewer referrals up to the county hospital, a cost for the experts' days.
+    assert summary["primary_share", "with"] > summary["primary_share", "without"]
+    assert (
+        summary["referral_up_load_county", "with"] < summary["referral_up_load_county", "without"]
+    )
+    assert summary["expert_consultations", "with"] > 0
+    assert summary["outreach_staff_days", "with"] > 0
+    assert summary["outreach_cost_yuan", "without"] == 0
+    assert summary["cost_with_programme_yuan", "with"] > summary["cost_total_yuan", "with"]
+    published = pd.read_csv(folder / "plausibility.csv")
+    assert published.metric.tolist() == ["primary_share"]
+    assert "primary_share" in capsys.readouterr().out
