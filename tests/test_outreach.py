@@ -12,6 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from carepath.analysis.referrals import facility_week_rows
 from carepath.arms import Arm
 from carepath.behaviour.mechanisms.free_clinic import Calendar
 from carepath.inputs.schema import FreeClinics
@@ -361,3 +362,20 @@ def test_conditions_first_diagnosed_at_primary_level_send_compliant_patients_to_
     # the zone's own primary-care facility is its township centre
     assert [v[1:3] for v in complies.visits] == [(CENTRE, "first")]
     assert [v[1:3] for v in refuses.visits] == [(HOSPITAL, "first")]
+
+
+def test_facility_week_rows_count_referred_and_self_referred_arrivals_and_queueing():
+    scenario = tiny(
+        conditions=only(lowest_tier="county", first_contact={"township": 0.5, "county": 0.5})
+    )
+    # Patient 0 starts at the centre and is referred up; patient 1 goes straight to the county.
+    records = run_patients(
+        scenario, [(540.0, {(0, "first_contact"): 0.2}), (540.0, {(0, "first_contact"): 0.8})]
+    )
+    rows = {row[0]: row for row in facility_week_rows(records, World.build(scenario))}
+    assert rows["hospital"][:6] == ("hospital", "county", 1, 1, 0, 1)
+    assert rows["centre"][:6] == ("centre", "township", 1, 0, 0, 0)
+    hospital = [r for r in records.stations if r[1] == HOSPITAL]
+    queued = sum(start - arrive for _, _, _, arrive, start, _ in hospital)
+    assert rows["hospital"][6] == pytest.approx(queued / len(hospital))
+    assert rows["hospital"][7] == pytest.approx(queued / 1440.0)  # a one-day measured week

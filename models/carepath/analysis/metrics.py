@@ -14,11 +14,11 @@ import pandas as pd
 
 from ..inputs.schema import TEST_TYPES
 from ..observation.records import Records
-from ..system.hours import DAY_MIN
 from ..system.world import PRIMARY_RANKS, World
 from .credit_ledger import LedgerTerms, balance_by_day, ledger
 from .outreach_costs import OUTREACH_METRICS, outreach_metrics
 from .referrals import REFERRAL_METRICS, referral_metrics, weekly_names
+from .window import measured_window
 
 LEDGER_KEYS = (
     "charged_yuan",
@@ -61,12 +61,6 @@ METRICS: tuple[str, ...] = (
     "outreach_cost_per_episode_yuan",
     "cost_with_programme_yuan",
 )
-
-
-def measured_window(world: World) -> tuple[float, float]:
-    sim = world.scenario.simulation
-    start = sim.warmup_days * DAY_MIN
-    return start, start + sim.horizon_days * DAY_MIN
 
 
 def _per_episode(total: float, episodes: int) -> float:

@@ -15,6 +15,7 @@ from ..inputs.schema import TIERS
 from ..observation.records import Records
 from ..system.hours import DAY_MIN
 from ..system.world import TIER_RANK, World
+from .window import measured_window
 
 WEEK_MIN = 7 * DAY_MIN
 REFERRAL_KINDS = ("referral_up", "referral_down")
@@ -85,7 +86,7 @@ def _weekly(
     referred: pd.DataFrame, ranks: np.ndarray, world: World, start: float, end: float
 ) -> dict[str, float]:
     count = weeks_of(world)
-    week = np.minimum(((referred.arrive_min.to_numpy() - start) // WEEK_MIN).astype(int), count - 1)
+    week = _week(referred.arrive_min, start, count)
     values = {}
     for tier in TIERS:
         mine = week[ranks == TIER_RANK[tier]]
@@ -129,3 +130,72 @@ def _in_county_share(visits: pd.DataFrame, rank: np.ndarray, measured_ids: np.nd
     if not len(mine):
         return 0.0
     return float((rank[mine.facility.to_numpy()] < TIER_RANK["city"]).mean())
+
+
+FACILITY_WEEK_COLUMNS = (
+    "facility",
+    "tier",
+    "week",
+    "referred_up",
+    "referred_down",
+    "self_referred",
+    "wait_min",
+    "queue_length",
+)
+
+
+def facility_week_rows(records: Records, world: World) -> list[tuple]:
+    """Per facility and measured week: referred arrivals (up, down), first visits straight to a
+    county or city hospital, mean minutes queued at its stations, and the time-average number
+    queueing (queued minutes over the week's minutes).  Facilities with no arrival and no queue
+    that week are left out."""
+    start, end = measured_window(world)
+    count = weeks_of(world)
+    visits = records.table("visits")
+    visits = visits[(visits.arrive_min >= start) & (visits.arrive_min < end)]
+    stations = records.table("stations")
+    stations = stations[(stations.arrive_min >= start) & (stations.arrive_min < end)]
+    rank = np.array([f.rank for f in world.facilities])
+    first_at_hospital = (visits.kind == "first") & (
+        rank[visits.facility.to_numpy()] >= TIER_RANK["county"]
+    )
+    arrivals = pd.DataFrame(
+        {
+            "facility": visits.facility,
+            "week": _week(visits.arrive_min, start, count),
+            "referred_up": visits.kind == "referral_up",
+            "referred_down": visits.kind == "referral_down",
+            "self_referred": first_at_hospital,
+        }
+    )
+    queued = pd.DataFrame(
+        {
+            "facility": stations.facility,
+            "week": _week(stations.arrive_min, start, count),
+            "wait": stations.start_min - stations.arrive_min,
+        }
+    )
+    counts = arrivals.groupby(["facility", "week"]).sum()
+    waits = queued.groupby(["facility", "week"]).wait.agg(["mean", "sum"])
+    table = counts.join(waits, how="outer").fillna(0.0).sort_index()
+    rows = []
+    for (facility, week), row in table.iterrows():
+        week_min = min(end, start + (week + 1) * WEEK_MIN) - (start + week * WEEK_MIN)
+        plan = world.facilities[int(facility)]
+        rows.append(
+            (
+                plan.id,
+                plan.tier,
+                int(week) + 1,
+                int(row.referred_up),
+                int(row.referred_down),
+                int(row.self_referred),
+                float(row["mean"]),
+                float(row["sum"]) / week_min,
+            )
+        )
+    return rows
+
+
+def _week(times: pd.Series, start: float, count: int) -> np.ndarray:
+    return np.minimum(((times.to_numpy() - start) // WEEK_MIN).astype(int), count - 1)
