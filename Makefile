@@ -11,7 +11,7 @@ ARGS     ?=
 
 .DEFAULT_GOAL := help
 
-.PHONY: help install run test test-slow lint format check clean
+.PHONY: help install run test test-slow lint format check clean validate report golden
 
 help:
 	@echo "make install    create $(VENV) and install carepath with the dev, notebooks and cluster extras"
@@ -22,6 +22,9 @@ help:
 	@echo "make format     ruff format, then ruff check --fix"
 	@echo "make check      validate every scenarios/*.yaml"
 	@echo "make clean      remove $(VENV), caches and build artefacts (keeps results/)"
+	@echo "make validate   run scenarios/validation/ against queueing theory: $(OUT)/validation/queueing.csv"
+	@echo "make report     write $(OUT)/validation.md from the results on disk (no simulation)"
+	@echo "make golden     rewrite tests/golden/ (the golden back-test tables) after an intended change"
 
 # Re-installs whenever pyproject.toml changes.
 $(STAMP): pyproject.toml
@@ -58,3 +61,13 @@ clean:
 	rm -rf *.egg-info models/*.egg-info
 	find . -path ./.git -prune -o -type d \( -name __pycache__ -o -name .ipynb_checkpoints \) \
 		-prune -exec rm -rf {} +
+
+# Verification and validation (README "Verification and validation").
+validate: $(STAMP)
+	$(BIN)/carepath validate --out $(OUT)/validation --jobs $(JOBS)
+
+report: $(STAMP)
+	$(BIN)/carepath report --results $(OUT)
+
+golden: $(STAMP)
+	$(BIN)/python -m carepath.orchestration.golden --update

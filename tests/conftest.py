@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import copy
+import os
 from pathlib import Path
 
 import pytest
 import simpy
 import yaml
+from hypothesis import settings
 
 from carepath.arms import WITHOUT, Arm
 from carepath.behaviour.mechanisms import PATIENT_STREAMS, credit, outreach
@@ -183,3 +185,10 @@ def run_patients(
 @pytest.fixture
 def demo_path() -> Path:
     return DEMO
+
+
+# Property tests (hypothesis) draw the same examples on every run, so CI never flakes on a
+# new random example; HYPOTHESIS_PROFILE=explore searches afresh, with more examples.
+settings.register_profile("ci", derandomize=True, max_examples=10, deadline=None)
+settings.register_profile("explore", max_examples=100, deadline=None)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))

@@ -159,3 +159,20 @@ def run(
     if not isinstance(scenario, Scenario):
         scenario = load_scenario(scenario)
     return run_many([scenario], replications, seed, jobs, progress)[0]
+
+
+def run_replications(
+    scenario: Scenario,
+    numbers: Sequence[int],
+    seed: int,
+    jobs: int = 1,
+    progress: bool = False,
+) -> RunResult:
+    """Run the given replication numbers of one scenario, e.g. more of a batch already run.
+
+    Replication r depends only on the scenario, the seed and r, so the tables of replications
+    0..k-1 and k..n-1 put one after the other are those of a batch of n.
+    """
+    tasks = [Task(scenario, r, seed) for r in numbers]
+    table, stations, credit = _tables(tasks, _execute(tasks, jobs, progress))
+    return RunResult(scenario, seed, table, summarise(table), stations, credit)

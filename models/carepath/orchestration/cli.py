@@ -1,6 +1,8 @@
-"""The ``carepath`` command: ``check`` scenario files, ``run`` their batches.
+"""The ``carepath`` command: ``check`` scenario files, ``run`` their batches; ``validate`` the
+model against queueing theory, ``report`` on validation (results/validation.md).
 
-Exit codes: 0 done, 2 bad input (every problem listed, one line each, nothing written).
+Exit codes: 0 done, 2 bad input (every problem listed, one line each, nothing written);
+``validate`` exits 1 when a queueing check fails.
 """
 
 from __future__ import annotations
@@ -12,13 +14,23 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from ..analysis.plausibility import beside_published, lines
+from ..analysis.report import write_report
 from ..inputs.loading import ScenarioError
 from ..inputs.provenance import unsourced_numbers
 from ..inputs.scenario_file import load_scenario, resolved
 from ..inputs.schema import Scenario
 from .batch import RunResult, run_many
-from .manifest import build_manifest, code_state
+from .manifest import build_manifest, code_state, package_versions
+from .precision import (
+    DEFAULT_MAX_REPLICATIONS,
+    PRECISION_ARMS,
+    Target,
+    run_to_precision,
+    target_problems,
+    warmup_estimate,
+)
 from .results import write_run
+from .validate import FAMILY_CONFIDENCE, validate_files, write_validation
 
 BAD_INPUT = 2
 
@@ -44,6 +56,8 @@ def _parser() -> argparse.ArgumentParser:
         "--out", type=Path, default=Path("results"), help="results folder (default results/)"
     )
     run.add_argument("--quiet", action="store_true", help="no progress bar")
+    _add_precision_options(run)
+    _add_validation_commands(commands)
     return parser
 
 
@@ -102,11 +116,20 @@ def _run(args: argparse.Namespace) -> int:
         for line in problems:
             print(line, file=sys.stderr)
         return BAD_INPUT
+    target = _precision_target(args)
+    if target is not None and target_problems(target):
+        for line in target_problems(target):
+            print(line, file=sys.stderr)
+        return BAD_INPUT
     jobs = args.jobs or os.cpu_count() or 1
     started = datetime.now(timezone.utc)
     code = code_state()
     scenarios = [scenario for _, scenario in loaded]
-    results = run_many(scenarios, args.replications, args.seed, jobs, progress=not args.quiet)
+    if target is None:
+        results = run_many(scenarios, args.replications, args.seed, jobs, progress=not args.quiet)
+        chosen: dict[str, dict] = {}
+    else:
+        results, chosen = _run_to_precision(scenarios, target, args, jobs)
     finished = datetime.now(timezone.utc)
     for file, result in zip(args.files, results, strict=True):
         manifest = build_manifest(
@@ -119,7 +142,7 @@ def _run(args: argparse.Namespace) -> int:
             command=["carepath", *sys.argv[1:]],
             started=started,
             finished=finished,
-            extra=_extra(result, jobs),
+            extra={**_extra(result, jobs), **chosen.get(result.scenario.name, {})},
             git=code,
         )
         published = beside_published(result.scenario, result.summary)
@@ -151,10 +174,143 @@ def _extra(result: RunResult, jobs: int) -> dict:
     return extra
 
 
+# -- choosing the replication count (--precision) ---------------------------------------------
+
+
+def _add_precision_options(run: argparse.ArgumentParser) -> None:
+    group = run.add_argument_group(
+        "replication count by precision",
+        "add replications in rounds until the 95%% interval's half-width is at most this share "
+        "of the mean (--replications is then the pilot count)",
+    )
+    group.add_argument(
+        "--precision", type=float, metavar="SHARE", help="e.g. 0.05 for +-5%% of the mean"
+    )
+    group.add_argument(
+        "--precision-metric", default="wait_min", metavar="METRIC", help="default wait_min"
+    )
+    group.add_argument(
+        "--precision-arm",
+        choices=PRECISION_ARMS,
+        help="difference if the file switches a reform on, else without (paired for "
+        "patient-paired metrics)",
+    )
+    group.add_argument(
+        "--max-replications",
+        type=_whole(1),
+        default=DEFAULT_MAX_REPLICATIONS,
+        help=f"stop there even if imprecise (default {DEFAULT_MAX_REPLICATIONS})",
+    )
+
+
+def _precision_target(args: argparse.Namespace) -> Target | None:
+    if args.precision is None:
+        return None
+    return Target(
+        relative=args.precision,
+        metric=args.precision_metric,
+        arm=args.precision_arm,
+        pilot=args.replications,
+        max_replications=args.max_replications,
+    )
+
+
+def _run_to_precision(
+    scenarios: list[Scenario], target: Target, args: argparse.Namespace, jobs: int
+) -> tuple[list[RunResult], dict[str, dict]]:
+    """Each scenario's batch at the chosen count, and its manifest entries."""
+    results, chosen = [], {}
+    for scenario in scenarios:
+        result, report = run_to_precision(scenario, target, args.seed, jobs, not args.quiet)
+        results.append(result)
+        chosen[scenario.name] = {
+            "precision": report,
+            "warmup": warmup_estimate(scenario, args.seed),
+        }
+        met = "met" if report["met"] else "NOT met (stopped at --max-replications)"
+        print(
+            f"{scenario.name}: {report['replications']} replications; {report['metric']} "
+            f"({report['arm']}) = {report['mean']:.4g} +- {report['half_width']:.4g}: "
+            f"target {target.relative:g} of the mean {met}"
+        )
+    return results, chosen
+
+
+# -- validation: queueing theory and the plausibility report ---------------------------------
+
+
+def _add_validation_commands(commands) -> None:
+    validate = commands.add_parser(
+        "validate", help="run the bare queueing systems and compare them with queueing theory"
+    )
+    validate.add_argument(
+        "files",
+        nargs="*",
+        type=Path,
+        metavar="FILE",
+        help="bare-system scenario files (default scenarios/validation/*.yaml)",
+    )
+    validate.add_argument(
+        "--out", type=Path, default=Path("results/validation"), help="default results/validation/"
+    )
+    validate.add_argument("--replications", type=_whole(2), help="default: each file's")
+    validate.add_argument("--jobs", type=_whole(0), default=1, help="worker processes (0 = all)")
+    report = commands.add_parser(
+        "report", help="write the validation report from results already on disk (no simulation)"
+    )
+    report.add_argument("--results", type=Path, default=Path("results"), help="default results/")
+    report.add_argument("--out", type=Path, help="default RESULTS/validation.md", metavar="FILE.md")
+
+
+def _validate(args: argparse.Namespace) -> int:
+    files = args.files or sorted(Path("scenarios/validation").glob("*.yaml"))
+    if not files:
+        print("validate: no scenario files (looked in scenarios/validation/)", file=sys.stderr)
+        return BAD_INPUT
+    jobs = args.jobs or os.cpu_count() or 1
+    started = datetime.now(timezone.utc)
+    code = code_state()
+    table, systems, problems = validate_files(files, args.replications, jobs)
+    if problems:
+        for line in problems:
+            print(line, file=sys.stderr)
+        return BAD_INPUT
+    finished = datetime.now(timezone.utc)
+    manifest = {
+        "command": ["carepath", *sys.argv[1:]],
+        "started": started.isoformat(),
+        "finished": finished.isoformat(),
+        "git": code,
+        "versions": package_versions(),
+        "family_confidence": FAMILY_CONFIDENCE,
+        "systems": systems,
+    }
+    target = write_validation(args.out, table, manifest)
+    for system, block in table.groupby("system", sort=False):
+        print(
+            f"{system}: {int(block.passed.sum())}/{len(block)} checks passed "
+            f"({int(block.within_95.sum())} inside their plain 95% interval)"
+        )
+    print(f"wrote {target}")
+    return 0 if table.passed.all() else 1
+
+
+def _report(args: argparse.Namespace) -> int:
+    out = args.out or args.results / "validation.md"
+    write_report(args.results, out)
+    print(f"wrote {out}")
+    return 0
+
+
+VALIDATION_COMMANDS = {"validate": _validate, "report": _report}
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if args.command == "check":
         return _check(args.files)
+    if args.command in VALIDATION_COMMANDS:
+        return VALIDATION_COMMANDS[args.command](args)
     return _run(args)
 
 
