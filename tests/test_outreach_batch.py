@@ -5,8 +5,12 @@ from __future__ import annotations
 
 import pandas as pd
 
+from carepath.analysis.metrics import compute
+from carepath.arms import WITHOUT
 from carepath.orchestration.cli import main
-from conftest import REPO, shorter
+from carepath.orchestration.replication import simulate
+from carepath.system.world import World
+from conftest import REPO, shorter, tiny
 
 CHONGQING = REPO / "scenarios" / "chongqing_three_links.yaml"
 
@@ -31,3 +35,11 @@ def test_chongqing_sends_patients_to_primary_care_and_reports_the_programme_besi
     published = pd.read_csv(folder / "plausibility.csv")
     assert published.metric.tolist() == ["primary_share"]
     assert "primary_share" in capsys.readouterr().out
+
+
+def test_a_world_where_nobody_falls_ill_has_metrics_of_nothing():
+    world = World.build(tiny())  # the tiny zone has no onsets of its own
+    metrics = compute(simulate(world, WITHOUT, seed=1, replication=0), world)
+    assert metrics["episodes"] == 0
+    assert metrics["primary_share"] == 0 and metrics["in_county_share"] == 0
+    assert metrics["referral_load_county_week01"] == 0

@@ -57,7 +57,7 @@ def referral_metrics(
     rank = np.array([f.rank for f in world.facilities])
     visits = records.table("visits")
     arrivals = visits[(visits.arrive_min >= start) & (visits.arrive_min < end)]
-    arrival_rank = rank[arrivals.facility.to_numpy()]
+    arrival_rank = rank[arrivals.facility.to_numpy(dtype=int)]
     kind = arrivals.kind.to_numpy()
     referred = np.isin(kind, REFERRAL_KINDS)
     up, down, first = kind == "referral_up", kind == "referral_down", kind == "first"
@@ -129,7 +129,7 @@ def _in_county_share(visits: pd.DataFrame, rank: np.ndarray, measured_ids: np.nd
     mine = visits[np.isin(visits.patient.to_numpy(), measured_ids) & (visits.kind != "return")]
     if not len(mine):
         return 0.0
-    return float((rank[mine.facility.to_numpy()] < TIER_RANK["city"]).mean())
+    return float((rank[mine.facility.to_numpy(dtype=int)] < TIER_RANK["city"]).mean())
 
 
 FACILITY_WEEK_COLUMNS = (
@@ -157,7 +157,7 @@ def facility_week_rows(records: Records, world: World) -> list[tuple]:
     stations = stations[(stations.arrive_min >= start) & (stations.arrive_min < end)]
     rank = np.array([f.rank for f in world.facilities])
     first_at_hospital = (visits.kind == "first") & (
-        rank[visits.facility.to_numpy()] >= TIER_RANK["county"]
+        rank[visits.facility.to_numpy(dtype=int)] >= TIER_RANK["county"]
     )
     arrivals = pd.DataFrame(
         {
