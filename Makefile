@@ -8,10 +8,11 @@ SCENARIO ?= scenarios/demo_county.yaml
 OUT      ?= results
 JOBS     ?= 0
 ARGS     ?=
+BENCH_ARGS ?=
 
 .DEFAULT_GOAL := help
 
-.PHONY: help install run test test-slow lint format check clean validate report golden
+.PHONY: help install run test test-slow lint format check clean validate report golden bench
 
 help:
 	@echo "make install    create $(VENV) and install carepath with the dev, notebooks and cluster extras"
@@ -21,6 +22,7 @@ help:
 	@echo "make lint       ruff check"
 	@echo "make format     ruff format, then ruff check --fix"
 	@echo "make check      validate every scenarios/*.yaml"
+	@echo "make bench      benchmarks/bench_model.py: speed vs bare SimPy, memory, speed-up (BENCH_ARGS=--json)"
 	@echo "make clean      remove $(VENV), caches and build artefacts (keeps results/)"
 	@echo "make validate   run scenarios/validation/ against queueing theory: $(OUT)/validation/queueing.csv"
 	@echo "make report     write $(OUT)/validation.md from the results on disk (no simulation)"
@@ -55,6 +57,9 @@ format: $(STAMP)
 
 check: $(STAMP)
 	$(BIN)/carepath check scenarios/*.yaml
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/bench_model.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) build dist .pytest_cache .ruff_cache .hypothesis

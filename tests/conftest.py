@@ -148,6 +148,19 @@ def shorter(base: Path, folder: Path, name: str, replications: int, **more) -> P
     return write_yaml(folder / f"{name}.yaml", data)
 
 
+def few_days(base: Path, folder: Path, name: str, replications: int) -> Path:
+    """A scenario file extending ``base`` over four days (one measured): about a second a
+    replication, for batches that are interrupted, resumed or sent to a cluster."""
+    simulation = {
+        "warmup_days": 1,
+        "horizon_days": 1,
+        "drain_days": 2,
+        "replications": replications,
+    }
+    data = {"extends": str(base), "name": name, "simulation": simulation}
+    return write_yaml(folder / f"{name}.yaml", data)
+
+
 NAMED_DRAWS = {credit.STREAM: credit.DRAWS, outreach.STREAM: outreach.DRAWS}
 
 

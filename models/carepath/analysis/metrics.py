@@ -115,7 +115,8 @@ def compute(records: Records, world: World) -> dict[str, float]:
         "referrals_up": float((visits.kind == "referral_up").sum()),
         "referrals_down": float((visits.kind == "referral_down").sum()),
         "primary_share": _per_episode(
-            np.isin(rank[first_visits.facility.to_numpy(dtype=int)], PRIMARY_RANKS).sum(), len(first_visits)
+            np.isin(rank[first_visits.facility.to_numpy(dtype=int)], PRIMARY_RANKS).sum(),
+            len(first_visits),
         ),
     }
     cashier = stations[stations.station == "cashier"]

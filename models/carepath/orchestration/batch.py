@@ -1,16 +1,21 @@
-"""Batches: every replication of every arm of one or more scenarios, in one process or a pool.
+"""Batches: every replication of every arm of one or more scenarios, in one process, a local
+process pool or on a Dask cluster.
 
 A task is one replication of one scenario, all arms: it depends on nothing but those and the
 seed, so results are the same whichever worker runs it and in whatever order, and are put back
 in a fixed order before anything is written.  Keeping a replication's arms together lets them be
 compared patient by patient (``analysis.paired``).
+
+Given an output folder, each finished task is kept at once in a checkpoint (``checkpoint``) and
+a re-run of the same batch runs only the tasks not kept yet.  A task that raises is reported
+(``failures``) and the others go on; a scenario with a failed replication gets no result.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from concurrent.futures import ProcessPoolExecutor, as_completed
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, fields
 from pathlib import Path
 
 import pandas as pd
@@ -25,6 +30,9 @@ from ..inputs.scenario_file import load_scenario
 from ..inputs.schema import Scenario
 from ..observation.records import Records
 from ..system.world import World
+from .checkpoint import Checkpoint, Parts
+from .executors import Outcome, dask_cluster, in_process, process_pool
+from .failures import Failure, ReplicationFailed
 from .replication import simulate
 
 REPLICATION_COLUMNS = ["scenario", "replication", "arm", "metric", "value"]
@@ -66,43 +74,174 @@ class TaskResult:
 
 
 def run_task(task: Task) -> TaskResult:
-    """Simulate every arm of one replication; its metrics, stations and the paired comparison."""
-    world = World.build(task.scenario)
+    """Simulate every arm of one replication; its metrics, stations and the paired comparison.
+
+    An error raises ``ReplicationFailed`` naming the scenario, replication, seed and the arm
+    being simulated (``paired`` while comparing the arms, none while building the world).
+    """
+    with _naming(task, None):
+        world = World.build(task.scenario)
     result = TaskResult([], [], [])
     kept: dict[str, Records] = {}
     for arm in arms_for(task.scenario):
-        records = simulate(world, arm, task.seed, task.replication)
-        metrics = compute(records, world)
-        result.metrics.extend((arm.name, metric, value) for metric, value in metrics.items())
-        result.stations.extend((arm.name, *row) for row in station_rows(records, world))
-        result.credit.extend((arm.name, *row) for row in credit_balance(records, world))
+        with _naming(task, arm.name):
+            records = simulate(world, arm, task.seed, task.replication)
+            metrics = compute(records, world)
+            result.metrics.extend((arm.name, metric, value) for metric, value in metrics.items())
+            result.stations.extend((arm.name, *row) for row in station_rows(records, world))
+            result.credit.extend((arm.name, *row) for row in credit_balance(records, world))
         if arm.name in (WITHOUT.name, "with"):
             kept[arm.name] = records
     if len(kept) == 2:
-        paired = compare(kept[WITHOUT.name], kept["with"], world)
+        with _naming(task, PAIRED):
+            paired = compare(kept[WITHOUT.name], kept["with"], world)
         result.metrics.extend((PAIRED, metric, paired[metric]) for metric in PAIRED_METRICS)
     return result
+
+
+@contextmanager
+def _naming(task: Task, arm: str | None) -> Iterator[None]:
+    try:
+        yield
+    except Exception as error:
+        failure = Failure.of(error, task.scenario.name, task.replication, task.seed, arm)
+        raise ReplicationFailed(failure) from error
 
 
 def tasks_for(scenario: Scenario, replications: int, seed: int) -> list[Task]:
     return [Task(scenario, r, seed) for r in range(replications)]
 
 
-def _execute(tasks: Sequence[Task], jobs: int, progress: bool) -> list[TaskResult]:
-    bar = tqdm(total=len(tasks), desc="replications", unit="rep", disable=not progress)
-    results: list[TaskResult | None] = [None] * len(tasks)
+@dataclass
+class Batch:
+    """What a batch produced: a result per scenario whose replications all finished, and the
+    replications that failed (their scenarios have no result)."""
+
+    results: list[RunResult]
+    failures: list[Failure]
+    # By scenario name, when the batch was given an output folder.
+    checkpoints: dict[str, Checkpoint]
+
+
+class BatchFailed(RuntimeError):
+    """Some replications raised; the others finished (and were kept, given an output folder)."""
+
+    def __init__(self, batch: Batch) -> None:
+        lines = "\n".join(failure.line() for failure in batch.failures)
+        super().__init__(f"{len(batch.failures)} replication(s) failed:\n{lines}")
+        self.batch = batch
+
+
+def run_batch(
+    scenarios: Sequence[Scenario],
+    replications: int | None = None,
+    seed: int | None = None,
+    jobs: int = 1,
+    progress: bool = False,
+    out: str | Path | None = None,
+    scheduler: str | None = None,
+) -> Batch:
+    """Run the batches of several scenarios under one progress bar; never raises for a failed
+    replication (see ``Batch.failures``).
+
+    With ``out``, finished replications are kept under ``<out>/<scenario>/.partial/`` as they
+    complete and reused by a re-run (``checkpoint``); writing the final files and then
+    discarding the checkpoints is the caller's part (``carepath run`` does both).
+    ``scheduler`` (a Dask scheduler address) runs the tasks on that cluster instead of ``jobs``
+    local processes.
+    """
+    plans = []
+    for scenario in scenarios:
+        n = replications if replications is not None else scenario.simulation.replications
+        s = seed if seed is not None else scenario.simulation.seed
+        checkpoint = Checkpoint(Path(out), scenario, s) if out is not None else None
+        plans.append((scenario, s, tasks_for(scenario, n, s), checkpoint))
+    all_tasks = [task for _, _, tasks, _ in plans for task in tasks]
+    kept = [checkpoint for _, _, tasks, checkpoint in plans for _ in tasks]
+    outcomes = _execute(all_tasks, kept, jobs, progress, scheduler)
+    batch = Batch([], [], {})
+    start = 0
+    for scenario, s, tasks, checkpoint in plans:
+        mine = outcomes[start : start + len(tasks)]
+        start += len(tasks)
+        if checkpoint is not None:
+            batch.checkpoints[scenario.name] = checkpoint
+        failed = [outcome for outcome in mine if isinstance(outcome, Failure)]
+        if failed:
+            batch.failures.extend(failed)
+            continue
+        table, stations, credit = _tables(tasks, mine)
+        batch.results.append(RunResult(scenario, s, table, summarise(table), stations, credit))
+    return batch
+
+
+def _execute(
+    tasks: Sequence[Task],
+    checkpoints: Sequence[Checkpoint | None],
+    jobs: int,
+    progress: bool,
+    scheduler: str | None,
+) -> list[TaskResult | Failure]:
+    """Every task's result (kept, or run now and kept) or its failure, in task order."""
+    outcomes: list[TaskResult | Failure | None] = [
+        _load(checkpoint, task) for task, checkpoint in zip(tasks, checkpoints, strict=True)
+    ]
+    todo = [i for i, outcome in enumerate(outcomes) if outcome is None]
+    bar = tqdm(
+        total=len(tasks),
+        initial=len(tasks) - len(todo),
+        desc="replications",
+        unit="rep",
+        disable=not progress,
+    )
     with bar:
-        if jobs <= 1:
-            for i, task in enumerate(tasks):
-                results[i] = run_task(task)
-                bar.update()
-        else:
-            with ProcessPoolExecutor(max_workers=jobs) as pool:
-                futures = {pool.submit(run_task, task): i for i, task in enumerate(tasks)}
-                for future in as_completed(futures):
-                    results[futures[future]] = future.result()
-                    bar.update()
-    return results  # type: ignore[return-value]
+        # run_task is looked up here, not bound at import, so tests can stand in for it.
+        for j, outcome in _outcomes(run_task, [tasks[i] for i in todo], jobs, scheduler):
+            i = todo[j]
+            outcomes[i] = _keep(tasks[i], checkpoints[i], outcome)
+            bar.update()
+    return outcomes  # type: ignore[return-value]
+
+
+def _outcomes(
+    fn: Callable, tasks: Sequence[Task], jobs: int, scheduler: str | None
+) -> Iterator[Outcome]:
+    if not tasks:  # all kept already: no pool, no cluster connection
+        return iter(())
+    if scheduler is not None:
+        return dask_cluster(fn, tasks, scheduler)
+    if jobs <= 1:
+        return in_process(fn, tasks)
+    return process_pool(fn, tasks, min(jobs, len(tasks)))
+
+
+def _load(checkpoint: Checkpoint | None, task: Task) -> TaskResult | None:
+    parts = checkpoint.load(task.replication) if checkpoint is not None else None
+    if parts is None:
+        return None
+    try:
+        return TaskResult(**parts)
+    except TypeError:  # kept by a TaskResult of another shape: run it again
+        return None
+
+
+def _keep(
+    task: Task, checkpoint: Checkpoint | None, outcome: TaskResult | BaseException
+) -> TaskResult | Failure:
+    """Checkpoint a finished task; turn an error into the failure it reports."""
+    if isinstance(outcome, BaseException):
+        failure = (
+            outcome.failure
+            if isinstance(outcome, ReplicationFailed)
+            else Failure.of(outcome, task.scenario.name, task.replication, task.seed, None)
+        )
+        if checkpoint is not None:
+            checkpoint.note_failure(task.replication, failure.traceback)
+        return failure
+    if checkpoint is not None:
+        parts: Parts = {f.name: getattr(outcome, f.name) for f in fields(outcome)}
+        checkpoint.save(task.replication, parts)
+    return outcome
 
 
 def _tables(tasks: Sequence[Task], results: Sequence[TaskResult]) -> list[pd.DataFrame]:
@@ -127,21 +266,18 @@ def run_many(
     seed: int | None = None,
     jobs: int = 1,
     progress: bool = False,
+    out: str | Path | None = None,
+    scheduler: str | None = None,
 ) -> list[RunResult]:
-    """Run the batches of several scenarios under one progress bar."""
-    plans = []
-    for scenario in scenarios:
-        n = replications if replications is not None else scenario.simulation.replications
-        s = seed if seed is not None else scenario.simulation.seed
-        plans.append((scenario, s, tasks_for(scenario, n, s)))
-    all_tasks = [task for _, _, tasks in plans for task in tasks]
-    all_results = _execute(all_tasks, jobs, progress)
-    out, start = [], 0
-    for scenario, s, tasks in plans:
-        table, stations, credit = _tables(tasks, all_results[start : start + len(tasks)])
-        start += len(tasks)
-        out.append(RunResult(scenario, s, table, summarise(table), stations, credit))
-    return out
+    """Run the batches of several scenarios under one progress bar.
+
+    Raises ``BatchFailed`` (after every other replication has finished) if any replication
+    raised.  ``out`` and ``scheduler`` as in ``run_batch``.
+    """
+    batch = run_batch(scenarios, replications, seed, jobs, progress, out, scheduler)
+    if batch.failures:
+        raise BatchFailed(batch)
+    return batch.results
 
 
 def run(
@@ -150,15 +286,19 @@ def run(
     seed: int | None = None,
     jobs: int = 1,
     progress: bool = False,
+    out: str | Path | None = None,
+    scheduler: str | None = None,
 ) -> RunResult:
     """Run a scenario's batch (both arms, every replication) and summarise it.
 
     ``replications`` and ``seed`` default to the scenario's own; ``jobs`` > 1 uses a process
-    pool, with results identical to ``jobs=1``.
+    pool, ``scheduler`` a Dask cluster (``tcp://HOST:PORT``), with results identical to
+    ``jobs=1``.  With ``out``, finished replications are kept under ``<out>/<scenario>/.partial``
+    and a repeated call runs only the missing ones.
     """
     if not isinstance(scenario, Scenario):
         scenario = load_scenario(scenario)
-    return run_many([scenario], replications, seed, jobs, progress)[0]
+    return run_many([scenario], replications, seed, jobs, progress, out, scheduler)[0]
 
 
 def run_replications(
@@ -171,8 +311,13 @@ def run_replications(
     """Run the given replication numbers of one scenario, e.g. more of a batch already run.
 
     Replication r depends only on the scenario, the seed and r, so the tables of replications
-    0..k-1 and k..n-1 put one after the other are those of a batch of n.
+    0..k-1 and k..n-1 put one after the other are those of a batch of n.  Raises
+    ``BatchFailed`` if any of them raised.
     """
     tasks = [Task(scenario, r, seed) for r in numbers]
-    table, stations, credit = _tables(tasks, _execute(tasks, jobs, progress))
+    outcomes = _execute(tasks, [None] * len(tasks), jobs, progress, None)
+    failures = [outcome for outcome in outcomes if isinstance(outcome, Failure)]
+    if failures:
+        raise BatchFailed(Batch([], failures, {}))
+    table, stations, credit = _tables(tasks, outcomes)  # type: ignore[arg-type]
     return RunResult(scenario, seed, table, summarise(table), stations, credit)

@@ -1,8 +1,18 @@
 """The ``carepath`` command: ``check`` scenario files, ``run`` their batches; ``validate`` the
 model against queueing theory, ``report`` on validation (results/validation.md).
 
-Exit codes: 0 done, 2 bad input (every problem listed, one line each, nothing written);
-``validate`` exits 1 when a queueing check fails.
+Exit codes:
+  0    done
+  1    ``validate``: a queueing check failed
+  2    bad input: every problem listed, one line each, nothing written (also an unusable
+       ``--scheduler``: dask not installed, scheduler unreachable, workers without carepath)
+  3    some replications raised: one line each (scenario, replication, seed, arm, error);
+       the other scenarios' results are written; a scenario with a failed replication gets
+       no result files, its finished replications stay in its checkpoint for the re-run
+  130  interrupted (Ctrl-C): finished replications stay in their checkpoints
+
+A re-run of the same command runs only the replications not yet kept
+(``<out>/<scenario>/.partial/``, removed once the scenario's files are written).
 """
 
 from __future__ import annotations
@@ -19,7 +29,8 @@ from ..inputs.loading import ScenarioError
 from ..inputs.provenance import unsourced_numbers
 from ..inputs.scenario_file import load_scenario, resolved
 from ..inputs.schema import Scenario
-from .batch import RunResult, run_many
+from .batch import Batch, RunResult, run_batch
+from .executors import SchedulerError
 from .manifest import build_manifest, code_state, package_versions
 from .precision import (
     DEFAULT_MAX_REPLICATIONS,
@@ -33,6 +44,8 @@ from .results import write_run
 from .validate import FAMILY_CONFIDENCE, validate_files, write_validation
 
 BAD_INPUT = 2
+REPLICATIONS_FAILED = 3
+INTERRUPTED = 130
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -56,6 +69,12 @@ def _parser() -> argparse.ArgumentParser:
         "--out", type=Path, default=Path("results"), help="results folder (default results/)"
     )
     run.add_argument("--quiet", action="store_true", help="no progress bar")
+    run.add_argument(
+        "--scheduler",
+        metavar="ADDRESS",
+        help="run on a Dask cluster, e.g. tcp://10.0.0.5:8786 (needs carepath[cluster]); "
+        "--jobs is then ignored",
+    )
     _add_precision_options(run)
     _add_validation_commands(commands)
     return parser
@@ -125,13 +144,35 @@ def _run(args: argparse.Namespace) -> int:
     started = datetime.now(timezone.utc)
     code = code_state()
     scenarios = [scenario for _, scenario in loaded]
-    if target is None:
-        results = run_many(scenarios, args.replications, args.seed, jobs, progress=not args.quiet)
-        chosen: dict[str, dict] = {}
-    else:
-        results, chosen = _run_to_precision(scenarios, target, args, jobs)
+    chosen: dict[str, dict] = {}
+    try:
+        if target is None:
+            batch = run_batch(
+                scenarios,
+                args.replications,
+                args.seed,
+                jobs,
+                progress=not args.quiet,
+                out=args.out,
+                scheduler=args.scheduler,
+            )
+        else:
+            results, chosen = _run_to_precision(scenarios, target, args, jobs)
+            batch = Batch(results, [], {})
+    except SchedulerError as error:
+        print(error, file=sys.stderr)
+        return BAD_INPUT
+    except KeyboardInterrupt:
+        print(
+            f"interrupted: finished replications are kept under {args.out}/<scenario>/.partial/; "
+            "run the same command again to resume",
+            file=sys.stderr,
+        )
+        return INTERRUPTED
     finished = datetime.now(timezone.utc)
-    for file, result in zip(args.files, results, strict=True):
+    files = {scenario.name: file for file, scenario in loaded}
+    for result in batch.results:
+        file = files[result.scenario.name]
         manifest = build_manifest(
             scenario_name=result.scenario.name,
             scenario_file=str(file),
@@ -142,7 +183,7 @@ def _run(args: argparse.Namespace) -> int:
             command=["carepath", *sys.argv[1:]],
             started=started,
             finished=finished,
-            extra={**_extra(result, jobs), **chosen.get(result.scenario.name, {})},
+            extra={**_extra(result, jobs, args.scheduler), **chosen.get(result.scenario.name, {})},
             git=code,
         )
         published = beside_published(result.scenario, result.summary)
@@ -159,15 +200,35 @@ def _run(args: argparse.Namespace) -> int:
             manifest,
             more=more,
         )
+        checkpoint = batch.checkpoints.get(result.scenario.name)
+        if checkpoint is not None:  # a --precision run keeps none
+            checkpoint.discard()
         print(f"{file}: wrote {folder}/ replications.csv, summary.csv, stations.csv, ...")
         for line in lines(published):
             print(f"plausibility: {line}")
-    return 0
+    return _report_failures(batch)
 
 
-def _extra(result: RunResult, jobs: int) -> dict:
+def _report_failures(batch: Batch) -> int:
+    """One line per failed replication, then what is kept for the re-run."""
+    if not batch.failures:
+        return 0
+    for failure in batch.failures:
+        print(f"failed: {failure.line()}", file=sys.stderr)
+    for name in dict.fromkeys(failure.scenario for failure in batch.failures):
+        checkpoint = batch.checkpoints[name]
+        print(
+            f"{name}: not written; finished replications and the failures' tracebacks are in "
+            f"{checkpoint.folder}/; fix the cause and run the same command again to run only "
+            "the missing replications",
+            file=sys.stderr,
+        )
+    return REPLICATIONS_FAILED
+
+
+def _extra(result: RunResult, jobs: int, scheduler: str | None = None) -> dict:
     """Manifest entries beyond the standard ones."""
-    extra: dict = {"jobs": jobs}
+    extra: dict = {"scheduler": scheduler} if scheduler else {"jobs": jobs}
     if len(result.credit):
         # Who pays for the interest-free float is a reported figure, not hidden in a total.
         extra["credit_financing_borne_by"] = result.scenario.reforms.credit.financing_borne_by

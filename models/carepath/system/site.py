@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Generator
 
 import simpy
+from simpy.events import Event
 
 from .world import FacilityPlan
 
@@ -13,9 +15,29 @@ PRIORITY_REFERRED, PRIORITY_NORMAL = 0, 1
 
 
 class Station:
-    """One queue with ``capacity`` servers (registration windows, doctors, an exam unit...)."""
+    """One queue with ``capacity`` servers (registration windows, doctors, an exam unit...).
 
-    __slots__ = ("env", "name", "resource", "facility", "rows")
+    First come, first served, in exactly the event order of ``simpy.Resource``: a request is
+    granted at once if a server is free and the head of the line is served, but the patient
+    goes on only when that grant's event is processed; a release frees the server at once and
+    lets the next in line in when the release's own event is processed.  Without Resource's
+    request and release objects, since a station visit is the model's commonest step.
+
+    With a green channel (``priority``), the line is kept in order of priority, first come
+    first served within one, as ``simpy.PriorityResource`` keeps it.
+    """
+
+    __slots__ = (
+        "env",
+        "name",
+        "facility",
+        "rows",
+        "capacity",
+        "busy",
+        "waiting",
+        "priority",
+        "ranks",
+    )
 
     def __init__(
         self,
@@ -29,11 +51,12 @@ class Station:
         self.env = env
         self.name = name
         self.facility = facility
-        # A plain queue unless a green channel puts referred patients first.
-        self.resource = (
-            simpy.PriorityResource(env, capacity) if priority else simpy.Resource(env, capacity)
-        )
         self.rows = rows
+        self.capacity = capacity
+        self.busy = 0
+        self.waiting: deque[Event] = deque()
+        self.priority = priority
+        self.ranks: deque[int] = deque()  # the waiting requests' priorities, with a green channel
 
     def serve(
         self, patient: int, service_min: float, priority: int = PRIORITY_NORMAL
@@ -49,18 +72,55 @@ class Station:
         arrive = env.now
         if not self.facility.hours.is_open(arrive):
             return False
-        resource = self.resource
-        request = (
-            resource.request(priority=priority)
-            if isinstance(resource, simpy.PriorityResource)
-            else resource.request()
-        )
-        with request:
+        request = Event(env)
+        self._join(request, priority)
+        self._grant()
+        try:
             yield request
             start = env.now
             yield env.timeout(service_min)
+        except BaseException as error:
+            # As simpy.Resource's request used in a with statement: leave the line, and give
+            # the server back unless the process is only being closed.
+            granted = request.triggered
+            if not granted:
+                self._leave(request)
+            if not isinstance(error, GeneratorExit):
+                self._release(granted)
+            raise
+        self._release(True)
         self.rows.append((patient, self.facility.index, self.name, arrive, start, env.now))
         return True
+
+    def _join(self, request: Event, priority: int) -> None:
+        if not self.priority:
+            self.waiting.append(request)
+            return
+        # Behind everyone of the same or a higher priority (a lower number).
+        place = next((i for i, rank in enumerate(self.ranks) if rank > priority), len(self.ranks))
+        self.waiting.insert(place, request)
+        self.ranks.insert(place, priority)
+
+    def _leave(self, request: Event) -> None:
+        place = self.waiting.index(request)
+        del self.waiting[place]
+        if self.priority:
+            del self.ranks[place]
+
+    def _grant(self, _event: Event | None = None) -> None:
+        """Let the head of the line in if a server is free."""
+        if self.waiting and self.busy < self.capacity:
+            self.busy += 1
+            if self.priority:
+                self.ranks.popleft()
+            self.waiting.popleft().succeed()
+
+    def _release(self, granted: bool) -> None:
+        if granted:
+            self.busy -= 1
+        released = Event(self.env)
+        released.callbacks.append(self._grant)
+        released.succeed()
 
 
 class Site:

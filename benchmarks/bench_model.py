@@ -1,0 +1,248 @@
+"""How fast carepath simulates, against bare SimPy; memory against the horizon; 2-core speed-up.
+
+A benchmark, not a test: it measures and prints, it asserts nothing about time.  In one process:
+
+(a) simulated station visits per second of the demo scenario, both arms of one replication (a
+    station visit is one queue-and-serve at one station: a row of ``Records.stations``), timing
+    the simulation only (``orchestration.replication.simulate``, not the metrics after it);
+(b) the same for a bare, idiomatic SimPy tandem queue of three single-server stations (Poisson
+    arrivals, exponential service, ``simpy.Resource``, load 0.8) run for as many station visits;
+(c) the ratio of the two (>= 1.0: the model is as fast per visit as bare SimPy);
+(d) peak memory of one arm of one replication at two horizons, each in a fresh subprocess (so
+    the peaks are separable): the peak of memory allocated while simulating (``tracemalloc``,
+    which sees Python objects and numpy arrays; it slows the run, which is not timed here), and
+    the process's peak resident set (``ru_maxrss``, imports and transient set-up included);
+(e) the wall-time speed-up of ``run_many(jobs=2)`` over ``jobs=1`` on a few replications;
+(f) with ``--county-year PATH``: one replication, both arms, of a 365-day horizon of that
+    (large) scenario: seconds and station visits.
+
+Usage: ``python benchmarks/bench_model.py [--json] [--replications N] [--county-year PATH]``
+(``make bench``, ``make bench BENCH_ARGS=--json``).  The machine may be shared: the load average
+is printed with the results.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import platform
+import random
+import resource
+import subprocess
+import sys
+import time
+import tracemalloc
+from importlib import metadata
+from pathlib import Path
+
+import simpy
+
+from carepath.arms import WITHOUT, arms_for
+from carepath.inputs.scenario_file import load_scenario
+from carepath.inputs.schema import Scenario
+from carepath.orchestration.batch import run_many
+from carepath.orchestration.replication import simulate
+from carepath.system.world import World
+
+REPO = Path(__file__).resolve().parents[1]
+DEMO = REPO / "scenarios" / "demo_county.yaml"
+COUNTY_YEAR = REPO / "scenarios" / "suixi_county.yaml"
+SEED = 1
+MEMORY_HORIZONS_DAYS = (28, 56)
+# Bare tandem: mean minutes between arrivals and of each service (load 0.8 at every station).
+TANDEM_ARRIVAL_MIN, TANDEM_SERVICE_MIN = 1.0, 0.8
+
+
+def with_horizon(scenario: Scenario, days: int) -> Scenario:
+    simulation = scenario.simulation.model_copy(update={"horizon_days": days})
+    return scenario.model_copy(update={"simulation": simulation})
+
+
+def model_rate(scenario: Scenario) -> dict:
+    """(a) Station visits per second of both arms of replication 0."""
+    world = World.build(scenario)
+    visits, seconds = 0, 0.0
+    for arm in arms_for(scenario):
+        start = time.perf_counter()
+        records = simulate(world, arm, SEED, 0)
+        seconds += time.perf_counter() - start
+        visits += len(records.stations)
+    return {"station_visits": visits, "seconds": seconds, "visits_per_s": visits / seconds}
+
+
+def bare_tandem(visits: int, seed: int = SEED) -> dict:
+    """(b) Customers through three single-server stations in turn until ``visits`` are served."""
+    env = simpy.Environment()
+    rng = random.Random(seed)  # an own generator, not the global one
+    stations = [simpy.Resource(env, capacity=1) for _ in range(3)]
+    served = 0
+
+    def customer():
+        nonlocal served
+        for station in stations:
+            with station.request() as request:
+                yield request
+                yield env.timeout(rng.expovariate(1 / TANDEM_SERVICE_MIN))
+            served += 1
+
+    def arrivals(customers: int):
+        for _ in range(customers):
+            env.process(customer())
+            yield env.timeout(rng.expovariate(1 / TANDEM_ARRIVAL_MIN))
+
+    env.process(arrivals(math.ceil(visits / len(stations))))
+    start = time.perf_counter()
+    env.run()
+    seconds = time.perf_counter() - start
+    return {"station_visits": served, "seconds": seconds, "visits_per_s": served / seconds}
+
+
+def _rss_mb() -> float:
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak / (1024 * 1024) if sys.platform == "darwin" else peak / 1024  # bytes vs KiB
+
+
+def memory_child(path: Path, days: int) -> dict:
+    """(d), in a fresh process: one arm of one replication at a horizon of ``days``."""
+    world = World.build(with_horizon(load_scenario(path), days))
+    tracemalloc.start()
+    records = simulate(world, WITHOUT, SEED, 0)
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    return {
+        "horizon_days": days,
+        "station_visits": len(records.stations),
+        "simulate_peak_mb": peak / 2**20,
+        "rss_peak_mb": _rss_mb(),
+    }
+
+
+def memory(path: Path) -> list[dict]:
+    rows = []
+    for days in MEMORY_HORIZONS_DAYS:
+        command = [sys.executable, __file__, "--memory-child", str(days), "--scenario", str(path)]
+        done = subprocess.run(command, capture_output=True, text=True, check=True)
+        rows.append(json.loads(done.stdout))
+    return rows
+
+
+def speedup(scenario: Scenario, replications: int) -> dict:
+    """(e) Wall time of the same batch on one and on two worker processes."""
+    seconds, tables = {}, {}
+    for jobs in (1, 2):
+        start = time.perf_counter()
+        (result,) = run_many([scenario], replications=replications, seed=SEED, jobs=jobs)
+        seconds[jobs] = time.perf_counter() - start
+        tables[jobs] = result.replications
+    return {
+        "replications": replications,
+        "seconds_jobs_1": seconds[1],
+        "seconds_jobs_2": seconds[2],
+        "speedup": seconds[1] / seconds[2],
+        "identical_tables": bool(tables[1].equals(tables[2])),
+    }
+
+
+def county_year(path: Path) -> dict:
+    """(f) One replication, both arms, of a 365-day horizon."""
+    scenario = with_horizon(load_scenario(path), 365)
+    start = time.perf_counter()
+    rate = model_rate(scenario)
+    return {
+        "scenario": scenario.name,
+        "seconds_per_replication": time.perf_counter() - start,
+        **rate,
+    }
+
+
+def context() -> dict:
+    versions = {name: metadata.version(name) for name in ("carepath", "simpy", "numpy")}
+    return {
+        "python": platform.python_version(),
+        **versions,
+        "cores": os.cpu_count(),
+        "load_average_1min": os.getloadavg()[0],
+    }
+
+
+def table(results: dict) -> str:
+    model, bare = results["model"], results["bare_simpy"]
+    lines = [
+        "carepath benchmark ("
+        + ", ".join(f"{key} {value}" for key, value in results["context"].items())
+        + ")",
+        f"(a) model, demo both arms:     {model['visits_per_s']:>10,.0f} station visits/s "
+        f"({model['station_visits']:,} visits in {model['seconds']:.2f} s)",
+        f"(b) bare SimPy tandem queue:   {bare['visits_per_s']:>10,.0f} station visits/s "
+        f"({bare['station_visits']:,} visits in {bare['seconds']:.2f} s)",
+        f"(c) ratio model / bare:        {results['ratio']:>10.3f}",
+    ]
+    for row in results["memory"]:
+        lines.append(
+            f"(d) memory, one arm, {row['horizon_days']:>3}-day horizon: "
+            f"{row['simulate_peak_mb']:.1f} MB peak while simulating, process peak RSS "
+            f"{row['rss_peak_mb']:.0f} MB ({row['station_visits']:,} visits)"
+        )
+    up = results["speedup"]
+    lines.append(
+        f"(e) speed-up jobs=2 / jobs=1:  {up['speedup']:>10.2f} ({up['replications']} "
+        f"replications: {up['seconds_jobs_1']:.1f} s vs {up['seconds_jobs_2']:.1f} s; "
+        f"identical tables: {up['identical_tables']})"
+    )
+    year = results["county_year"]
+    if "skipped" in year:
+        lines.append(f"(f) county-year: skipped ({year['skipped']})")
+    else:
+        lines.append(
+            f"(f) county-year {year['scenario']}: {year['seconds_per_replication']:.1f} s per "
+            f"replication (both arms), {year['station_visits']:,} station visits, "
+            f"{year['visits_per_s']:,.0f} visits/s"
+        )
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--json", action="store_true", help="print one JSON document")
+    parser.add_argument("--scenario", type=Path, default=DEMO, help="default: the demo")
+    parser.add_argument(
+        "--replications", type=int, default=4, help="replications for the speed-up (default 4)"
+    )
+    parser.add_argument(
+        "--county-year",
+        type=Path,
+        nargs="?",
+        const=COUNTY_YEAR,
+        help=f"run (f) on this scenario (default {COUNTY_YEAR.relative_to(REPO)})",
+    )
+    parser.add_argument("--memory-child", type=int, help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.memory_child is not None:
+        print(json.dumps(memory_child(args.scenario, args.memory_child)))
+        return 0
+
+    scenario = load_scenario(args.scenario)
+    model = model_rate(scenario)
+    bare = bare_tandem(model["station_visits"])
+    results = {
+        "context": context(),
+        "model": model,
+        "bare_simpy": bare,
+        "ratio": model["visits_per_s"] / bare["visits_per_s"],
+        "memory": memory(args.scenario),
+        "speedup": speedup(scenario, args.replications),
+    }
+    if args.county_year is None:
+        results["county_year"] = {"skipped": "not asked for (--county-year [PATH])"}
+    elif not args.county_year.exists():
+        results["county_year"] = {"skipped": f"{args.county_year} does not exist"}
+    else:
+        results["county_year"] = county_year(args.county_year)
+    print(json.dumps(results, indent=2) if args.json else table(results))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,131 @@
+"""Checkpoints: every finished replication kept on disk the moment it completes.
+
+A replication's results depend on nothing but the resolved scenario, the seed, the replication
+number and the code that simulates it (carepath's own source and the versions of the libraries
+it runs on).  All of these but the replication number are hashed into a key, and replication r
+of a scenario lives at ``<out>/<scenario>/.partial/<key>/rep-000r.json``.  Changing the scenario,
+the seed, the code or a library changes the key, so a stale replication is never read back; a
+larger ``--replications`` reuses the ones already done.
+
+Each file is written atomically (``results.write_atomic``): a killed batch leaves whole files or
+none.  JSON keeps row order, and Python writes a float as the shortest text that reads back as
+the same float (NaN and infinities included), so a table rebuilt from checkpoints is the table
+the replications made.  The folder is removed once the scenario's final files are written.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import hashlib
+import json
+import shutil
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ..inputs.scenario_file import resolved
+from ..inputs.schema import Scenario
+from .manifest import package_versions, scenario_hash
+from .results import write_atomic
+
+PARTIAL_FOLDER = ".partial"
+# Bump when the file layout below changes: old checkpoints then get a different key.
+CHECKPOINT_FORMAT = 1
+_PACKAGE_FOLDER = Path(__file__).resolve().parents[1]
+
+Parts = dict[str, list[tuple] | None]  # a task result's tables by name: rows in order
+
+
+@functools.cache
+def source_digest() -> str:
+    """SHA-256 of carepath's Python source: it changes whenever the code that simulates does,
+    committed or not."""
+    digest = hashlib.sha256()
+    for path in sorted(_PACKAGE_FOLDER.rglob("*.py")):
+        digest.update(path.relative_to(_PACKAGE_FOLDER).as_posix().encode("utf-8") + b"\0")
+        digest.update(path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+def checkpoint_key(scenario: Scenario, seed: int) -> str:
+    """What determines every replication of a batch but the replication number, hashed."""
+    determinants = {
+        "format": CHECKPOINT_FORMAT,
+        "scenario_sha256": scenario_hash(resolved(scenario)),
+        "seed": int(seed),
+        "source_sha256": source_digest(),
+        "versions": package_versions(),
+    }
+    text = json.dumps(determinants, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:20]
+
+
+class Checkpoint:
+    """The finished replications of one scenario's batch (one scenario, seed and code)."""
+
+    def __init__(self, out_dir: Path, scenario: Scenario, seed: int) -> None:
+        self.scenario = scenario.name
+        self.seed = int(seed)
+        self.key = checkpoint_key(scenario, seed)
+        self.partial = Path(out_dir) / scenario.name / PARTIAL_FOLDER
+        self.folder = self.partial / self.key
+
+    def path(self, replication: int) -> Path:
+        return self.folder / f"rep-{replication:04d}.json"
+
+    def error_path(self, replication: int) -> Path:
+        return self.folder / f"rep-{replication:04d}.error.txt"
+
+    def save(self, replication: int, parts: Parts) -> None:
+        """Keep one finished replication; a failure noted for it before is cleared."""
+        self.folder.mkdir(parents=True, exist_ok=True)
+        document = {
+            "format": CHECKPOINT_FORMAT,
+            "key": self.key,
+            "scenario": self.scenario,
+            "seed": self.seed,
+            "replication": replication,
+            "parts": parts,
+        }
+        text = json.dumps(document, separators=(",", ":"), default=_plain)
+        write_atomic(self.path(replication), text.encode("utf-8"))
+        self.error_path(replication).unlink(missing_ok=True)
+
+    def load(self, replication: int) -> Parts | None:
+        """A finished replication's tables, or None if it is not done (or its file is unusable,
+        in which case it is simply run again)."""
+        try:
+            document = json.loads(self.path(replication).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None
+        expected = (self.key, self.scenario, self.seed, replication)
+        found = tuple(document.get(k) for k in ("key", "scenario", "seed", "replication"))
+        parts = document.get("parts")
+        if found != expected or not isinstance(parts, dict):
+            return None
+        return {
+            name: None if rows is None else [tuple(row) for row in rows]
+            for name, rows in parts.items()
+        }
+
+    def note_failure(self, replication: int, text: str) -> Path:
+        """Keep a failed replication's full traceback beside the finished ones."""
+        self.folder.mkdir(parents=True, exist_ok=True)
+        path = self.error_path(replication)
+        write_atomic(path, text.encode("utf-8"))
+        return path
+
+    def discard(self) -> None:
+        """Remove this batch's checkpoints (and ``.partial`` if nothing else is left in it)."""
+        shutil.rmtree(self.folder, ignore_errors=True)
+        with contextlib.suppress(OSError):
+            self.partial.rmdir()
+
+
+def _plain(value: Any) -> Any:
+    # numpy scalars from analysis code: .item() gives the same number as a Python int or float.
+    if isinstance(value, np.generic):
+        return value.item()
+    raise TypeError(f"cannot keep {type(value).__name__} in a checkpoint: {value!r}")

@@ -1,0 +1,123 @@
+"""A station serves in exactly the order simpy.Resource would, ties at the same minute included."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import simpy
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from carepath.system.site import Station
+
+ALWAYS_OPEN = SimpleNamespace(index=0, hours=SimpleNamespace(is_open=lambda now: True))
+
+
+def with_resource(env, name, capacity, rows):
+    """The reference: simpy.Resource used as SimPy's documentation shows."""
+    resource = simpy.Resource(env, capacity)
+
+    def serve(patient, service_min):
+        arrive = env.now
+        with resource.request() as request:
+            yield request
+            start = env.now
+            yield env.timeout(service_min)
+        rows.append((patient, 0, name, arrive, start, env.now))
+        return True
+
+    return serve
+
+
+def with_station(env, name, capacity, rows):
+    return Station(env, ALWAYS_OPEN, name, capacity, rows).serve
+
+
+def timeline(make, capacities, patients):
+    """Rows of patients going through two stations in turn (whole minutes: many ties)."""
+    env = simpy.Environment()
+    rows: list[tuple] = []
+    first, second = (make(env, name, n, rows) for name, n in zip("ab", capacities, strict=True))
+
+    def patient(pid, onset, service_1, pause, service_2):
+        yield env.timeout(onset)
+        yield from first(pid, service_1)
+        yield env.timeout(pause)
+        yield from second(pid, service_2)
+
+    for pid, minutes in enumerate(patients):
+        env.process(patient(pid, *minutes))
+    env.run()
+    return rows
+
+
+minutes = st.integers(min_value=0, max_value=4)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    capacities=st.tuples(st.integers(1, 3), st.integers(1, 3)),
+    patients=st.lists(st.tuples(minutes, minutes, minutes, minutes), min_size=1, max_size=25),
+)
+def test_a_station_serves_in_the_order_of_simpy_resource(capacities, patients) -> None:
+    expected = timeline(with_resource, capacities, patients)
+    assert timeline(with_station, capacities, patients) == expected
+    assert len(expected) == 2 * len(patients)
+
+
+def test_the_line_waits_for_a_free_server_first_come_first_served() -> None:
+    rows = timeline(with_station, (1, 1), [(0, 5, 0, 1), (0, 5, 0, 1), (1, 2, 0, 1)])
+    assert [(r[0], r[3], r[4], r[5]) for r in rows if r[2] == "a"] == [
+        (0, 0, 0, 5),
+        (1, 0, 5, 10),
+        (2, 1, 10, 12),
+    ]
+
+
+def with_priority_resource(env, name, capacity, rows):
+    """The reference for a green channel: simpy.PriorityResource."""
+    resource = simpy.PriorityResource(env, capacity)
+
+    def serve(patient, service_min, priority):
+        arrive = env.now
+        with resource.request(priority=priority) as request:
+            yield request
+            start = env.now
+            yield env.timeout(service_min)
+        rows.append((patient, 0, name, arrive, start, env.now))
+        return True
+
+    return serve
+
+
+def with_priority_station(env, name, capacity, rows):
+    return Station(env, ALWAYS_OPEN, name, capacity, rows, priority=True).serve
+
+
+def prioritised_timeline(make, capacity, patients):
+    env = simpy.Environment()
+    rows: list[tuple] = []
+    serve = make(env, "a", capacity, rows)
+
+    def patient(pid, onset, service, priority):
+        yield env.timeout(onset)
+        yield from serve(pid, service, priority)
+
+    for pid, minutes in enumerate(patients):
+        env.process(patient(pid, *minutes))
+    env.run()
+    return rows
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    capacity=st.integers(1, 3),
+    patients=st.lists(
+        st.tuples(minutes, st.integers(1, 4), st.integers(0, 1)), min_size=1, max_size=25
+    ),
+)
+def test_a_green_channel_station_serves_in_the_order_of_simpy_priority_resource(
+    capacity, patients
+) -> None:
+    expected = prioritised_timeline(with_priority_resource, capacity, patients)
+    assert prioritised_timeline(with_priority_station, capacity, patients) == expected
