@@ -21,9 +21,15 @@ from conftest import REPO, tiny_data, write_yaml
 
 BUNDLED = sorted((REPO / "scenarios").glob("*.yaml"))
 GOLDEN = REPO / "tests" / "golden"
+# A county of a million takes minutes even over four days: checked by `make test-slow`.
+LARGE = {"suixi_county"}
 
 
-@pytest.mark.parametrize("path", BUNDLED, ids=lambda p: p.stem)
+@pytest.mark.parametrize(
+    "path",
+    [pytest.param(p, marks=pytest.mark.slow) if p.stem in LARGE else p for p in BUNDLED],
+    ids=lambda p: p.stem,
+)
 def test_bundled_scenario_matches_its_golden_table(path: Path):
     target = golden_file(GOLDEN, path)
     if not target.exists():
