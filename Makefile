@@ -22,6 +22,8 @@ help:
 	@echo "make format     ruff format, then ruff check --fix"
 	@echo "make check      validate every scenarios/*.yaml"
 	@echo "make clean      remove $(VENV), caches and build artefacts (keeps results/)"
+	@echo "make figures    redraw every figure from $(OUT)/ into $(OUT)/figures/ (no simulation)"
+	@echo "make reproduce  re-run the committed $(OUT)/ of the bundled scenarios; fail naming changes"
 
 # Re-installs whenever pyproject.toml changes.
 $(STAMP): pyproject.toml
@@ -58,3 +60,13 @@ clean:
 	rm -rf *.egg-info models/*.egg-info
 	find . -path ./.git -prune -o -type d \( -name __pycache__ -o -name .ipynb_checkpoints \) \
 		-prune -exec rm -rf {} +
+
+.PHONY: figures reproduce
+
+# Reads the committed CSVs and manifests only; a second run gives byte-identical files.
+figures: $(STAMP)
+	$(BIN)/carepath figures --results $(OUT) --out $(OUT)/figures
+
+# Several minutes: re-runs every bundled scenario's committed results on JOBS cores (0 = all).
+reproduce: $(STAMP)
+	$(BIN)/carepath reproduce --results $(OUT) --jobs $(JOBS)

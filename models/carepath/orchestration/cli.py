@@ -1,4 +1,5 @@
-"""The ``carepath`` command: ``check`` scenario files, ``run`` their batches.
+"""The ``carepath`` command: ``check`` scenario files, ``run`` their batches, redraw the
+``figures`` of the results and ``reproduce`` them.
 
 Exit codes: 0 done, 2 bad input (every problem listed, one line each, nothing written).
 """
@@ -11,14 +12,17 @@ import sys
 from datetime import datetime, timezone
 from pathlib import Path
 
+from ..analysis.figures import ResultsProblem, draw_all
 from ..analysis.plausibility import beside_published, lines
 from ..inputs.loading import ScenarioError
 from ..inputs.provenance import unsourced_numbers
 from ..inputs.scenario_file import load_scenario, resolved
 from ..inputs.schema import Scenario
 from .batch import RunResult, run_many
-from .manifest import build_manifest, code_state
-from .results import write_run
+from .manifest import build_manifest, code_state, scenario_files
+from .reproduce import report, reproduce
+from .results import MANIFEST_FILE, write_run
+from .sweep import run_sweep_files
 
 BAD_INPUT = 2
 
@@ -44,7 +48,29 @@ def _parser() -> argparse.ArgumentParser:
         "--out", type=Path, default=Path("results"), help="results folder (default results/)"
     )
     run.add_argument("--quiet", action="store_true", help="no progress bar")
+    _add_figures(commands)
+    _add_reproduce(commands)
     return parser
+
+
+def _add_figures(commands) -> None:
+    figures = commands.add_parser(
+        "figures", help="redraw every figure from results/ (no simulation) into results/figures/"
+    )
+    figures.add_argument("--results", type=Path, default=Path("results"), help="results folder")
+    figures.add_argument("--out", type=Path, help="figures folder (default RESULTS/figures)")
+
+
+def _add_reproduce(commands) -> None:
+    again = commands.add_parser(
+        "reproduce", help="re-run the committed results of bundled scenarios; name what changed"
+    )
+    again.add_argument("--results", type=Path, default=Path("results"), help="results folder")
+    again.add_argument(
+        "--scenarios", type=Path, default=Path("scenarios"), help="bundled scenarios folder"
+    )
+    again.add_argument("--jobs", type=_whole(0), default=0, help="worker processes (0 = all cores)")
+    again.add_argument("--quiet", action="store_true", help="no progress bar")
 
 
 def _whole(minimum: int):
@@ -93,6 +119,9 @@ def _check(files: list[Path]) -> int:
             f"{len(scenario.zones)} zones, {len(scenario.conditions)} conditions; "
             f"reforms switched on: {reforms})"
         )
+        if scenario.sweep is not None:
+            levers = ", ".join(scenario.sweep.levers)
+            print(f"{file}: sweep of {scenario.sweep.variant_count} variants over {levers}")
     return 0
 
 
@@ -103,12 +132,15 @@ def _run(args: argparse.Namespace) -> int:
             print(line, file=sys.stderr)
         return BAD_INPUT
     jobs = args.jobs or os.cpu_count() or 1
+    loaded = _run_sweeps(loaded, args, jobs)
+    if not loaded:
+        return 0
     started = datetime.now(timezone.utc)
     code = code_state()
     scenarios = [scenario for _, scenario in loaded]
     results = run_many(scenarios, args.replications, args.seed, jobs, progress=not args.quiet)
     finished = datetime.now(timezone.utc)
-    for file, result in zip(args.files, results, strict=True):
+    for file, result in zip([file for file, _ in loaded], results, strict=True):
         manifest = build_manifest(
             scenario_name=result.scenario.name,
             scenario_file=str(file),
@@ -119,7 +151,7 @@ def _run(args: argparse.Namespace) -> int:
             command=["carepath", *sys.argv[1:]],
             started=started,
             finished=finished,
-            extra=_extra(result, jobs),
+            extra={**_extra(result, jobs), "scenario_files": scenario_files(file)},
             git=code,
         )
         published = beside_published(result.scenario, result.summary)
@@ -142,6 +174,21 @@ def _run(args: argparse.Namespace) -> int:
     return 0
 
 
+def _run_sweeps(
+    loaded: list[tuple[Path, Scenario]], args: argparse.Namespace, jobs: int
+) -> list[tuple[Path, Scenario]]:
+    """Run the files that have a ``sweep:`` block (all variants as one batch); return the rest."""
+    sweeps = [(file, scenario) for file, scenario in loaded if scenario.sweep is not None]
+    if sweeps:
+        folders = run_sweep_files(
+            sweeps, args.out, args.replications, args.seed, jobs, progress=not args.quiet
+        )
+        for (file, scenario), folder in zip(sweeps, folders, strict=True):
+            count = scenario.sweep.variant_count
+            print(f"{file}: wrote {folder}/ sweep.csv, sweep_replications.csv ({count} variants)")
+    return [(file, scenario) for file, scenario in loaded if scenario.sweep is None]
+
+
 def _extra(result: RunResult, jobs: int) -> dict:
     """Manifest entries beyond the standard ones."""
     extra: dict = {"jobs": jobs}
@@ -151,10 +198,41 @@ def _extra(result: RunResult, jobs: int) -> dict:
     return extra
 
 
+def _figures(args: argparse.Namespace) -> int:
+    if not _has_results(args.results):
+        return BAD_INPUT
+    try:
+        written = draw_all(args.results, args.out)
+    except ResultsProblem as problem:
+        print(problem, file=sys.stderr)
+        return BAD_INPUT
+    out = args.out if args.out is not None else args.results / "figures"
+    print(f"wrote {len(written)} files (PNG, PDF and caption of each figure) under {out}/")
+    return 0
+
+
+def _reproduce(args: argparse.Namespace) -> int:
+    if not _has_results(args.results):
+        return BAD_INPUT
+    outcomes = reproduce(args.results, args.scenarios, args.jobs or None, not args.quiet)
+    return report(outcomes)
+
+
+def _has_results(folder: Path) -> bool:
+    if folder.is_dir() and any(folder.glob(f"*/{MANIFEST_FILE}")):
+        return True
+    print(f"{folder}: no <scenario>/{MANIFEST_FILE} here: nothing to read", file=sys.stderr)
+    return False
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if args.command == "check":
         return _check(args.files)
+    if args.command == "figures":
+        return _figures(args)
+    if args.command == "reproduce":
+        return _reproduce(args)
     return _run(args)
 
 
