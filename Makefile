@@ -27,6 +27,8 @@ help:
 	@echo "make validate   run scenarios/validation/ against queueing theory: $(OUT)/validation/queueing.csv"
 	@echo "make report     write $(OUT)/validation.md from the results on disk (no simulation)"
 	@echo "make golden     rewrite tests/golden/ (the golden back-test tables) after an intended change"
+	@echo "make figures    redraw every figure from $(OUT)/ into $(OUT)/figures/ and $(OUT)/validation.md (no simulation)"
+	@echo "make reproduce  re-run the committed $(OUT)/ of the bundled scenarios; fail naming changes"
 
 # Re-installs whenever pyproject.toml changes.
 $(STAMP): pyproject.toml
@@ -76,3 +78,15 @@ report: $(STAMP)
 
 golden: $(STAMP)
 	$(BIN)/python -m carepath.orchestration.golden --update
+
+.PHONY: figures reproduce
+
+# Reads the committed CSVs and manifests only (no simulation); a second run gives
+# byte-identical files.  Also writes $(OUT)/validation.md (the plausibility and queueing report).
+figures: $(STAMP)
+	$(BIN)/carepath figures --results $(OUT) --out $(OUT)/figures
+	$(BIN)/carepath report --results $(OUT)
+
+# Several minutes: re-runs every bundled scenario's committed results on JOBS cores (0 = all).
+reproduce: $(STAMP)
+	$(BIN)/carepath reproduce --results $(OUT) --jobs $(JOBS)

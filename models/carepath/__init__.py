@@ -6,11 +6,27 @@ The planner's entry points::
     scenario = carepath.load_scenario("scenarios/demo_county.yaml")
     result = carepath.run(scenario, replications=5)
     result.summary        # mean and 95% CI per arm, and of the paired difference
+    more = carepath.with_lever(scenario, "reforms.credit.enrolment", 0.5)
+    sweep = carepath.run_sweep(scenario, {"reforms.credit.enrolment": [0, 0.5, 1]})
 """
 
+from .inputs.levers import with_lever, with_levers
 from .inputs.loading import ScenarioError
 from .inputs.scenario_file import load_scenario
 from .orchestration.batch import RunResult, run
+from .orchestration.quick import quick
+from .orchestration.sweep import SweepResult, run_sweep
 
 __version__ = "0.1.0"
-__all__ = ["RunResult", "ScenarioError", "load_scenario", "run", "__version__"]
+__all__ = [
+    "RunResult",
+    "ScenarioError",
+    "SweepResult",
+    "load_scenario",
+    "quick",
+    "run",
+    "run_sweep",
+    "with_lever",
+    "with_levers",
+    "__version__",
+]

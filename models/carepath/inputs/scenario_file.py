@@ -7,6 +7,7 @@ from pathlib import Path
 from .checks import cross_checks
 from .loading import load_model
 from .schema import Scenario
+from .variants import sweep_problems
 
 
 def _ids(data: dict, section: str) -> set[str] | None:
@@ -25,7 +26,12 @@ def _context(data: dict) -> dict:
 
 def load_scenario(path: str | Path) -> Scenario:
     """Read and validate a scenario file; raise ``ScenarioError`` listing every problem found."""
-    return load_model(path, Scenario, prepare=_context, check=cross_checks)
+    return load_model(path, Scenario, prepare=_context, check=_checks)
+
+
+def _checks(scenario: Scenario) -> list:
+    # A sweep's values are applied to the scenario, so they are checked once it is sound.
+    return cross_checks(scenario) or sweep_problems(scenario)
 
 
 def resolved(scenario: Scenario) -> dict:

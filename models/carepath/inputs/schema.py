@@ -22,6 +22,8 @@ from pydantic import (
     model_validator,
 )
 
+from .sweep import Sweep
+
 Tier = Literal["village", "township", "county", "city"]
 TIERS: tuple[str, ...] = ("village", "township", "county", "city")
 TestType = Literal["lab", "xray", "ultrasound", "ct", "mri", "ecg"]
@@ -509,6 +511,10 @@ class Scenario(Strict):
     conditions: list[Condition] = Field(min_length=1)
     reforms: Reforms = Field(default_factory=Reforms)
     plausibility: list[Benchmark] = Field(default_factory=list)
+    # Left out of dumps when absent, so that adding the field changed no scenario's hash.
+    sweep: Sweep | None = Field(
+        None, exclude_if=lambda value: value is None, description="levers to run at several values"
+    )
 
     def facility(self, facility_id: str) -> Facility:
         return next(f for f in self.facilities if f.id == facility_id)

@@ -1,5 +1,6 @@
-"""The ``carepath`` command: ``check`` scenario files, ``run`` their batches; ``validate`` the
-model against queueing theory, ``report`` on validation (results/validation.md).
+"""The ``carepath`` command: ``check`` scenario files, ``run`` their batches (or sweeps),
+redraw the ``figures`` of the results and ``reproduce`` them; ``validate`` the model against
+queueing theory, ``report`` on validation (results/validation.md).
 
 Exit codes:
   0    done
@@ -23,6 +24,7 @@ import sys
 from datetime import datetime, timezone
 from pathlib import Path
 
+from ..analysis.figures import ResultsProblem, draw_all
 from ..analysis.plausibility import beside_published, lines
 from ..analysis.report import write_report
 from ..inputs.loading import ScenarioError
@@ -31,7 +33,7 @@ from ..inputs.scenario_file import load_scenario, resolved
 from ..inputs.schema import Scenario
 from .batch import Batch, RunResult, run_batch
 from .executors import SchedulerError
-from .manifest import build_manifest, code_state, package_versions
+from .manifest import build_manifest, code_state, package_versions, scenario_files
 from .precision import (
     DEFAULT_MAX_REPLICATIONS,
     PRECISION_ARMS,
@@ -40,7 +42,9 @@ from .precision import (
     target_problems,
     warmup_estimate,
 )
-from .results import write_run
+from .reproduce import report, reproduce
+from .results import MANIFEST_FILE, write_run
+from .sweep import run_sweep_files
 from .validate import FAMILY_CONFIDENCE, validate_files, write_validation
 
 BAD_INPUT = 2
@@ -77,7 +81,29 @@ def _parser() -> argparse.ArgumentParser:
     )
     _add_precision_options(run)
     _add_validation_commands(commands)
+    _add_figures(commands)
+    _add_reproduce(commands)
     return parser
+
+
+def _add_figures(commands) -> None:
+    figures = commands.add_parser(
+        "figures", help="redraw every figure from results/ (no simulation) into results/figures/"
+    )
+    figures.add_argument("--results", type=Path, default=Path("results"), help="results folder")
+    figures.add_argument("--out", type=Path, help="figures folder (default RESULTS/figures)")
+
+
+def _add_reproduce(commands) -> None:
+    again = commands.add_parser(
+        "reproduce", help="re-run the committed results of bundled scenarios; name what changed"
+    )
+    again.add_argument("--results", type=Path, default=Path("results"), help="results folder")
+    again.add_argument(
+        "--scenarios", type=Path, default=Path("scenarios"), help="bundled scenarios folder"
+    )
+    again.add_argument("--jobs", type=_whole(0), default=0, help="worker processes (0 = all cores)")
+    again.add_argument("--quiet", action="store_true", help="no progress bar")
 
 
 def _whole(minimum: int):
@@ -126,6 +152,9 @@ def _check(files: list[Path]) -> int:
             f"{len(scenario.zones)} zones, {len(scenario.conditions)} conditions; "
             f"reforms switched on: {reforms})"
         )
+        if scenario.sweep is not None:
+            levers = ", ".join(scenario.sweep.levers)
+            print(f"{file}: sweep of {scenario.sweep.variant_count} variants over {levers}")
     return 0
 
 
@@ -141,6 +170,9 @@ def _run(args: argparse.Namespace) -> int:
             print(line, file=sys.stderr)
         return BAD_INPUT
     jobs = args.jobs or os.cpu_count() or 1
+    loaded = _run_sweeps(loaded, args, jobs)
+    if not loaded:
+        return 0
     started = datetime.now(timezone.utc)
     code = code_state()
     scenarios = [scenario for _, scenario in loaded]
@@ -183,7 +215,11 @@ def _run(args: argparse.Namespace) -> int:
             command=["carepath", *sys.argv[1:]],
             started=started,
             finished=finished,
-            extra={**_extra(result, jobs, args.scheduler), **chosen.get(result.scenario.name, {})},
+            extra={
+                **_extra(result, jobs, args.scheduler),
+                **chosen.get(result.scenario.name, {}),
+                "scenario_files": scenario_files(file),
+            },
             git=code,
         )
         published = beside_published(result.scenario, result.summary)
@@ -224,6 +260,21 @@ def _report_failures(batch: Batch) -> int:
             file=sys.stderr,
         )
     return REPLICATIONS_FAILED
+
+
+def _run_sweeps(
+    loaded: list[tuple[Path, Scenario]], args: argparse.Namespace, jobs: int
+) -> list[tuple[Path, Scenario]]:
+    """Run the files that have a ``sweep:`` block (all variants as one batch); return the rest."""
+    sweeps = [(file, scenario) for file, scenario in loaded if scenario.sweep is not None]
+    if sweeps:
+        folders = run_sweep_files(
+            sweeps, args.out, args.replications, args.seed, jobs, progress=not args.quiet
+        )
+        for (file, scenario), folder in zip(sweeps, folders, strict=True):
+            count = scenario.sweep.variant_count
+            print(f"{file}: wrote {folder}/ sweep.csv, sweep_replications.csv ({count} variants)")
+    return [(file, scenario) for file, scenario in loaded if scenario.sweep is None]
 
 
 def _extra(result: RunResult, jobs: int, scheduler: str | None = None) -> dict:
@@ -366,12 +417,43 @@ def _report(args: argparse.Namespace) -> int:
 VALIDATION_COMMANDS = {"validate": _validate, "report": _report}
 
 
+def _figures(args: argparse.Namespace) -> int:
+    if not _has_results(args.results):
+        return BAD_INPUT
+    try:
+        written = draw_all(args.results, args.out)
+    except ResultsProblem as problem:
+        print(problem, file=sys.stderr)
+        return BAD_INPUT
+    out = args.out if args.out is not None else args.results / "figures"
+    print(f"wrote {len(written)} files (PNG, PDF and caption of each figure) under {out}/")
+    return 0
+
+
+def _reproduce(args: argparse.Namespace) -> int:
+    if not _has_results(args.results):
+        return BAD_INPUT
+    outcomes = reproduce(args.results, args.scenarios, args.jobs or None, not args.quiet)
+    return report(outcomes)
+
+
+def _has_results(folder: Path) -> bool:
+    if folder.is_dir() and any(folder.glob(f"*/{MANIFEST_FILE}")):
+        return True
+    print(f"{folder}: no <scenario>/{MANIFEST_FILE} here: nothing to read", file=sys.stderr)
+    return False
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if args.command == "check":
         return _check(args.files)
     if args.command in VALIDATION_COMMANDS:
         return VALIDATION_COMMANDS[args.command](args)
+    if args.command == "figures":
+        return _figures(args)
+    if args.command == "reproduce":
+        return _reproduce(args)
     return _run(args)
 
 

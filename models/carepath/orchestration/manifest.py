@@ -16,6 +16,9 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+from ..inputs.loading import read_tree
+from .results import sha256_file
+
 MANIFEST_VERSION = 1
 
 SEEDING_RULE = (
@@ -131,7 +134,19 @@ def package_versions() -> dict:
             versions[key] = metadata.version(distribution)
         except metadata.PackageNotFoundError:
             versions[key] = None
+    # Results are meant to be identical across machines; if one ever differs, this says where.
+    versions["platform"] = platform.platform()
     return versions
+
+
+def scenario_files(path: str | Path) -> dict[str, str]:
+    """SHA-256 of the scenario file and of every base it ``extends``, by path as given.
+
+    The scenario hash covers what the files resolve to; these say which texts were read.
+    """
+    _, origins = read_tree(path)
+    files = sorted({str(file) for file in origins.values()})
+    return {file: sha256_file(Path(file)) for file in files}
 
 
 def _git(folder: Path, *args: str) -> str | None:

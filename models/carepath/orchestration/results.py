@@ -83,11 +83,21 @@ def write_run(
     and records the checksum and size of every table, so a folder with a manifest is complete.
     The caller's ``manifest`` dict is not modified.  Returns the scenario folder.
     """
+    tables = {REPLICATIONS_FILE: replications, SUMMARY_FILE: summary, **(more or {})}
+    return write_tables(out_dir, scenario_name, tables, manifest)
+
+
+def write_tables(
+    out_dir: Path, scenario_name: str, tables: dict[str, pd.DataFrame], manifest: dict
+) -> Path:
+    """Write ``tables`` (file name -> table) and then the manifest into ``<out_dir>/<name>``.
+
+    As ``write_run``, for result folders of another shape (a sweep's).
+    """
     _check_folder_name(scenario_name)
     folder = Path(out_dir) / scenario_name
     folder.mkdir(parents=True, exist_ok=True)
     files: dict[str, dict[str, Any]] = {}
-    tables = {REPLICATIONS_FILE: replications, SUMMARY_FILE: summary, **(more or {})}
     for name, table in tables.items():
         target = folder / name
         write_atomic(target, table_bytes(table))

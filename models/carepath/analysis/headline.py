@@ -1,0 +1,31 @@
+"""The headline numbers of a run: saved cost, saved waiting and referral load, with 95% CIs."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+# (what it is, metric, arm): "saved" rows are the paired difference without - with.
+HEADLINE = (
+    ("saved cost per episode (yuan)", "cost_total_yuan", "difference"),
+    ("saved medical fees per episode (yuan)", "cost_medical_yuan", "difference"),
+    ("saved travel cost per episode (yuan)", "cost_travel_yuan", "difference"),
+    ("saved waiting per episode (min)", "wait_min", "difference"),
+    ("saved time to care (min)", "time_to_care_min", "difference"),
+    ("referral load, county (per week)", "referral_load_county", "without"),
+    ("referral load, county (per week)", "referral_load_county", "with"),
+    ("referral load, city (per week)", "referral_load_city", "without"),
+    ("referral load, city (per week)", "referral_load_city", "with"),
+)
+COLUMNS = ["measure", "metric", "arm", "n", "mean", "ci_low", "ci_high"]
+
+
+def headline_table(summary: pd.DataFrame) -> pd.DataFrame:
+    """The headline rows of a summary table (``RunResult.summary`` or ``summary.csv``), in a
+    fixed order; measures whose metric the summary lacks are left out."""
+    indexed = summary.drop_duplicates(["metric", "arm"]).set_index(["metric", "arm"])
+    rows = [
+        {"measure": measure, "metric": metric, "arm": arm, **indexed.loc[(metric, arm)].to_dict()}
+        for measure, metric, arm in HEADLINE
+        if (metric, arm) in indexed.index
+    ]
+    return pd.DataFrame(rows, columns=COLUMNS).astype({"n": "int64"})

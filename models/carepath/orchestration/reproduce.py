@@ -1,0 +1,246 @@
+"""Re-run the committed results and name every number that changed (``make reproduce``).
+
+For each ``results/<scenario>/manifest.json`` whose scenario file is a bundled one (under
+``scenarios/``), the scenario is run again with the manifest's seed and replication count into a
+temporary folder, the same way ``carepath run`` ran it, and every CSV the manifest lists is
+compared cell by cell with the committed one.  The claim under test is the package's: same
+scenario and seed give byte-identical tables, so values are compared as the text written.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import os
+import tempfile
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from ..inputs.loading import ScenarioError
+from ..inputs.scenario_file import load_scenario, resolved
+from ..inputs.schema import Scenario
+from .manifest import package_versions
+from .results import MANIFEST_FILE, sha256_file
+
+# Columns that say which row a value belongs to, in the order a difference names them.
+KEY_COLUMNS = ("metric", "arm", "variant", "replication", "facility", "station", "day")
+MAX_LISTED = 25
+MAX_NOTES = 8
+
+
+@dataclass(frozen=True)
+class Difference:
+    """One value (or row, or file) that differs between the committed and the new results."""
+
+    scenario: str
+    file: str
+    where: str  # "metric wait_min, arm with, replication 3"
+    what: str  # "value committed 1.5, new 1.6"
+
+    def line(self) -> str:
+        return ": ".join(part for part in (self.scenario, self.file, self.where, self.what) if part)
+
+
+@dataclass
+class Outcome:
+    """What reproducing one results folder found."""
+
+    scenario: str
+    differences: list[Difference]
+    notes: list[str]
+    skipped: str = ""
+
+
+def reproduce(
+    results: Path = Path("results"),
+    scenarios: Path = Path("scenarios"),
+    jobs: int | None = None,
+    progress: bool = False,
+    log: Callable[[str], None] = print,
+) -> list[Outcome]:
+    """Re-run every committed result folder of a bundled scenario and compare; see module doc."""
+    outcomes = []
+    for folder in sorted(p for p in Path(results).iterdir() if (p / MANIFEST_FILE).is_file()):
+        outcome = reproduce_folder(folder, scenarios, jobs or os.cpu_count() or 1, progress, log)
+        outcomes.append(outcome)
+    return outcomes
+
+
+def reproduce_folder(
+    folder: Path,
+    scenarios: Path,
+    jobs: int,
+    progress: bool = False,
+    log: Callable[[str], None] = print,
+) -> Outcome:
+    """Re-run one results folder and compare its CSVs with the committed ones."""
+    manifest = json.loads((folder / MANIFEST_FILE).read_text(encoding="utf-8"))
+    name = str(manifest.get("scenario") or folder.name)
+    file = Path(manifest["scenario_file"]) if manifest.get("scenario_file") else None
+    if file is None or not _inside(file, scenarios):
+        return Outcome(name, [], [], skipped=f"{file} is not a bundled scenario under {scenarios}")
+    if not file.is_file():
+        gone = Difference(name, str(file), "", "the scenario file is gone")
+        return Outcome(name, [gone], [])
+    differences = list(edited_files(name, folder, manifest))
+    try:
+        scenario = load_scenario(file)
+    except ScenarioError as error:
+        bad = [Difference(name, str(file), "", problem) for problem in error.problems]
+        return Outcome(name, differences + bad, [])
+    notes = _input_notes(manifest, resolved(scenario))
+    runs = f"seed {manifest['seed']}, {manifest['replications']} replications, {jobs} jobs"
+    log(f"{name}: re-running {file} ({runs})")
+    options = [*_overrides(manifest, scenario), "--jobs", str(jobs)]
+    options += [] if progress else ["--quiet"]
+    with _rerun(file, options) as out:
+        new = out / scenario.name
+        # The summary first: its means are what a reader of the listing wants to see.
+        for table in sorted(manifest.get("files") or {}, key=lambda t: t != "summary.csv"):
+            differences += compare_tables(name, table, folder / table, new / table)
+    return Outcome(name, differences, notes)
+
+
+def compare_tables(scenario: str, name: str, committed: Path, new: Path) -> list[Difference]:
+    """Every cell, row or file that differs between two result tables, compared as text."""
+    if not new.is_file():
+        return [Difference(scenario, name, "", "the re-run did not write this file")]
+    if not committed.is_file():
+        return [Difference(scenario, name, "", "the committed file is missing")]
+    old_table, new_table = _read(committed), _read(new)
+    if list(old_table.columns) != list(new_table.columns):
+        what = f"columns committed {list(old_table.columns)}, new {list(new_table.columns)}"
+        return [Difference(scenario, name, "", what)]
+    keys = [c for c in KEY_COLUMNS if c in old_table.columns]
+    old_rows, new_rows = _keyed(old_table, keys), _keyed(new_table, keys)
+    found = [
+        Difference(scenario, name, _where(keys, key), f"row only in the {side} file")
+        for side, mine, other in (("committed", old_rows, new_rows), ("new", new_rows, old_rows))
+        for key in mine.index.difference(other.index, sort=False)
+    ]
+    common = old_rows.index.intersection(new_rows.index, sort=False)
+    old_values, new_values = old_rows.loc[common], new_rows.loc[common]
+    changed = old_values.ne(new_values)
+    for position, column in zip(*changed.to_numpy().nonzero(), strict=True):
+        key, column_name = common[position], old_values.columns[column]
+        before, after = old_values.iat[position, column], new_values.iat[position, column]
+        what = f"{column_name} committed {before}, new {after}"
+        found.append(Difference(scenario, name, _where(keys, key), what))
+    return found
+
+
+def report(outcomes: list[Outcome], log: Callable[[str], None] = print) -> int:
+    """Print the outcome; exit code 0 if every bundled scenario reproduced, else 1."""
+    listed = 0
+    differences = [d for o in outcomes for d in o.differences]
+    for outcome in outcomes:
+        if outcome.skipped:
+            log(f"{outcome.scenario}: skipped: {outcome.skipped}")
+            continue
+        for note in outcome.notes[:MAX_NOTES]:
+            log(f"{outcome.scenario}: note: {note}")
+        if len(outcome.notes) > MAX_NOTES:
+            log(f"{outcome.scenario}: note: ... and {len(outcome.notes) - MAX_NOTES} more changes")
+        if not outcome.differences:
+            log(f"{outcome.scenario}: identical")
+        for difference in outcome.differences:
+            if listed < MAX_LISTED:
+                log(difference.line())
+            listed += 1
+    if listed > MAX_LISTED:
+        log(f"... and {listed - MAX_LISTED} more differences")
+    checked = [o for o in outcomes if not o.skipped]
+    if differences:
+        failed = len({d.scenario for d in differences})
+        log(f"reproduce: {len(differences)} differences in {failed} of {len(checked)} scenarios")
+        return 1
+    log(f"reproduce: all {len(checked)} scenarios reproduced identically")
+    return 0
+
+
+def _overrides(manifest: dict, scenario: Scenario) -> list[str]:
+    """Command-line options that give the committed run's seed and replication count.
+
+    Only what differs from the file is passed, so that a sweep lever on either is kept.
+    """
+    options = []
+    if int(manifest["seed"]) != scenario.simulation.seed:
+        options += ["--seed", str(manifest["seed"])]
+    if int(manifest["replications"]) != scenario.simulation.replications:
+        options += ["--replications", str(manifest["replications"])]
+    return options
+
+
+@contextlib.contextmanager
+def _rerun(file: Path, options: list[str]) -> Iterator[Path]:
+    """Run the scenario file as ``carepath run`` does, into a temporary folder."""
+    # Imported here: the command line imports this module for its `reproduce` subcommand.
+    from .cli import main
+
+    with tempfile.TemporaryDirectory(prefix="carepath-reproduce-") as tmp:
+        # What `run` prints (files written, plausibility) is not news here.
+        with contextlib.redirect_stdout(io.StringIO()):
+            code = main(["run", str(file), "--out", tmp, *options])
+        if code != 0:
+            raise RuntimeError(f"re-running {file} failed with exit code {code}")
+        yield Path(tmp)
+
+
+def edited_files(name: str, folder: Path, manifest: dict) -> Iterator[Difference]:
+    """Committed files whose checksum no longer matches the one their run recorded."""
+    for table, info in (manifest.get("files") or {}).items():
+        path = folder / table
+        if path.is_file() and sha256_file(path) != info.get("sha256"):
+            yield Difference(name, table, "", "changed since its run (checksum differs)")
+
+
+def _input_notes(manifest: dict, now: dict) -> list[str]:
+    """What changed in the scenario and the libraries since the committed run (explanations,
+    not failures: only changed numbers in the results fail)."""
+    notes = [
+        f"scenario {path}: committed {before!r}, now {after!r}"
+        for path, before, after in _changes(manifest.get("parameters") or {}, now)
+    ]
+    current = package_versions()
+    for library, version in sorted((manifest.get("versions") or {}).items()):
+        if library != "platform" and current.get(library) != version:
+            notes.append(f"{library} {version} then, {current.get(library)} now")
+    return notes
+
+
+def _changes(before: Any, after: Any, path: str = "") -> Iterator[tuple[str, Any, Any]]:
+    if isinstance(before, dict) and isinstance(after, dict):
+        for key in [*before, *(k for k in after if k not in before)]:
+            yield from _changes(before.get(key), after.get(key), f"{path}.{key}".lstrip("."))
+    elif isinstance(before, list) and isinstance(after, list) and len(before) == len(after):
+        for i, (b, a) in enumerate(zip(before, after, strict=True)):
+            yield from _changes(b, a, f"{path}[{i}]")
+    elif before != after:
+        yield path, before, after
+
+
+def _read(path: Path) -> pd.DataFrame:
+    return pd.read_csv(path, dtype=str, keep_default_na=False)
+
+
+def _keyed(table: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    """The table indexed by its key columns (by row number when it has none)."""
+    if not keys:
+        return table.rename_axis("row")
+    return table.set_index(keys)
+
+
+def _where(keys: list[str], key: Any) -> str:
+    if not keys:
+        return f"row {key + 1}"
+    values = key if isinstance(key, tuple) else (key,)
+    return ", ".join(f"{k} {v}" for k, v in zip(keys, values, strict=True))
+
+
+def _inside(file: Path, folder: Path) -> bool:
+    return Path(folder).resolve() in file.resolve().parents
