@@ -19,7 +19,7 @@ CELL_TIMEOUT_S = 300
 
 def test_the_planner_and_reviewer_notebooks_are_there():
     names = {path.stem for path in NOTEBOOKS}
-    assert {"01_quickstart", "02_recognition", "03_credit", "reviewer"} <= names
+    assert {"01_quickstart", "02_recognition", "03_credit", "04_outreach", "reviewer"} <= names
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)

@@ -158,14 +158,15 @@ def test_the_manifest_records_what_reproduce_needs(committed):
     assert "platform" in manifest["versions"]
 
 
-def test_a_long_listing_is_capped_and_counted():
+def test_a_long_listing_is_capped_and_counted_per_file():
     differences = [
-        Difference("s", "replications.csv", f"replication {i}", "value") for i in range(40)
+        *(Difference("s", "summary.csv", f"metric m{i}", "mean") for i in range(30)),
+        *(Difference("s", "replications.csv", f"replication {i}", "value") for i in range(40)),
     ]
     lines: list[str] = []
     assert report([Outcome("s", differences, [])], log=lines.append) == 1
-    assert len([line for line in lines if line.startswith("s: replications.csv")]) == MAX_LISTED
-    assert lines[-2:] == [
-        f"... and {40 - MAX_LISTED} more differences",
-        "reproduce: 40 differences in 1 of 1 scenarios",
-    ]
+    for file, count in (("summary.csv", 30), ("replications.csv", 40)):
+        listed = [line for line in lines if line.startswith(f"s: {file}: ") and "..." not in line]
+        assert len(listed) == MAX_LISTED
+        assert f"s: {file}: ... and {count - MAX_LISTED} more differences" in lines
+    assert lines[-1] == "reproduce: 70 differences in 1 of 1 scenarios"

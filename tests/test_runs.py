@@ -44,7 +44,12 @@ def test_run_writes_replications_summary_and_manifest(tmp_path):
     assert manifest["replications"] == 2
     assert manifest["seed"] == 20231
     assert manifest["arms"] == ["without", "with"]
-    assert set(manifest["files"]) == {"replications.csv", "summary.csv", "stations.csv"}
+    assert set(manifest["files"]) == {
+        "replications.csv",
+        "summary.csv",
+        "stations.csv",
+        "referrals.csv",
+    }
     stations = pd.read_csv(folder / "stations.csv")
     county_ct = stations[(stations.facility == "county_hospital") & (stations.station == "exam:ct")]
     assert sorted(county_ct.arm) == ["with", "with", "without", "without"]

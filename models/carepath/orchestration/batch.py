@@ -23,6 +23,7 @@ from tqdm.auto import tqdm
 
 from ..analysis.metrics import compute, credit_balance
 from ..analysis.paired import PAIRED_METRICS, compare
+from ..analysis.referrals import FACILITY_WEEK_COLUMNS, facility_week_rows
 from ..analysis.stations import STATION_COLUMNS, station_rows
 from ..analysis.statistics import PAIRED, summarise
 from ..arms import WITHOUT, arms_for
@@ -37,6 +38,7 @@ from .replication import simulate
 
 REPLICATION_COLUMNS = ["scenario", "replication", "arm", "metric", "value"]
 STATIONS_COLUMNS = ["scenario", "replication", "arm", *STATION_COLUMNS]
+REFERRALS_COLUMNS = ["scenario", "replication", "arm", *FACILITY_WEEK_COLUMNS]
 CREDIT_COLUMNS = ["scenario", "replication", "arm", "day", "outstanding_yuan", "defaulted_yuan"]
 
 
@@ -57,6 +59,7 @@ class RunResult:
     summary: pd.DataFrame
     stations: pd.DataFrame
     credit: pd.DataFrame
+    referrals: pd.DataFrame
 
     @property
     def arms(self) -> list[str]:
@@ -71,6 +74,7 @@ class TaskResult:
     metrics: list[Row]
     stations: list[tuple]  # arm, then analysis.stations.STATION_COLUMNS
     credit: list[tuple]  # arm, day, outstanding_yuan, defaulted_yuan
+    referrals: list[tuple]  # arm, then analysis.referrals.FACILITY_WEEK_COLUMNS
 
 
 def run_task(task: Task) -> TaskResult:
@@ -81,7 +85,7 @@ def run_task(task: Task) -> TaskResult:
     """
     with _naming(task, None):
         world = World.build(task.scenario)
-    result = TaskResult([], [], [])
+    result = TaskResult([], [], [], [])
     kept: dict[str, Records] = {}
     for arm in arms_for(task.scenario):
         with _naming(task, arm.name):
@@ -90,6 +94,7 @@ def run_task(task: Task) -> TaskResult:
             result.metrics.extend((arm.name, metric, value) for metric, value in metrics.items())
             result.stations.extend((arm.name, *row) for row in station_rows(records, world))
             result.credit.extend((arm.name, *row) for row in credit_balance(records, world))
+            result.referrals.extend((arm.name, *row) for row in facility_week_rows(records, world))
         if arm.name in (WITHOUT.name, "with"):
             kept[arm.name] = records
     if len(kept) == 2:
@@ -170,8 +175,8 @@ def run_batch(
         if failed:
             batch.failures.extend(failed)
             continue
-        table, stations, credit = _tables(tasks, mine)
-        batch.results.append(RunResult(scenario, s, table, summarise(table), stations, credit))
+        table, *more = _tables(tasks, mine)
+        batch.results.append(RunResult(scenario, s, table, summarise(table), *more))
     return batch
 
 
@@ -245,7 +250,7 @@ def _keep(
 
 
 def _tables(tasks: Sequence[Task], results: Sequence[TaskResult]) -> list[pd.DataFrame]:
-    """The replications, stations and credit tables, in task order."""
+    """The replications, stations, credit and referrals tables, in task order."""
     pairs = list(zip(tasks, results, strict=True))
     return [
         pd.DataFrame(
@@ -256,6 +261,7 @@ def _tables(tasks: Sequence[Task], results: Sequence[TaskResult]) -> list[pd.Dat
             ("metrics", REPLICATION_COLUMNS),
             ("stations", STATIONS_COLUMNS),
             ("credit", CREDIT_COLUMNS),
+            ("referrals", REFERRALS_COLUMNS),
         )
     ]
 
@@ -319,5 +325,5 @@ def run_replications(
     failures = [outcome for outcome in outcomes if isinstance(outcome, Failure)]
     if failures:
         raise BatchFailed(Batch([], failures, {}))
-    table, stations, credit = _tables(tasks, outcomes)  # type: ignore[arg-type]
-    return RunResult(scenario, seed, table, summarise(table), stations, credit)
+    table, *more = _tables(tasks, outcomes)  # type: ignore[arg-type]
+    return RunResult(scenario, seed, table, summarise(table), *more)

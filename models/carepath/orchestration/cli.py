@@ -223,7 +223,7 @@ def _run(args: argparse.Namespace) -> int:
             git=code,
         )
         published = beside_published(result.scenario, result.summary)
-        more = {"stations.csv": result.stations}
+        more = {"stations.csv": result.stations, "referrals.csv": result.referrals}
         if len(result.credit):
             more["credit.csv"] = result.credit
         if len(published):

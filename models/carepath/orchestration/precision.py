@@ -102,7 +102,13 @@ def join(parts: list[RunResult]) -> RunResult:
     table = stack("replications")
     first = parts[0]
     return RunResult(
-        first.scenario, first.seed, table, summarise(table), stack("stations"), stack("credit")
+        first.scenario,
+        first.seed,
+        table,
+        summarise(table),
+        stack("stations"),
+        stack("credit"),
+        stack("referrals"),
     )
 
 

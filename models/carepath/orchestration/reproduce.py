@@ -29,7 +29,7 @@ from .results import MANIFEST_FILE, sha256_file
 
 # Columns that say which row a value belongs to, in the order a difference names them.
 KEY_COLUMNS = ("metric", "arm", "variant", "replication", "facility", "station", "day")
-MAX_LISTED = 25
+MAX_LISTED = 10  # per scenario and file, so that every file that changed shows
 MAX_NOTES = 8
 
 
@@ -100,8 +100,9 @@ def reproduce_folder(
     options += [] if progress else ["--quiet"]
     with _rerun(file, options) as out:
         new = out / scenario.name
-        # The summary first: its means are what a reader of the listing wants to see.
-        for table in sorted(manifest.get("files") or {}, key=lambda t: t != "summary.csv"):
+        # The summary first, then the replications: what a reader of the listing wants to see.
+        first = {"summary.csv": 0, "replications.csv": 1}
+        for table in sorted(manifest.get("files") or {}, key=lambda t: (first.get(t, 2), t)):
             differences += compare_tables(name, table, folder / table, new / table)
     return Outcome(name, differences, notes)
 
@@ -136,7 +137,6 @@ def compare_tables(scenario: str, name: str, committed: Path, new: Path) -> list
 
 def report(outcomes: list[Outcome], log: Callable[[str], None] = print) -> int:
     """Print the outcome; exit code 0 if every bundled scenario reproduced, else 1."""
-    listed = 0
     differences = [d for o in outcomes for d in o.differences]
     for outcome in outcomes:
         if outcome.skipped:
@@ -148,12 +148,14 @@ def report(outcomes: list[Outcome], log: Callable[[str], None] = print) -> int:
             log(f"{outcome.scenario}: note: ... and {len(outcome.notes) - MAX_NOTES} more changes")
         if not outcome.differences:
             log(f"{outcome.scenario}: identical")
-        for difference in outcome.differences:
-            if listed < MAX_LISTED:
+        for file in dict.fromkeys(d.file for d in outcome.differences):
+            mine = [d for d in outcome.differences if d.file == file]
+            for difference in mine[:MAX_LISTED]:
                 log(difference.line())
-            listed += 1
-    if listed > MAX_LISTED:
-        log(f"... and {listed - MAX_LISTED} more differences")
+            if len(mine) > MAX_LISTED:
+                log(
+                    f"{outcome.scenario}: {file}: ... and {len(mine) - MAX_LISTED} more differences"
+                )
     checked = [o for o in outcomes if not o.skipped]
     if differences:
         failed = len({d.scenario for d in differences})
