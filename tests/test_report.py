@@ -30,7 +30,7 @@ def test_gaps_are_stated_in_words():
 def _results(tmp_path):
     """A copy of two committed scenario folders and the queueing table."""
     results = tmp_path / "results"
-    for name in ("demo_county", "mianyang_recognition", "validation"):
+    for name in ("demo_county", "mianyang_recognition", "mianyang_outreach", "validation"):
         shutil.copytree(RESULTS / name, results / name)
     return results
 
@@ -56,6 +56,11 @@ def test_report_sets_the_model_beside_published_figures_and_theory(tmp_path, mon
         assert f"### {system}\n" in text
     manifest = json.loads((results / "demo_county" / "manifest.json").read_text())
     assert manifest["finished"] in text
+    # the scenario file's own explanation of a gap, as run
+    assert (
+        "- Why free_clinic_referral_share (with) differs: The model's free clinics see ill "
+        "residents who chose to wait" in text
+    )
 
 
 def test_report_command_writes_the_file_and_says_what_is_missing(tmp_path):

@@ -90,6 +90,21 @@ def _provenance(folder: Path) -> str:
     return "; ".join(parts)
 
 
+def _gap_notes(folder: Path) -> list[str]:
+    """The scenario file's own explanation of each gap (``plausibility[].note``), as run."""
+    path = folder / MANIFEST_FILE
+    if not path.exists():
+        return []
+    manifest = json.loads(path.read_text(encoding="utf-8"))
+    benchmarks = (manifest.get("parameters") or {}).get("plausibility") or []
+    notes = [
+        f"- Why {b['metric']} ({b.get('arm', 'paired')}) differs: {' '.join(b['note'].split())}"
+        for b in benchmarks
+        if b.get("note", "").strip()
+    ]
+    return ["", *notes] if notes else []
+
+
 def scenario_section(folder: Path) -> list[str]:
     """Published figures beside the model's, and headline outputs, of one scenario's results."""
     summary = pd.read_csv(folder / SUMMARY_FILE)
@@ -110,6 +125,7 @@ def scenario_section(folder: Path) -> list[str]:
         ]
         header = ["figure", "model mean [95% CI]", "published", "gap (model mean)"]
         lines += _table([*header, "CI meets range", "source"], rows)
+        lines += _gap_notes(folder)
     else:
         lines.append("The scenario file lists no published figures to set beside its outputs.")
     lines += ["", "Headline outputs, mean [95% CI] (difference = without - with, the saving):", ""]
