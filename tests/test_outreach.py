@@ -8,14 +8,17 @@ village zone, its free clinic falls on day 0, 30, 60...; the session below runs 
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from carepath.analysis.outreach_costs import outreach_metrics, outreach_queue_min
 from carepath.analysis.referrals import facility_week_rows
 from carepath.arms import Arm
 from carepath.behaviour.mechanisms.free_clinic import Calendar
 from carepath.inputs.schema import FreeClinics
+from carepath.observation.records import Records
 from carepath.orchestration.replication import simulate
 from carepath.system.world import World
 from conftest import TINY, fixed, only, run_patients, tiny
@@ -379,3 +382,16 @@ def test_facility_week_rows_count_referred_and_self_referred_arrivals_and_queuei
     queued = sum(start - arrive for _, _, _, arrive, start, _ in hospital)
     assert rows["hospital"][6] == pytest.approx(queued / len(hospital))
     assert rows["hospital"][7] == pytest.approx(queued / 1440.0)  # a one-day measured week
+
+
+def test_outreach_queueing_counts_for_a_measured_episode_even_after_the_measured_period():
+    scenario = tiny(simulation={**TINY["simulation"], "warmup_days": 1, "horizon_days": 1})
+    world = World.build(scenario)
+    records = Records()
+    # patient 7's episode began in the measured day; its free clinic was 30 days later
+    records.outreach.append((7, 0, -1, "free_clinic", 31 * 1440.0, 31 * 1440.0 + 25, 0, "resolved"))
+    records.outreach.append((8, 0, -1, "family_doctor", 1500.0, 1540.0, 1580.0, "followed_up"))
+    window = (1440.0, 2880.0)
+    metrics = outreach_metrics(records, world, window, np.array([7, 8]))
+    assert metrics["outreach_wait_min"] == pytest.approx(25 / 2)  # the home visit is no queue
+    assert outreach_queue_min(records).to_dict() == {7: 25.0}

@@ -9,6 +9,7 @@ per episode to what patients paid.
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 
 from ..observation.records import Records
 from ..system.world import World
@@ -30,6 +31,17 @@ OUTREACH_METRICS: tuple[str, ...] = (
 )
 
 
+# Services with a queue: waiting there counts in ``wait_min`` like a station's queue.
+QUEUED_SERVICES = ("free_clinic", "visiting_expert")
+
+
+def outreach_queue_min(records: Records) -> pd.Series:
+    """Minutes each patient queued at free clinics and for visiting experts (the unseen too)."""
+    rows = records.table("outreach")
+    queued = rows[rows.service.isin(QUEUED_SERVICES)]
+    return (queued.start_min - queued.arrive_min).groupby(queued.patient).sum()
+
+
 def outreach_metrics(
     records: Records, world: World, window: tuple[float, float], measured_ids: np.ndarray
 ) -> dict[str, float]:
@@ -42,8 +54,8 @@ def outreach_metrics(
     seen = outcome != "unseen"
     referrals = float(((clinic | screening) & (outcome == "referred")).sum())
     person_times = float(((clinic | screening) & seen).sum())
-    queued = rows[np.isin(service, ("free_clinic", "visiting_expert"))]  # unseen waited too
-    queued = queued[np.isin(queued.patient.to_numpy(), measured_ids)]
+    # Per measured episode, followed to its end like the stations' waits.
+    queue_min = outreach_queue_min(records)
     episodes = len(measured_ids)
     staff = records.table("outreach_staff")
     staff = staff[(staff.time_min >= start) & (staff.time_min < end)]
@@ -61,7 +73,7 @@ def outreach_metrics(
         "free_clinic_referral_share": referrals / person_times if person_times else 0.0,
         "family_doctor_visits": float((service == "family_doctor").sum()),
         "expert_consultations": float((service == "visiting_expert").sum()),
-        "outreach_wait_min": float((queued.start_min - queued.arrive_min).sum()) / episodes
+        "outreach_wait_min": float(queue_min[queue_min.index.isin(measured_ids)].sum()) / episodes
         if episodes
         else 0.0,
         "outreach_staff_days": float(staff.staff_days.sum()),

@@ -14,6 +14,7 @@ import pandas as pd
 from ..observation.records import Records
 from ..system.world import World
 from .metrics import measured_window
+from .outreach_costs import outreach_queue_min
 
 PAIRED_METRICS: tuple[str, ...] = (
     "recognised_patients",
@@ -39,17 +40,8 @@ def per_patient(records: Records, world: World) -> pd.DataFrame:
     episodes = episodes[(episodes.onset_min >= start) & (episodes.onset_min < end)]
     stations = records.table("stations")
     queued = stations.start_min - stations.arrive_min
-    outreach = records.table("outreach")
     # Queues at free clinics and for visiting experts are queues too (as in metrics.wait_min).
-    in_queue = outreach[outreach.service.isin(["free_clinic", "visiting_expert"])]
-    wait = (
-        queued.groupby(stations.patient)
-        .sum()
-        .add(
-            (in_queue.start_min - in_queue.arrive_min).groupby(in_queue.patient).sum(),
-            fill_value=0.0,
-        )
-    )
+    wait = queued.groupby(stations.patient).sum().add(outreach_queue_min(records), fill_value=0.0)
     at_cashier = stations.station == "cashier"
     cashier_wait = queued[at_cashier].groupby(stations.patient[at_cashier]).sum()
     charges = records.table("charges")
