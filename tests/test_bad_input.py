@@ -95,6 +95,25 @@ def test_one_bad_file_among_good_ones_stops_the_whole_batch(tmp_path, capsys):
             "reforms.outreach.visiting_experts[0].sites[0]: 'hospital' is a county facility; visiting experts go to township centres or village clinics",
         ),
         (
+            lambda d: d.update(
+                reforms={
+                    "outreach": {
+                        "enabled": True,
+                        "visiting_experts": [
+                            {
+                                "sites": sites,
+                                "weekdays": ["tue"],
+                                "conditions": ["cough"],
+                                "consult_min": {"dist": "fixed", "mean": 10},
+                            }
+                            for sites in ("townships", ["clinic", "centre"])
+                        ],
+                    }
+                }
+            ),
+            "reforms.outreach.visiting_experts[1].sites[1]: 'centre' already has sessions under visiting_experts[0]; list a site once (one session plan per site)",
+        ),
+        (
             lambda d: d["conditions"][0].update(first_contact={"village": 0.5, "city": 0.6}),
             "conditions[0].first_contact: first_contact shares must sum to 1, got 1.1",
         ),

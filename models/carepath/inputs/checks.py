@@ -148,20 +148,32 @@ def _recognition_problems(scenario: Scenario) -> list[Problem]:
 def _outreach_problems(scenario: Scenario) -> list[Problem]:
     where = ("reforms", "outreach", "visiting_experts")
     problems: list[Problem] = []
-    has_township = any(f.tier == "township" for f in scenario.facilities)
+    townships = [f.id for f in scenario.facilities if f.tier == "township"]
+    first_entry: dict[str, int] = {}  # site -> the entry that first holds sessions there
     for i, entry in enumerate(scenario.reforms.outreach.visiting_experts):
         if entry.sites == "townships":
-            if not has_township:
+            if not townships:
                 problems.append(((*where, i, "sites"), "no township centre under facilities"))
-            continue
-        for j, site_id in enumerate(entry.sites):
+            sites = [(site, (*where, i, "sites")) for site in townships]
+        else:
+            sites = [(site, (*where, i, "sites", j)) for j, site in enumerate(entry.sites)]
+        for site_id, key in sites:
             tier = scenario.facility(site_id).tier
             if tier not in ("village", "township"):
                 message = (
                     f"{site_id!r} is a {tier} facility; "
                     "visiting experts go to township centres or village clinics"
                 )
-                problems.append(((*where, i, "sites", j), message))
+                problems.append((key, message))
+            elif site_id in first_entry:
+                earlier = first_entry[site_id]
+                message = (
+                    f"{site_id!r} already has sessions under visiting_experts[{earlier}]; "
+                    "list a site once (one session plan per site)"
+                )
+                problems.append((key, message))
+            else:
+                first_entry[site_id] = i
     return problems
 
 
