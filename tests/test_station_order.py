@@ -2,24 +2,27 @@
 
 from __future__ import annotations
 
+from functools import partial
 from types import SimpleNamespace
 
 import simpy
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from carepath.system.site import Station
+from carepath.system.site import PRIORITY_NORMAL, Station
 
 ALWAYS_OPEN = SimpleNamespace(index=0, hours=SimpleNamespace(is_open=lambda now: True))
 
 
-def with_resource(env, name, capacity, rows):
-    """The reference: simpy.Resource used as SimPy's documentation shows."""
-    resource = simpy.Resource(env, capacity)
+def with_resource(env, name, capacity, rows, priority=False):
+    """The reference: simpy.Resource (PriorityResource for a green channel) used as SimPy's
+    documentation shows."""
+    resource = (simpy.PriorityResource if priority else simpy.Resource)(env, capacity)
 
-    def serve(patient, service_min):
+    def serve(patient, service_min, rank=PRIORITY_NORMAL):
         arrive = env.now
-        with resource.request() as request:
+        request = resource.request(priority=rank) if priority else resource.request()
+        with request:
             yield request
             start = env.now
             yield env.timeout(service_min)
@@ -29,8 +32,8 @@ def with_resource(env, name, capacity, rows):
     return serve
 
 
-def with_station(env, name, capacity, rows):
-    return Station(env, ALWAYS_OPEN, name, capacity, rows).serve
+def with_station(env, name, capacity, rows, priority=False):
+    return Station(env, ALWAYS_OPEN, name, capacity, rows, priority).serve
 
 
 def timeline(make, capacities, patients):
@@ -74,26 +77,6 @@ def test_the_line_waits_for_a_free_server_first_come_first_served() -> None:
     ]
 
 
-def with_priority_resource(env, name, capacity, rows):
-    """The reference for a green channel: simpy.PriorityResource."""
-    resource = simpy.PriorityResource(env, capacity)
-
-    def serve(patient, service_min, priority):
-        arrive = env.now
-        with resource.request(priority=priority) as request:
-            yield request
-            start = env.now
-            yield env.timeout(service_min)
-        rows.append((patient, 0, name, arrive, start, env.now))
-        return True
-
-    return serve
-
-
-def with_priority_station(env, name, capacity, rows):
-    return Station(env, ALWAYS_OPEN, name, capacity, rows, priority=True).serve
-
-
 def prioritised_timeline(make, capacity, patients):
     env = simpy.Environment()
     rows: list[tuple] = []
@@ -119,5 +102,7 @@ def prioritised_timeline(make, capacity, patients):
 def test_a_green_channel_station_serves_in_the_order_of_simpy_priority_resource(
     capacity, patients
 ) -> None:
-    expected = prioritised_timeline(with_priority_resource, capacity, patients)
-    assert prioritised_timeline(with_priority_station, capacity, patients) == expected
+    expected = prioritised_timeline(partial(with_resource, priority=True), capacity, patients)
+    assert (
+        prioritised_timeline(partial(with_station, priority=True), capacity, patients) == expected
+    )
