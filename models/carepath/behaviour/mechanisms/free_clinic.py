@@ -59,6 +59,11 @@ class Calendar:
     def day(self, zone: int, number: int) -> int:
         return math.floor(self.first_day[zone] + number * self.every_days)
 
+    def session(self, zone: int, number: int) -> tuple[float, float]:
+        """Start and end of the zone's event ``number``, in minutes on the simulation clock."""
+        day_min = self.day(zone, number) * DAY_MIN
+        return day_min + self.start_min, day_min + self.end_min
+
     def next_event(self, zone: int, now: float) -> tuple[int, float, float] | None:
         """The zone's next event still open at ``now``: (number, start, end), or None."""
         if zone not in self.first_day:
@@ -66,8 +71,7 @@ class Calendar:
         today = now / DAY_MIN
         number = max(0, math.floor((today - self.first_day[zone]) / self.every_days))
         while True:
-            day = self.day(zone, number)
-            start, end = day * DAY_MIN + self.start_min, day * DAY_MIN + self.end_min
+            start, end = self.session(zone, number)
             if end > now:
                 return number, start, end
             number += 1
@@ -109,9 +113,7 @@ class FreeClinicService:
     def event(self, zone: int, number: int) -> Event:
         key = (zone, number)
         if key not in self.events:
-            day = self.calendar.day(zone, number)
-            start = day * DAY_MIN + self.calendar.start_min
-            end = day * DAY_MIN + self.calendar.end_min
+            start, end = self.calendar.session(zone, number)
             team = simpy.Resource(self.env, self.config.team.size)
             closed = self.env.timeout(max(0.0, end - self.env.now))
             self.events[key] = Event(zone, number, start, end, team, closed)
@@ -123,8 +125,7 @@ class FreeClinicService:
         """The village's events: the team's staff-days, and the residents who come for a check."""
         env, number = self.env, 0
         while True:
-            day = self.calendar.day(zone, number)
-            start = day * DAY_MIN + self.calendar.start_min
+            start, _ = self.calendar.session(zone, number)
             if start >= until_min:
                 return
             yield env.timeout(max(0.0, start - env.now))
