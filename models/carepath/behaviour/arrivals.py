@@ -3,23 +3,29 @@
 from __future__ import annotations
 
 import math
+from bisect import bisect_right
 from collections.abc import Callable, Generator
 
 import numpy as np
 import simpy
 
 from ..streams import stream
+from ..system.clock import At
 from ..system.hours import DAY_MIN
 from ..system.world import World, ZonePlan
 from .patient import DRAWS_PER_PATIENT, PATIENT_ID_BASE, SLOT, Patient
 
 
 def pick(cumulative: tuple[float, ...], u: float) -> int:
-    """The index a uniform number falls on in a cumulative distribution."""
-    for i, edge in enumerate(cumulative):
-        if u < edge:
-            return i
-    return len(cumulative) - 1
+    """The index a uniform number falls on in a cumulative distribution: the first edge above
+    it (the last, if rounding left the edges short of 1)."""
+    return min(bisect_right(cumulative, u), len(cumulative) - 1)
+
+
+def _numbers(row: np.ndarray) -> memoryview:
+    """A patient's numbers, read-only, each read as a Python float when it is needed (most never
+    are), holding no reference to the day's array."""
+    return memoryview(row.tobytes()).cast("d")
 
 
 def onset_times(rng: np.random.Generator, world: World, zone: ZonePlan, day: int) -> np.ndarray:
@@ -40,7 +46,11 @@ def zone_onsets(
     start: Callable[[Patient], None],
     own_streams: dict[str, int] | None = None,
 ) -> Generator[simpy.Event, None, None]:
-    """Start a patient episode at every onset in the zone before ``until_min``.
+    """Start a patient episode for every onset in the zone before ``until_min``.
+
+    A day's episodes are started at the start of the day, each on its own clock at its onset
+    (``Patient.now``): the simulation need not stop at an onset, only where the patient first
+    meets others.
 
     Onsets come from the zone's ``onsets`` stream and each patient's own numbers from its
     ``patients`` stream, both drawn a day at a time in onset order, so patient number k of a
@@ -56,17 +66,16 @@ def zone_onsets(
     }
     seq = 0
     for day in range(math.ceil(until_min / DAY_MIN)):
+        if day * DAY_MIN > env.now:
+            yield At(env, day * DAY_MIN)
         times = onset_times(onsets, world, zone, day).tolist()
-        draws = patients.random((len(times), DRAWS_PER_PATIENT)).tolist()
-        extra = {
-            name: rng.random((len(times), width)).tolist() for name, (rng, width) in others.items()
-        }
+        draws = patients.random((len(times), DRAWS_PER_PATIENT))
+        extra = {name: rng.random((len(times), width)) for name, (rng, width) in others.items()}
         for k, onset in enumerate(times):
             if onset >= until_min:
                 return
-            yield env.timeout(onset - env.now)
-            mine = draws[k]
+            mine = _numbers(draws[k])
             condition = world.conditions[pick(world.condition_cumulative, mine[SLOT["condition"]])]
-            own = {name: rows[k] for name, rows in extra.items()}
+            own = {name: _numbers(rows[k]) for name, rows in extra.items()}
             start(Patient(zone.index * PATIENT_ID_BASE + seq, zone, condition, onset, mine, own))
             seq += 1

@@ -16,9 +16,10 @@ import simpy
 
 from ..inputs.schema import TEST_TYPES
 from ..observation.records import Records
+from ..system.clock import At
 from ..system.hours import DAY_MIN
-from ..system.site import Site, Station
-from ..system.world import World
+from ..system.site import PriorityStation, Site, Station
+from ..system.world import ConditionPlan, World
 from .arrivals import pick
 from .mechanisms import Mechanisms
 from .mechanisms.outreach import RESOLVED
@@ -28,7 +29,14 @@ Process = Generator[simpy.Event, None, None]
 
 
 class Journey:
-    """Runs patient episodes through the sites of one arm of one replication."""
+    """Runs patient episodes through the sites of one arm of one replication.
+
+    Each patient keeps their own clock (``Patient.now``): walking, travelling, waiting for a
+    result and being served at a first-come-first-served station only move it on, since the
+    station knows on joining when service starts.  The simulation clock catches up with the
+    patient (``_catch_up``) where the patient meets others: on joining a station's queue, and
+    before a reform's shared team, expert or reader.  So a station visit costs one event.
+    """
 
     def __init__(
         self,
@@ -43,14 +51,22 @@ class Journey:
         self.sites = sites
         self.records = records
         self.mechanisms = mechanisms
+        self._order_cache: dict[tuple[int, int, bool], tuple[tuple[str, str, float], ...]] = {}
 
     def start(self, patient: Patient) -> None:
         self.env.process(self.episode(patient))
 
+    def _catch_up(self, patient: Patient) -> Process:
+        """Let the simulation clock reach the patient's."""
+        if patient.now > self.env.now:
+            yield At(self.env, patient.now)
+
     # -- the episode -----------------------------------------------------------------------------
 
     def episode(self, patient: Patient) -> Process:
-        """From onset to the end of the last step of care."""
+        """From onset (``patient.now``, not before the simulation clock) to the end of the last
+        step of care."""
+        env = self.env
         patient.row = [
             patient.id,
             patient.zone.index,
@@ -60,27 +76,30 @@ class Journey:
         ]
         self.records.episodes.append(patient.row)
         near_home = yield from self.mechanisms.outreach.free_clinic(patient)
+        patient.now = max(patient.now, env.now)  # on, if the patient went to a free clinic
         if near_home == RESOLVED:
-            patient.row[4] = self.env.now
+            patient.row[4] = env.now
             return
         if near_home is None:
             site, leg, kind = self.sites[self.first_facility(patient)], 0, "first"
         else:
             site, leg, kind = self.sites[near_home], 1, "referral_up"
         while True:
-            yield from self.travel(patient, site.plan.index, kind, leg)
+            self.travel(patient, site.plan.index, kind, leg)
             referred = yield from self.visit(patient, site, leg, kind)
             if not referred:
                 break
             leg, kind = leg + 1, "referral_up"
             site = self.sites[site.plan.refers_to]
-        yield from self.go_home(patient)
+        self.go_home(patient)
         condition = patient.condition
         if patient.u(0, "second_opinion") < condition.second_opinion_probability:
             yield from self.second_opinion(patient, site)
         if patient.u(0, "followup") < condition.followup_probability:
             yield from self.follow_up(patient, site)
-        patient.row[4] = self.env.now
+        # The episode ends when the simulation gets there (or is still in care at the end).
+        yield from self._catch_up(patient)
+        patient.row[4] = env.now
 
     def first_facility(self, patient: Patient) -> int:
         edges, facilities = patient.zone.first_contact[patient.condition.index]
@@ -126,30 +145,32 @@ class Journey:
         """See a visiting expert here instead of being referred up, if one manages the
         condition today or soon enough to come back for; False if none does."""
         outreach = self.mechanisms.outreach
-        session_min = outreach.expert_session_min(patient, site.plan)
+        now = patient.now
+        session_min = outreach.expert_session_min(patient, site.plan, now)
         if session_min is None:
             return False
-        now = self.env.now
         if math.floor(session_min / DAY_MIN) == math.floor(now / DAY_MIN):
-            yield self.env.timeout(session_min - now)  # later today: wait at the centre
+            patient.now = session_min  # later today: wait at the centre
         elif session_min > now:
-            yield from self.go_home(patient)
+            self.go_home(patient)
             travel_min = patient.zone.travel[site.plan.index][0]
-            yield from self.travel(
-                patient, site.plan.index, "booked", leg, session_min - travel_min
-            )
+            self.travel(patient, site.plan.index, "booked", leg, session_min - travel_min)
             yield from self.register(patient, site, leg)
+        yield from self._catch_up(patient)
         yield from outreach.see_expert(patient, site.plan)
+        patient.now = self.env.now
         return True
 
     def follow_up(self, patient: Patient, treated_at: Site) -> Process:
         """A later visit for the same illness, at the same facility or referred down."""
         outreach = self.mechanisms.outreach
         if outreach.follows_up_at_home(patient):
-            today = math.floor(self.env.now / DAY_MIN)
+            today = math.floor(patient.now / DAY_MIN)
+            yield from self._catch_up(patient)
             yield from outreach.home_follow_up(
                 patient, today + patient.condition.followup_after_days
             )
+            patient.now = self.env.now
             return
         leg, site, kind = FOLLOWUP_LEG, treated_at, "followup"
         zone = patient.zone
@@ -176,11 +197,11 @@ class Journey:
         self, patient: Patient, site: Site, kind: str, leg: int, after_days: float
     ) -> Process:
         """A visit on the day ``after_days`` after today, arriving after opening."""
-        day = math.floor(self.env.now / DAY_MIN)
+        day = math.floor(patient.now / DAY_MIN)
         not_before = (day + after_days) * DAY_MIN
-        yield from self.travel(patient, site.plan.index, kind, leg, not_before)
+        self.travel(patient, site.plan.index, kind, leg, not_before)
         yield from self.visit(patient, site, leg, kind)
-        yield from self.go_home(patient)
+        self.go_home(patient)
 
     # -- steps inside a facility -----------------------------------------------------------------
 
@@ -188,7 +209,7 @@ class Journey:
         self,
         patient: Patient,
         site: Site,
-        station: Station | None,
+        station: Station | PriorityStation | None,
         service_min: float,
         leg: int,
         extra_walk_min: float = 0.0,
@@ -196,17 +217,24 @@ class Journey:
         """Walk to a station, queue, be served; caught by closing time, come back next opening."""
         if station is None:
             return
-        walk_min = site.plan.walk_min + extra_walk_min
-        if walk_min:
-            yield self.env.timeout(walk_min)
-        while not (yield from station.serve(patient.id, service_min, patient.priority)):
+        patient.now += site.plan.walk_min + extra_walk_min
+        while True:
+            if patient.now > self.env.now:
+                yield At(self.env, patient.now)
+            if station.in_line:
+                end = yield from station.serve_in_line(patient.id, service_min, patient.priority)
+            else:
+                end = station.serve(patient.id, patient.now, service_min)
+            if end is not None:
+                patient.now = end
+                return
             yield from self.come_back(patient, site, leg)
 
     def register(self, patient: Patient, site: Site, leg: int) -> Process:
         """Registration, paying the registration and consultation fees at the window."""
-        if not self.mechanisms.credit.registration_due(patient, site, self.env.now):
+        now, plan = patient.now, site.plan
+        if not self.mechanisms.credit.registration_due(patient, site, now):
             return
-        now, plan = self.env.now, site.plan
         self.records.charges.append(
             (patient.id, plan.index, "registration", plan.registration_fee_yuan, now)
         )
@@ -223,19 +251,31 @@ class Journey:
 
     def tests_ordered(self, patient: Patient, site: Site, leg: int, followup: bool) -> list[str]:
         """Tests the doctor orders here, among those the facility can do."""
-        condition, rank = patient.condition, site.plan.rank
-        ordered = []
-        for test in TEST_TYPES:
-            if test not in site.exams:
-                continue
-            chance = (
-                condition.followup_tests.get(test, 0.0)
+        return [
+            test
+            for test, slot, chance in self._orders(patient.condition, site, followup)
+            if patient.u(leg, slot) < chance
+        ]
+
+    def _orders(
+        self, condition: ConditionPlan, site: Site, followup: bool
+    ) -> tuple[tuple[str, str, float], ...]:
+        """(test, its order slot, chance) of each test the doctor may order here; a test never
+        ordered has no need of its draw, which stays unused as a skipped step's does."""
+        key = (condition.index, site.plan.index, followup)
+        orders = self._order_cache.get(key)
+        if orders is None:
+            rank = site.plan.rank
+            chances = (
+                (test, condition.followup_tests.get(test, 0.0))
                 if followup
-                else condition.tests.get(test, {}).get(rank, 0.0)
+                else (test, condition.tests.get(test, {}).get(rank, 0.0))
+                for test in TEST_TYPES
+                if test in site.exams
             )
-            if patient.u(leg, f"order:{test}") < chance:
-                ordered.append(test)
-        return ordered
+            orders = tuple((test, f"order:{test}", p) for test, p in chances if p > 0.0)
+            self._order_cache[key] = orders
+        return orders
 
     def do_tests(
         self, patient: Patient, site: Site, leg: int, ordered: list[str]
@@ -244,35 +284,37 @@ class Journey:
 
         Returns whether any exam was done (and so needs reviewing with the doctor).
         """
-        env, plan, records = self.env, site.plan, self.records
+        plan, records = site.plan, self.records
         recognition = self.mechanisms.recognition
         to_do = []
         for test in ordered:
-            if recognition.recognises(patient, site, test, leg):
-                records.tests.append((patient.id, plan.index, test, "avoided", env.now))
+            if recognition.recognises(patient, site, test, leg, patient.now):
+                records.tests.append((patient.id, plan.index, test, "avoided", patient.now))
             else:
                 to_do.append(test)
         if not to_do:
             return False
         fees = [(f"test:{t}", plan.test_fee_yuan[t]) for t in to_do]
         yield from self.pay(patient, site, leg, "cashier_tests", fees)
-        ready, readings = env.now, []
+        ready, readings = patient.now, []
         for test in to_do:
             exam_min = self.world.tests[test].exam(patient.u(leg, f"exam:{test}"))
             yield from self.at(patient, site, site.exams[test], exam_min, leg)
-            records.tests.append((patient.id, plan.index, test, "performed", env.now))
-            reading = recognition.remote_reading(patient, site, test, leg)
-            if reading is not None:
-                readings.append(reading)
+            records.tests.append((patient.id, plan.index, test, "performed", patient.now))
+            if recognition.reads_remotely(site, test):
+                yield from self._catch_up(patient)  # the reading centre's queue is shared
+                readings.append(recognition.remote_reading(patient, site, test, leg))
                 continue
-            patient.results.append((test, plan.index, plan.index, env.now))
+            patient.results.append((test, plan.index, plan.index, patient.now))
             turnaround = self.world.tests[test].turnaround(patient.u(leg, f"turnaround:{test}"))
-            ready = max(ready, env.now + turnaround)
+            ready = max(ready, patient.now + turnaround)
         if readings:
-            yield env.all_of(readings)
-        ready = max(ready, env.now)
+            yield from self._catch_up(patient)
+            yield self.env.all_of(readings)
+            patient.now = self.env.now
+        ready = max(ready, patient.now)
         if plan.hours.is_open(ready):
-            yield env.timeout(ready - env.now)
+            patient.now = ready
         else:
             yield from self.come_back(patient, site, leg, not_before=ready)
         return True
@@ -281,11 +323,11 @@ class Journey:
         self, patient: Patient, site: Site, leg: int, slot: str, fees: list[tuple[str, float]]
     ) -> Process:
         """Fees charged, at the cashier window unless a reform bills them otherwise."""
-        now, plan = self.env.now, site.plan
+        now, plan = patient.now, site.plan
         for item, fee in fees:
             self.records.charges.append((patient.id, plan.index, item, fee, now))
         total = sum(fee for _, fee in fees)
-        if self.mechanisms.credit.queues_at_cashier(patient, site, total):
+        if self.mechanisms.credit.queues_at_cashier(patient, site, total, now):
             cashier_min = plan.service["cashier"](patient.u(leg, slot))
             yield from self.at(patient, site, site.cashier, cashier_min, leg, plan.cashier_walk_min)
 
@@ -310,43 +352,40 @@ class Journey:
             leg,
         )
 
-    # -- moving between home and facilities --------------------------------------------------------
+    # -- moving between home and facilities (on the patient's clock) ------------------------------
 
     def travel(
         self, patient: Patient, facility: int, kind: str, leg: int, not_before: float = 0.0
-    ) -> Process:
+    ) -> None:
         """Go to a facility, timing the trip to arrive when it is open."""
-        env = self.env
         travel_min, travel_yuan = patient.zone.travel[facility]
         hours = self.sites[facility].plan.hours
-        arrive = max(env.now, not_before) + travel_min
+        arrive = max(patient.now, not_before) + travel_min
         if not hours.is_open(arrive):
-            yield from self.go_home(patient)
+            self.go_home(patient)
             offset = patient.u(leg, "arrive_offset" if kind != "return" else "return_offset")
-            opening = hours.next_opening(max(env.now, not_before) + travel_min)
+            opening = hours.next_opening(max(patient.now, not_before) + travel_min)
             arrive = opening + offset * self.world.arrive_after_opening_min
-        depart = max(env.now, arrive - travel_min)
+        depart = max(patient.now, arrive - travel_min)
         origin = -1 if patient.location is None else patient.location
         self.records.trips.append((patient.id, origin, facility, travel_min, travel_yuan, depart))
-        # Waiting at home and travelling are one timeout: nothing happens to the patient between.
-        if depart + travel_min > env.now:
-            yield env.timeout(depart + travel_min - env.now)
+        # Waiting at home and travelling are one stretch: nothing happens to the patient between.
+        patient.now = max(patient.now, depart + travel_min)
         patient.location = facility
-        self.records.visits.append((patient.id, facility, kind, env.now))
+        self.records.visits.append((patient.id, facility, kind, patient.now))
 
-    def go_home(self, patient: Patient) -> Process:
+    def go_home(self, patient: Patient) -> None:
         if patient.location is None:
             return
         travel_min, travel_yuan = patient.zone.travel[patient.location]
         self.records.trips.append(
-            (patient.id, patient.location, -1, travel_min, travel_yuan, self.env.now)
+            (patient.id, patient.location, -1, travel_min, travel_yuan, patient.now)
         )
         patient.location = None
-        if travel_min:
-            yield self.env.timeout(travel_min)
+        patient.now += travel_min
 
     def come_back(self, patient: Patient, site: Site, leg: int, not_before: float = 0.0) -> Process:
         """Closed: home now, back at the next opening, and register again."""
-        yield from self.go_home(patient)
-        yield from self.travel(patient, site.plan.index, "return", leg, not_before)
+        self.go_home(patient)
+        self.travel(patient, site.plan.index, "return", leg, not_before)
         yield from self.register(patient, site, leg)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from ..inputs.schema import TEST_TYPES
 from ..system.site import PRIORITY_NORMAL
 from ..system.world import ConditionPlan, ZonePlan
@@ -26,6 +28,7 @@ SLOTS: tuple[str, ...] = (
     *(f"{step}:{test}" for test in TEST_TYPES for step in ("order", "exam", "turnaround")),
 )
 SLOT = {name: i for i, name in enumerate(SLOTS)}
+_WIDTH = len(SLOTS)
 # First contact, up to three referrals up (village to city), one follow-up, one second opinion.
 MAX_LEGS = 6
 FOLLOWUP_LEG, SECOND_OPINION_LEG = 4, 5
@@ -48,6 +51,7 @@ class Patient:
         "results",
         "row",
         "priority",
+        "now",
     )
 
     def __init__(
@@ -56,8 +60,8 @@ class Patient:
         zone: ZonePlan,
         condition: ConditionPlan,
         onset_min: float,
-        draws: list[float],
-        own: dict[str, list[float]] | None = None,
+        draws: Sequence[float],
+        own: dict[str, Sequence[float]] | None = None,
     ) -> None:
         self.id = patient_id
         self.zone = zone
@@ -72,7 +76,9 @@ class Patient:
         self.results: list[tuple[str, int, int, float]] = []
         self.row: list = []
         self.priority = PRIORITY_NORMAL  # in queues with a green channel (two-way referral)
+        # The patient's own clock, ahead of the simulation's between meetings (see Journey).
+        self.now = onset_min
 
     def u(self, leg: int, slot: str) -> float:
         """The patient's uniform number for one purpose on one visit."""
-        return self.draws[leg * len(SLOTS) + SLOT[slot]]
+        return self.draws[leg * _WIDTH + SLOT[slot]]

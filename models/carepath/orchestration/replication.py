@@ -12,6 +12,7 @@ from ..observation.records import Records
 from ..system.hours import DAY_MIN
 from ..system.site import Site
 from ..system.world import World
+from .collector import collector_paused
 
 
 def build_journey(
@@ -38,5 +39,6 @@ def simulate(world: World, arm: Arm, seed: int, replication: int) -> Records:
             env, world, zone, seed, replication, onsets_until, journey.start, PATIENT_STREAMS
         )
         env.process(onsets)
-    env.run(until=onsets_until + sim.drain_days * DAY_MIN)
+    with collector_paused():
+        env.run(until=onsets_until + sim.drain_days * DAY_MIN)
     return records

@@ -34,6 +34,15 @@ class Hours:
         clock = now - day * DAY_MIN
         return self.open_days[day % 7] and self.start_min <= clock < self.end_min
 
+    def opening(self, now: float) -> tuple[float, float] | None:
+        """The opening (start, end) that ``now`` falls in, or None if closed at ``now``."""
+        if self.always:
+            return -math.inf, math.inf
+        if not self.is_open(now):
+            return None
+        day_min = math.floor(now / DAY_MIN) * DAY_MIN
+        return day_min + self.start_min, day_min + self.end_min
+
     def next_opening(self, now: float) -> float:
         """The earliest time at or after ``now`` when the facility is open."""
         if self.is_open(now):

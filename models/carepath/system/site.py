@@ -1,9 +1,11 @@
-"""A facility during one run: its stations as SimPy resources, open only in opening hours."""
+"""A facility during one run: its stations (queues with servers), open only in opening hours."""
 
 from __future__ import annotations
 
+import math
 from collections import deque
 from collections.abc import Generator
+from heapq import heapreplace
 
 import simpy
 from simpy.events import Event
@@ -15,29 +17,61 @@ PRIORITY_REFERRED, PRIORITY_NORMAL = 0, 1
 
 
 class Station:
-    """One queue with ``capacity`` servers (registration windows, doctors, an exam unit...).
+    """One first-come-first-served queue with ``capacity`` servers (registration windows,
+    doctors, an exam unit...).
 
-    First come, first served, in exactly the event order of ``simpy.Resource``: a request is
-    granted at once if a server is free and the head of the line is served, but the patient
-    goes on only when that grant's event is processed; a release frees the server at once and
-    lets the next in line in when the release's own event is processed.  Without Resource's
-    request and release objects, since a station visit is the model's commonest step.
-
-    With a green channel (``priority``), the line is kept in order of priority, first come
-    first served within one, as ``simpy.PriorityResource`` keeps it.
+    A patient's service minutes are drawn before they queue, so the moment they start and
+    finish is known as they join: the start is the arrival or, if every server is busy, the
+    earliest moment one is free (Lindley's recursion over the servers' free times).  Patients
+    must join in the order of their arrival times, which holds when each joins at its arrival
+    on the simulation clock.  This is exactly ``simpy.Resource``'s first come first served
+    (``tests/test_station_order.py``), without the request, grant and release events that made
+    a station visit the model's costliest step.
     """
 
-    __slots__ = (
-        "env",
-        "name",
-        "facility",
-        "rows",
-        "capacity",
-        "busy",
-        "waiting",
-        "priority",
-        "ranks",
-    )
+    __slots__ = ("name", "facility", "rows", "capacity", "free_min", "open_min", "close_min")
+
+    in_line = False
+
+    def __init__(self, facility: FacilityPlan, name: str, capacity: int, rows: list) -> None:
+        self.name = name
+        self.facility = facility
+        self.rows = rows
+        self.capacity = capacity
+        self.free_min = [-math.inf] * capacity  # each server's next free moment, a heap
+        # The opening the last arrival fell in: most arrivals fall in the same one.
+        self.open_min, self.close_min = 0.0, 0.0
+
+    def serve(self, patient: int, arrive: float, service_min: float) -> float | None:
+        """Join the queue at ``arrive``; the minute the service ends, or None, unserved, if the
+        facility is closed when the patient arrives: the patient has to come back at the next
+        opening.  Whoever joined the queue before closing time is still served, as outpatient
+        departments see the patients they have registered.
+        """
+        if not self.open_min <= arrive < self.close_min:
+            opening = self.facility.hours.opening(arrive)
+            if opening is None:
+                return None
+            self.open_min, self.close_min = opening
+        free = self.free_min
+        start = free[0] if free[0] > arrive else arrive
+        end = start + service_min
+        heapreplace(free, end)
+        self.rows.append((patient, self.facility.index, self.name, arrive, start, end))
+        return end
+
+
+class PriorityStation:
+    """A station with a green channel: the line is kept in order of priority (lower goes
+    first), first come first served within one, as ``simpy.PriorityResource`` keeps it.
+
+    A later arrival can go ahead of someone already waiting, so the start is not known on
+    joining: the patient waits in line on the simulation clock.
+    """
+
+    __slots__ = ("env", "name", "facility", "rows", "capacity", "busy", "waiting", "ranks")
+
+    in_line = True
 
     def __init__(
         self,
@@ -46,7 +80,6 @@ class Station:
         name: str,
         capacity: int,
         rows: list,
-        priority: bool = False,
     ) -> None:
         self.env = env
         self.name = name
@@ -55,23 +88,17 @@ class Station:
         self.capacity = capacity
         self.busy = 0
         self.waiting: deque[Event] = deque()
-        self.priority = priority
-        self.ranks: deque[int] = deque()  # the waiting requests' priorities, with a green channel
+        self.ranks: deque[int] = deque()  # the waiting requests' priorities
 
-    def serve(
+    def serve_in_line(
         self, patient: int, service_min: float, priority: int = PRIORITY_NORMAL
-    ) -> Generator[simpy.Event, None, bool]:
-        """Queue, then be served for ``service_min``; ``priority`` counts only with a green
-        channel, where lower goes first.
-
-        Returns False, unserved, if the facility is closed when the patient arrives: the patient
-        has to come back at the next opening.  Whoever joined the queue before closing time is
-        still served, as outpatient departments see the patients they have registered.
-        """
+    ) -> Generator[simpy.Event, None, float | None]:
+        """Queue from now, then be served for ``service_min``; the minute the service ends, or
+        None if the facility is closed (as ``Station.serve``)."""
         env = self.env
         arrive = env.now
         if not self.facility.hours.is_open(arrive):
-            return False
+            return None
         request = Event(env)
         self._join(request, priority)
         self._grant()
@@ -90,12 +117,9 @@ class Station:
             raise
         self._release(True)
         self.rows.append((patient, self.facility.index, self.name, arrive, start, env.now))
-        return True
+        return env.now
 
     def _join(self, request: Event, priority: int) -> None:
-        if not self.priority:
-            self.waiting.append(request)
-            return
         # Behind everyone of the same or a higher priority (a lower number).
         place = next((i for i, rank in enumerate(self.ranks) if rank > priority), len(self.ranks))
         self.waiting.insert(place, request)
@@ -104,15 +128,13 @@ class Station:
     def _leave(self, request: Event) -> None:
         place = self.waiting.index(request)
         del self.waiting[place]
-        if self.priority:
-            del self.ranks[place]
+        del self.ranks[place]
 
     def _grant(self, _event: Event | None = None) -> None:
         """Let the head of the line in if a server is free."""
         if self.waiting and self.busy < self.capacity:
             self.busy += 1
-            if self.priority:
-                self.ranks.popleft()
+            self.ranks.popleft()
             self.waiting.popleft().succeed()
 
     def _release(self, granted: bool) -> None:
@@ -131,8 +153,12 @@ class Site:
     def __init__(
         self, env: simpy.Environment, plan: FacilityPlan, rows: list, priority: bool = False
     ) -> None:
-        def station(name: str, capacity: int) -> Station | None:
-            return Station(env, plan, name, capacity, rows, priority) if capacity > 0 else None
+        def station(name: str, capacity: int) -> Station | PriorityStation | None:
+            if capacity <= 0:
+                return None
+            if priority:
+                return PriorityStation(env, plan, name, capacity, rows)
+            return Station(plan, name, capacity, rows)
 
         self.plan = plan
         self.registration = station("registration", plan.registration)
@@ -141,5 +167,5 @@ class Site:
         self.pharmacy = station("pharmacy", plan.pharmacy)
         self.exams = {t: station(f"exam:{t}", n) for t, n in plan.exams.items()}
 
-    def doctor(self, department: str) -> Station:
+    def doctor(self, department: str) -> Station | PriorityStation:
         return self.doctors[self.plan.department(department)]

@@ -67,8 +67,9 @@ class Credit:
             return True
         return _draw(patient, "family_pay") < self.family_pay
 
-    def queues_at_cashier(self, patient: Patient, site: Site, fee_yuan: float) -> bool:
-        """Whether the patient pays ``fee_yuan`` at a cashier window rather than on credit."""
+    def queues_at_cashier(self, patient: Patient, site: Site, fee_yuan: float, now: float) -> bool:
+        """Whether the patient pays ``fee_yuan`` at ``now`` at a cashier window rather than on
+        credit."""
         if not self.active or site.plan.index not in self.offering or patient.id in self.exhausted:
             return True
         if not self.on_credit(patient):
@@ -80,7 +81,7 @@ class Credit:
         if patient.id not in self.drawn:
             self._open_account(patient)
         self.drawn[patient.id] = drawn + fee_yuan
-        self.records.credit.append((patient.id, site.plan.index, fee_yuan, self.env.now))
+        self.records.credit.append((patient.id, site.plan.index, fee_yuan, now))
         return False
 
     def _open_account(self, patient: Patient) -> None:

@@ -21,6 +21,7 @@ import simpy
 
 from ...arms import Arm
 from ...observation.records import Records
+from ...system.clock import At
 from ...system.hours import DAY_MIN
 from ...system.site import PRIORITY_NORMAL, PRIORITY_REFERRED
 from ...system.world import TIER_RANK, FacilityPlan, World, ZonePlan
@@ -95,7 +96,8 @@ class Outreach:
     # -- free clinics ------------------------------------------------------------------------------
 
     def free_clinic(self, patient: Patient) -> Generator[simpy.Event, None, int | None]:
-        """Wait for the village's free clinic if it is near and the patient is willing.
+        """Wait from onset (``patient.now``) for the village's free clinic if it is near and the
+        patient is willing.
 
         Returns ``RESOLVED`` if the team finished the episode, the facility the patient is
         referred up to, or None to seek care the usual way (now, or after an event that could
@@ -106,16 +108,16 @@ class Outreach:
             return None
         condition, zone = patient.condition, patient.zone
         waits = clinics.config.conditions.get(condition.id)
-        env = self.env
-        upcoming = clinics.calendar.next_event(zone.index, env.now)
+        env, now = self.env, patient.now
+        upcoming = clinics.calendar.next_event(zone.index, now)
         if waits is None or upcoming is None or _draw(patient, "wait") >= waits.share:
             return None
         number, start, end = upcoming
-        if start - env.now > waits.max_days * DAY_MIN:
+        if start - now > waits.max_days * DAY_MIN:
             return None
         # Residents turn up over the first hour of the session, or at once if it is on.
-        arrive = max(env.now, start + _draw(patient, "arrive") * min(60.0, end - start))
-        yield env.timeout(arrive - env.now)
+        arrive = max(now, start + _draw(patient, "arrive") * min(60.0, end - start))
+        yield At(env, arrive)
         event = clinics.event(zone.index, number)
         resolved = _draw(patient, "resolve") < waits.resolved_on_site
         consult_min = clinics.consult(_draw(patient, "consult"))
@@ -190,13 +192,14 @@ class Outreach:
 
     # -- visiting experts --------------------------------------------------------------------------
 
-    def expert_session_min(self, patient: Patient, site: FacilityPlan) -> float | None:
-        """When a patient the township would refer up can see a visiting expert here instead."""
+    def expert_session_min(self, patient: Patient, site: FacilityPlan, now: float) -> float | None:
+        """When a patient the township would refer up at ``now`` can see a visiting expert here
+        instead."""
         session = self.experts.get(site.index)
         if session is None:
             return None
         return next_session_min(
-            session, patient.condition.index, _draw(patient, "expert_takes_on"), self.env.now
+            session, patient.condition.index, _draw(patient, "expert_takes_on"), now
         )
 
     def see_expert(

@@ -120,11 +120,14 @@ class Recognition:
         on_platform = owner in self.connected and site.plan.index in self.connected
         return self.acceptance[test] if on_platform else self.paper_acceptance
 
-    def candidate(self, patient: Patient, site: Site, test: str) -> tuple[float, int] | None:
-        """The best result the patient carries for ``test``: (acceptance, owner), or None."""
+    def candidate(
+        self, patient: Patient, site: Site, test: str, now: float
+    ) -> tuple[float, int] | None:
+        """The best result the patient carries for ``test`` at ``now``: (acceptance, owner), or
+        None."""
         if not self.active or test not in self.window_min:
             return None
-        now, best = self.env.now, None
+        best = None
         for kind, owner, done_where, done_at in patient.results:
             if (
                 kind != test
@@ -137,9 +140,10 @@ class Recognition:
                 best = (chance, owner)
         return best
 
-    def recognises(self, patient: Patient, site: Site, test: str, leg: int) -> bool:
-        """Whether the doctor at ``site`` accepts a result the patient carries, not a new exam."""
-        best = self.candidate(patient, site, test)
+    def recognises(self, patient: Patient, site: Site, test: str, leg: int, now: float) -> bool:
+        """Whether the doctor at ``site`` accepts, at ``now``, a result the patient carries, not
+        a new exam."""
+        best = self.candidate(patient, site, test, now)
         if best is None:
             return False
         chance, owner = best
@@ -150,17 +154,17 @@ class Recognition:
             decision = f"excluded:{excluded}"
         elif _draw(patient, leg, test, "acceptance") >= chance:
             decision = "declined"
-        row = (patient.id, site.plan.index, test, owner, decision, self.env.now)
+        row = (patient.id, site.plan.index, test, owner, decision, now)
         self.records.recognition.append(row)
         return decision == "accepted"
 
-    def remote_reading(
-        self, patient: Patient, site: Site, test: str, leg: int
-    ) -> simpy.Process | None:
-        """Send a just-done exam to its reading centre, if one reads it; None to read it locally."""
-        centre = self.centres.get((site.plan.index, test))
-        if centre is None:
-            return None
+    def reads_remotely(self, site: Site, test: str) -> bool:
+        """Whether a reading centre reads this facility's exams of ``test``."""
+        return (site.plan.index, test) in self.centres
+
+    def remote_reading(self, patient: Patient, site: Site, test: str, leg: int) -> simpy.Process:
+        """Send a just-done exam to its reading centre (``reads_remotely``)."""
+        centre = self.centres[(site.plan.index, test)]
         return self.env.process(
             centre.read(patient, site, test, _draw(patient, leg, test, "reading"))
         )
