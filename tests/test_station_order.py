@@ -1,5 +1,9 @@
 """A station serves patients exactly as simpy.Resource would (a green channel's line exactly as
-simpy.PriorityResource would), ties at the same minute included."""
+simpy.PriorityResource would), ties at the same minute included.
+
+The rows are compared sorted: the model's stations write a patient's row when the service
+starts (its end is known then), the reference when it ends.
+"""
 
 from __future__ import annotations
 
@@ -120,6 +124,5 @@ def test_a_green_channel_station_serves_in_the_order_of_simpy_priority_resource(
     capacity, patients
 ) -> None:
     expected = prioritised_timeline(partial(with_resource, priority=True), capacity, patients)
-    assert (
-        prioritised_timeline(partial(with_station, priority=True), capacity, patients) == expected
-    )
+    actual = prioritised_timeline(partial(with_station, priority=True), capacity, patients)
+    assert sorted(actual) == sorted(expected)

@@ -21,6 +21,12 @@ class At(Event):
         # As simpy's Timeout, scheduled at an absolute time instead of after a delay.
         self.env = env
         self.callbacks = []
-        self._value = None
-        self._ok = True
-        heappush(env._queue, (at_min, NORMAL, next(env._eid), self))
+        schedule_at(env, self, at_min)
+
+
+def schedule_at(env: simpy.Environment, event: Event, at_min: float) -> None:
+    """Trigger ``event`` (successfully, without a value) at ``at_min`` exactly, not before
+    ``env.now``; as ``Environment.schedule``, which takes a delay."""
+    event._ok = True
+    event._value = None
+    heappush(env._queue, (at_min, NORMAL, next(env._eid), event))

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import math
-from collections import deque
 from collections.abc import Generator
-from heapq import heapreplace
+from heapq import heappop, heappush, heapreplace
 
 import simpy
 from simpy.events import Event
 
+from .clock import schedule_at
 from .world import FacilityPlan
 
 # Queue priorities at a station with a green channel: lower goes first.
@@ -66,10 +66,11 @@ class PriorityStation:
     first), first come first served within one, as ``simpy.PriorityResource`` keeps it.
 
     A later arrival can go ahead of someone already waiting, so the start is not known on
-    joining: the patient waits in line on the simulation clock.
+    joining: the patient waits on the simulation clock until a server takes them.  The end of a
+    service is one event, which frees the server for the next in line.
     """
 
-    __slots__ = ("env", "name", "facility", "rows", "capacity", "busy", "waiting", "ranks")
+    __slots__ = ("env", "name", "facility", "rows", "capacity", "busy", "line", "joined")
 
     in_line = True
 
@@ -87,8 +88,9 @@ class PriorityStation:
         self.rows = rows
         self.capacity = capacity
         self.busy = 0
-        self.waiting: deque[Event] = deque()
-        self.ranks: deque[int] = deque()  # the waiting requests' priorities
+        # (priority, order of joining, patient, arrive_min, service_min, end-of-service event)
+        self.line: list[tuple[int, int, int, float, float, Event]] = []
+        self.joined = 0
 
     def serve_in_line(
         self, patient: int, service_min: float, priority: int = PRIORITY_NORMAL
@@ -99,50 +101,29 @@ class PriorityStation:
         arrive = env.now
         if not self.facility.hours.is_open(arrive):
             return None
-        request = Event(env)
-        self._join(request, priority)
-        self._grant()
-        try:
-            yield request
-            start = env.now
-            yield env.timeout(service_min)
-        except BaseException as error:
-            # As simpy.Resource's request used in a with statement: leave the line, and give
-            # the server back unless the process is only being closed.
-            granted = request.triggered
-            if not granted:
-                self._leave(request)
-            if not isinstance(error, GeneratorExit):
-                self._release(granted)
-            raise
-        self._release(True)
-        self.rows.append((patient, self.facility.index, self.name, arrive, start, env.now))
+        done = Event(env)
+        if self.busy < self.capacity:
+            self._start(patient, arrive, service_min, done)
+        else:
+            self.joined += 1
+            heappush(self.line, (priority, self.joined, patient, arrive, service_min, done))
+        yield done
         return env.now
 
-    def _join(self, request: Event, priority: int) -> None:
-        # Behind everyone of the same or a higher priority (a lower number).
-        place = next((i for i, rank in enumerate(self.ranks) if rank > priority), len(self.ranks))
-        self.waiting.insert(place, request)
-        self.ranks.insert(place, priority)
+    def _start(self, patient: int, arrive: float, service_min: float, done: Event) -> None:
+        self.busy += 1
+        start = self.env.now
+        end = start + service_min
+        self.rows.append((patient, self.facility.index, self.name, arrive, start, end))
+        done.callbacks.append(self._next)  # before the patient goes on
+        schedule_at(self.env, done, end)
 
-    def _leave(self, request: Event) -> None:
-        place = self.waiting.index(request)
-        del self.waiting[place]
-        del self.ranks[place]
-
-    def _grant(self, _event: Event | None = None) -> None:
-        """Let the head of the line in if a server is free."""
-        if self.waiting and self.busy < self.capacity:
-            self.busy += 1
-            self.ranks.popleft()
-            self.waiting.popleft().succeed()
-
-    def _release(self, granted: bool) -> None:
-        if granted:
-            self.busy -= 1
-        released = Event(self.env)
-        released.callbacks.append(self._grant)
-        released.succeed()
+    def _next(self, _done: Event) -> None:
+        """A service ended: the server takes the head of the line, if anyone waits."""
+        self.busy -= 1
+        if self.line:
+            _, _, patient, arrive, service_min, done = heappop(self.line)
+            self._start(patient, arrive, service_min, done)
 
 
 class Site:
