@@ -14,7 +14,9 @@ from carepath.inputs.levers import LeverError, with_lever, with_levers
 from carepath.inputs.scenario_file import resolved
 from carepath.inputs.sweep import MAX_VARIANTS, Sweep
 from carepath.inputs.variants import lever_rows
-from carepath.orchestration.cli import main
+from carepath.orchestration import batch
+from carepath.orchestration.checkpoint import PARTIAL_FOLDER
+from carepath.orchestration.cli import REPLICATIONS_FAILED, main
 from conftest import REPO, tiny, write_yaml
 
 CREDIT = REPO / "scenarios" / "demo_county_credit.yaml"
@@ -251,3 +253,37 @@ def test_a_scenario_without_a_sweep_resolves_as_before_the_field_existed(tmp_pat
         "levers": {"reforms.credit.enrolment": [0, 1]},
         "mode": "grid",
     }
+
+
+def test_a_failed_sweep_keeps_finished_replications_and_a_rerun_runs_only_the_rest(
+    tmp_path, monkeypatch, capsys
+):
+    levers = {"reforms.credit.enrolment": [0.0, 1.0]}
+    path = short_credit(tmp_path, "credit_sweep", {"levers": levers})
+    reference = tmp_path / "reference"
+    assert main(["run", str(path), "--out", str(reference), "--quiet", "--replications", "2"]) == 0
+    out = tmp_path / "results"
+    args = ["run", str(path), "--out", str(out), "--quiet", "--jobs", "1", "--replications", "2"]
+    real, ran = batch.run_task, []
+
+    def breaks(task):
+        ran.append((task.scenario.reforms.credit.enrolment, task.replication))
+        if task.scenario.reforms.credit.enrolment == 1.0 and task.replication == 1:
+            raise RuntimeError("injected fault")
+        return real(task)
+
+    monkeypatch.setattr(batch, "run_task", breaks)
+    assert main(args) == REPLICATIONS_FAILED
+    errors = capsys.readouterr().err
+    assert "failed: credit_sweep: replication 1" in errors
+    assert not (out / "credit_sweep" / "sweep.csv").exists()
+    assert len(list((out / "credit_sweep" / PARTIAL_FOLDER).glob("*/rep-*.json"))) == 3
+
+    ran.clear()
+    monkeypatch.setattr(batch, "run_task", lambda task: ran.append(task.replication) or real(task))
+    assert main(args) == 0
+    assert ran == [1]
+    for name in ("sweep.csv", "sweep_replications.csv"):
+        mine, theirs = out / "credit_sweep" / name, reference / "credit_sweep" / name
+        assert mine.read_bytes() == theirs.read_bytes(), name
+    assert not (out / "credit_sweep" / PARTIAL_FOLDER).exists()

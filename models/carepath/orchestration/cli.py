@@ -31,7 +31,7 @@ from ..inputs.loading import ScenarioError
 from ..inputs.provenance import unsourced_numbers
 from ..inputs.scenario_file import load_scenario, resolved
 from ..inputs.schema import Scenario
-from .batch import Batch, RunResult, run_batch
+from .batch import Batch, BatchFailed, RunResult, run_batch
 from .executors import SchedulerError
 from .manifest import build_manifest, code_state, package_versions, scenario_files
 from .precision import (
@@ -170,14 +170,14 @@ def _run(args: argparse.Namespace) -> int:
             print(line, file=sys.stderr)
         return BAD_INPUT
     jobs = args.jobs or os.cpu_count() or 1
-    loaded = _run_sweeps(loaded, args, jobs)
-    if not loaded:
-        return 0
     started = datetime.now(timezone.utc)
     code = code_state()
-    scenarios = [scenario for _, scenario in loaded]
     chosen: dict[str, dict] = {}
     try:
+        loaded = _run_sweeps(loaded, args, jobs)
+        if not loaded:
+            return 0
+        scenarios = [scenario for _, scenario in loaded]
         if target is None:
             batch = run_batch(
                 scenarios,
@@ -201,6 +201,8 @@ def _run(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return INTERRUPTED
+    except BatchFailed as error:  # raised by a sweep or a --precision round; run_batch never raises
+        return _report_failures(error.batch)
     finished = datetime.now(timezone.utc)
     files = {scenario.name: file for file, scenario in loaded}
     for result in batch.results:
@@ -252,10 +254,13 @@ def _report_failures(batch: Batch) -> int:
     for failure in batch.failures:
         print(f"failed: {failure.line()}", file=sys.stderr)
     for name in dict.fromkeys(failure.scenario for failure in batch.failures):
-        checkpoint = batch.checkpoints[name]
+        checkpoint = batch.checkpoints.get(name)
+        if checkpoint is None:  # a --precision round keeps no checkpoints
+            print(f"{name}: not written", file=sys.stderr)
+            continue
         print(
-            f"{name}: not written; finished replications and the failures' tracebacks are in "
-            f"{checkpoint.folder}/; fix the cause and run the same command again to run only "
+            f"{name}: not written; finished replications and the failures' tracebacks are under "
+            f"{checkpoint.partial}/; fix the cause and run the same command again to run only "
             "the missing replications",
             file=sys.stderr,
         )
@@ -269,7 +274,13 @@ def _run_sweeps(
     sweeps = [(file, scenario) for file, scenario in loaded if scenario.sweep is not None]
     if sweeps:
         folders = run_sweep_files(
-            sweeps, args.out, args.replications, args.seed, jobs, progress=not args.quiet
+            sweeps,
+            args.out,
+            args.replications,
+            args.seed,
+            jobs,
+            progress=not args.quiet,
+            scheduler=args.scheduler,
         )
         for (file, scenario), folder in zip(sweeps, folders, strict=True):
             count = scenario.sweep.variant_count

@@ -27,6 +27,7 @@ from ..inputs.schema import Scenario
 from ..inputs.sweep import Sweep
 from ..inputs.variants import Variant, variants
 from .batch import RunResult, run_many
+from .checkpoint import Checkpoint
 from .manifest import build_manifest, code_state, scenario_files, scenario_hash
 from .results import write_tables
 
@@ -69,16 +70,19 @@ def run_sweep(
     seed: int | None = None,
     jobs: int = 1,
     progress: bool = False,
+    out: Path | None = None,
+    scheduler: str | None = None,
 ) -> SweepResult:
     """Run every variant of a sweep as one batch.
 
     ``levers`` (lever path -> values) and ``mode`` define the sweep; without them the
-    scenario's own ``sweep:`` block is run.
+    scenario's own ``sweep:`` block is run.  ``out`` and ``scheduler`` as in ``run_batch``:
+    finished replications are kept (and reused by a re-run), and a Dask cluster runs them.
 
     >>> run_sweep(scenario, {"reforms.credit.enrolment": [0, 0.5, 1]}, replications=5)
     """
     pairs = [(scenario, _sweep(scenario, levers, mode))]
-    return run_sweeps(pairs, replications, seed, jobs, progress)[0]
+    return run_sweeps(pairs, replications, seed, jobs, progress, out, scheduler)[0]
 
 
 def run_sweeps(
@@ -87,12 +91,13 @@ def run_sweeps(
     seed: int | None = None,
     jobs: int = 1,
     progress: bool = False,
+    out: Path | None = None,
+    scheduler: str | None = None,
 ) -> list[SweepResult]:
-    """Run several sweeps' variants together, under one progress bar."""
+    """Run several sweeps' variants together, under one progress bar (``run_sweep``)."""
     plans = [(scenario, sweep, variants(scenario, sweep)) for scenario, sweep in sweeps]
-    runs = run_many(
-        [v.scenario for _, _, found in plans for v in found], replications, seed, jobs, progress
-    )
+    found = [v.scenario for _, _, mine in plans for v in mine]
+    runs = run_many(found, replications, seed, jobs, progress, out, scheduler)
     out, start = [], 0
     for scenario, sweep, found in plans:
         mine = runs[start : start + len(found)]
@@ -157,16 +162,23 @@ def run_sweep_files(
     seed: int | None,
     jobs: int,
     progress: bool,
+    scheduler: str | None = None,
 ) -> list[Path]:
-    """Run the sweeps of several loaded files as one batch and write each one's folder."""
+    """Run the sweeps of several loaded files as one batch and write each one's folder.
+
+    Finished replications are kept under ``<out_dir>/<scenario>/.partial/`` (one folder per
+    variant) until the sweep's tables are written, so an interrupted sweep resumes.
+    """
     started, git = datetime.now(timezone.utc), code_state()
     pairs = [(scenario, scenario.sweep) for _, scenario in loaded]
-    results = run_sweeps(pairs, replications, seed, jobs, progress)
+    results = run_sweeps(pairs, replications, seed, jobs, progress, out_dir, scheduler)
     finished = datetime.now(timezone.utc)
-    return [
-        write_sweep(out_dir, file, result, started, finished, git, jobs)
-        for (file, _), result in zip(loaded, results, strict=True)
-    ]
+    folders = []
+    for (file, _), result in zip(loaded, results, strict=True):
+        folders.append(write_sweep(out_dir, file, result, started, finished, git, jobs))
+        for variant in result.variants:
+            Checkpoint(out_dir, variant.scenario, result.seed).discard()
+    return folders
 
 
 def sweep_record(result: SweepResult) -> dict:
