@@ -8,7 +8,8 @@ centre and 60 from the hospital.
 
 from __future__ import annotations
 
-from conftest import only, run_patients, tiny
+from carepath.inputs.schema import Scenario
+from conftest import only, run_patients, tiny, tiny_data
 
 CLINIC, CENTRE, HOSPITAL, HOME = 0, 1, 2, -1
 
@@ -75,6 +76,24 @@ def test_caught_by_closing_time_comes_back_next_opening_and_registers_again():
     fees = [item for _, _, item, _, _ in records.charges]
     assert fees.count("registration") == 2 and fees.count("consultation") == 2
     assert records.episodes[0][4] == 1980.0
+
+
+def test_turned_away_at_the_registration_window_comes_back_and_registers_once():
+    # two minutes' walk from the door to the window: in at 16:59 (1019), at the window at 1021
+    data = tiny_data()
+    data["tiers"]["township"]["walk_min"] = 2
+    records = run_patients(Scenario.model_validate(data), [(989.0, {})])
+    assert records.visits == [(0, CENTRE, "first", 1019.0), (0, CENTRE, "return", 1920.0)]
+    assert records.trips[1:3] == [
+        (0, CENTRE, HOME, 30, 5, 1021.0),
+        (0, HOME, CENTRE, 30, 5, 1890.0),
+    ]
+    assert station_rows(records)[:2] == [
+        (CENTRE, "registration", 1922.0, 1922.0, 1923.0),
+        (CENTRE, "doctor:general", 1925.0, 1925.0, 1930.0),
+    ]
+    fees = [item for _, _, item, _, _ in records.charges]
+    assert fees.count("registration") == 1 and fees.count("consultation") == 1
 
 
 def test_patient_in_the_queue_at_closing_is_still_seen_then_comes_back():

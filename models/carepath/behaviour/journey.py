@@ -217,8 +217,9 @@ class Journey:
         """Walk to a station, queue, be served; caught by closing time, come back next opening."""
         if station is None:
             return
-        patient.now += site.plan.walk_min + extra_walk_min
+        walk_min = site.plan.walk_min + extra_walk_min
         while True:
+            patient.now += walk_min
             if patient.now > self.env.now:
                 yield At(self.env, patient.now)
             if station.in_line:
@@ -228,7 +229,9 @@ class Journey:
             if end is not None:
                 patient.now = end
                 return
-            yield from self.come_back(patient, site, leg)
+            # Turned away at the registration window itself: back to queue there, once.
+            again = station is not site.registration
+            yield from self.come_back(patient, site, leg, register_again=again)
 
     def register(self, patient: Patient, site: Site, leg: int) -> Process:
         """Registration, paying the registration and consultation fees at the window."""
@@ -384,8 +387,17 @@ class Journey:
         patient.location = None
         patient.now += travel_min
 
-    def come_back(self, patient: Patient, site: Site, leg: int, not_before: float = 0.0) -> Process:
-        """Closed: home now, back at the next opening, and register again."""
+    def come_back(
+        self,
+        patient: Patient,
+        site: Site,
+        leg: int,
+        not_before: float = 0.0,
+        register_again: bool = True,
+    ) -> Process:
+        """Closed: home now, back at the next opening, and register again (unless it was the
+        registration window that was closed)."""
         self.go_home(patient)
         self.travel(patient, site.plan.index, "return", leg, not_before)
-        yield from self.register(patient, site, leg)
+        if register_again:
+            yield from self.register(patient, site, leg)
