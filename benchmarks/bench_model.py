@@ -8,10 +8,14 @@ A benchmark, not a test: it measures and prints, it asserts nothing about time. 
 (b) the same for a bare, idiomatic SimPy tandem queue of three single-server stations (Poisson
     arrivals, exponential service, ``simpy.Resource``, load 0.8) run for as many station visits;
 (c) the ratio of the two (>= 1.0: the model is as fast per visit as bare SimPy);
-(d) peak memory of one arm of one replication at two horizons, each in a fresh subprocess (so
-    the peaks are separable): the peak of memory allocated while simulating (``tracemalloc``,
-    which sees Python objects and numpy arrays; it slows the run, which is not timed here), and
-    the process's peak resident set (``ru_maxrss``, imports and transient set-up included);
+(d) peak memory of one replication (both arms side by side and their paired comparison, as a
+    batch runs it: ``orchestration.batch.run_task``) at two horizons, each in a fresh
+    subprocess (so the peaks are separable): the default path, which folds the records into the
+    metrics every simulated day and releases them, and for contrast the full event log
+    (``full_log=True``, every row kept).  Printed: the peak of memory allocated while simulating
+    (``tracemalloc``, which sees Python objects and numpy arrays; it slows the run, which is not
+    timed here), and the process's peak resident set (``ru_maxrss``, imports and transient
+    set-up included);
 (e) the wall-time speed-up of ``run_many(jobs=2)`` over ``jobs=1`` on a few replications;
 (f) with ``--county-year PATH``: one replication, both arms, of a 365-day horizon of that
     (large) scenario: seconds and station visits.
@@ -42,7 +46,7 @@ import simpy
 from carepath.arms import WITHOUT, arms_for
 from carepath.inputs.scenario_file import load_scenario
 from carepath.inputs.schema import Scenario
-from carepath.orchestration.batch import run_many
+from carepath.orchestration.batch import Task, run_many, run_task
 from carepath.orchestration.replication import simulate
 from carepath.system.world import World
 
@@ -68,7 +72,7 @@ def model_rate(scenario: Scenario) -> dict:
         start = time.perf_counter()
         records = simulate(world, arm, SEED, 0)
         seconds += time.perf_counter() - start
-        visits += len(records.stations)
+        visits += records.count("stations")
     return {"station_visits": visits, "seconds": seconds, "visits_per_s": visits / seconds}
 
 
@@ -104,16 +108,18 @@ def _rss_mb() -> float:
     return peak / (1024 * 1024) if sys.platform == "darwin" else peak / 1024  # bytes vs KiB
 
 
-def memory_child(path: Path, days: int) -> dict:
-    """(d), in a fresh process: one arm of one replication at a horizon of ``days``."""
-    world = World.build(with_horizon(load_scenario(path), days))
+def memory_child(path: Path, days: int, full_log: bool) -> dict:
+    """(d), in a fresh process: one replication at a horizon of ``days``."""
+    task = Task(with_horizon(load_scenario(path), days), 0, SEED)
     tracemalloc.start()
-    records = simulate(world, WITHOUT, SEED, 0)
+    result = run_task(task, full_log=full_log)
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
+    episodes = sum(v for arm, m, v in result.metrics if arm == WITHOUT.name and m == "episodes")
     return {
+        "path": "full log" if full_log else "aggregated",
         "horizon_days": days,
-        "station_visits": len(records.stations),
+        "measured_episodes": int(episodes),
         "simulate_peak_mb": peak / 2**20,
         "rss_peak_mb": _rss_mb(),
     }
@@ -121,10 +127,15 @@ def memory_child(path: Path, days: int) -> dict:
 
 def memory(path: Path) -> list[dict]:
     rows = []
-    for days in MEMORY_HORIZONS_DAYS:
-        command = [sys.executable, __file__, "--memory-child", str(days), "--scenario", str(path)]
-        done = subprocess.run(command, capture_output=True, text=True, check=True)
-        rows.append(json.loads(done.stdout))
+    for full_log in (False, True):
+        for days in MEMORY_HORIZONS_DAYS:
+            command = [sys.executable, __file__, "--memory-child", str(days)]
+            command += ["--scenario", str(path), *(["--full-log"] if full_log else [])]
+            done = subprocess.run(command, capture_output=True, text=True, check=True)
+            rows.append(json.loads(done.stdout))
+    for row in rows:
+        first = next(r for r in rows if r["path"] == row["path"])
+        row["growth"] = row["simulate_peak_mb"] / first["simulate_peak_mb"] - 1
     return rows
 
 
@@ -181,9 +192,10 @@ def table(results: dict) -> str:
     ]
     for row in results["memory"]:
         lines.append(
-            f"(d) memory, one arm, {row['horizon_days']:>3}-day horizon: "
-            f"{row['simulate_peak_mb']:.1f} MB peak while simulating, process peak RSS "
-            f"{row['rss_peak_mb']:.0f} MB ({row['station_visits']:,} visits)"
+            f"(d) memory, one replication, {row['path']:>10}, {row['horizon_days']:>3}-day "
+            f"horizon: {row['simulate_peak_mb']:.1f} MB peak while simulating "
+            f"({row['growth']:+.1%}), process peak RSS {row['rss_peak_mb']:.0f} MB "
+            f"({row['measured_episodes']:,} measured episodes)"
         )
     up = results["speedup"]
     lines.append(
@@ -218,9 +230,10 @@ def main(argv: list[str] | None = None) -> int:
         help=f"run (f) on this scenario (default {COUNTY_YEAR.relative_to(REPO)})",
     )
     parser.add_argument("--memory-child", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--full-log", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.memory_child is not None:
-        print(json.dumps(memory_child(args.scenario, args.memory_child)))
+        print(json.dumps(memory_child(args.scenario, args.memory_child, args.full_log)))
         return 0
 
     scenario = load_scenario(args.scenario)
