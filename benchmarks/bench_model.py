@@ -4,7 +4,8 @@ A benchmark, not a test: it measures and prints, it asserts nothing about time. 
 
 (a) simulated station visits per second of the demo scenario, both arms of one replication (a
     station visit is one queue-and-serve at one station: a row of ``Records.stations``), timing
-    the simulation only (``orchestration.replication.simulate``, not the metrics after it);
+    ``orchestration.replication.simulate``: the simulation and, every simulated day, the folding
+    of its records into the metrics' aggregates, not the metrics computed from them after it;
 (b) the same for a bare, idiomatic SimPy tandem queue of three single-server stations (Poisson
     arrivals, exponential service, ``simpy.Resource``, load 0.8) run for as many station visits,
     as SimPy's documentation writes it (the garbage collector left on); and, for comparison
@@ -12,10 +13,14 @@ A benchmark, not a test: it measures and prints, it asserts nothing about time. 
 (c) the ratio of (a) to (b) (>= 1.0: the model is as fast per visit as bare SimPy).
     (a) and (b) alternate for ``--rounds`` rounds and the fastest round of each counts, timed
     in CPU seconds of this process: on a shared machine wall time mostly measures the others;
-(d) peak memory of one arm of one replication at two horizons, each in a fresh subprocess (so
-    the peaks are separable): the peak of memory allocated while simulating (``tracemalloc``,
-    which sees Python objects and numpy arrays; it slows the run, which is not timed here), and
-    the process's peak resident set (``ru_maxrss``, imports and transient set-up included);
+(d) peak memory of one replication (both arms side by side and their paired comparison, as a
+    batch runs it: ``orchestration.batch.run_task``) at two horizons, each in a fresh
+    subprocess (so the peaks are separable): the default path, which folds the records into the
+    metrics every simulated day and releases them, and for contrast the full event log
+    (``full_log=True``, every row kept).  Printed: the peak of memory allocated while simulating
+    (``tracemalloc``, which sees Python objects and numpy arrays; it slows the run, which is not
+    timed here), and the process's peak resident set (``ru_maxrss``, imports and transient
+    set-up included);
 (e) the wall-time speed-up of ``run_many(jobs=2)`` over ``jobs=1`` on a few replications;
 (f) with ``--county-year PATH``: one replication, both arms, of a 365-day horizon of that
     (large) scenario: seconds and station visits.
@@ -49,7 +54,7 @@ import simpy
 from carepath.arms import WITHOUT, arms_for
 from carepath.inputs.scenario_file import load_scenario
 from carepath.inputs.schema import Scenario
-from carepath.orchestration.batch import run_many
+from carepath.orchestration.batch import Task, run_many, run_task
 from carepath.orchestration.collector import collector_paused
 from carepath.orchestration.replication import simulate
 from carepath.system.world import World
@@ -76,7 +81,7 @@ def model_rate(scenario: Scenario, clock: Callable[[], float] = time.perf_counte
         start = clock()
         records = simulate(world, arm, SEED, 0)
         seconds += clock() - start
-        visits += len(records.stations)
+        visits += records.count("stations")
     return {"station_visits": visits, "seconds": seconds, "visits_per_s": visits / seconds}
 
 
@@ -145,16 +150,18 @@ def _rss_mb() -> float:
     return peak / (1024 * 1024) if sys.platform == "darwin" else peak / 1024  # bytes vs KiB
 
 
-def memory_child(path: Path, days: int) -> dict:
-    """(d), in a fresh process: one arm of one replication at a horizon of ``days``."""
-    world = World.build(with_horizon(load_scenario(path), days))
+def memory_child(path: Path, days: int, full_log: bool) -> dict:
+    """(d), in a fresh process: one replication at a horizon of ``days``."""
+    task = Task(with_horizon(load_scenario(path), days), 0, SEED)
     tracemalloc.start()
-    records = simulate(world, WITHOUT, SEED, 0)
+    result = run_task(task, full_log=full_log)
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
+    episodes = sum(v for arm, m, v in result.metrics if arm == WITHOUT.name and m == "episodes")
     return {
+        "path": "full log" if full_log else "aggregated",
         "horizon_days": days,
-        "station_visits": len(records.stations),
+        "measured_episodes": int(episodes),
         "simulate_peak_mb": peak / 2**20,
         "rss_peak_mb": _rss_mb(),
     }
@@ -162,10 +169,15 @@ def memory_child(path: Path, days: int) -> dict:
 
 def memory(path: Path) -> list[dict]:
     rows = []
-    for days in MEMORY_HORIZONS_DAYS:
-        command = [sys.executable, __file__, "--memory-child", str(days), "--scenario", str(path)]
-        done = subprocess.run(command, capture_output=True, text=True, check=True)
-        rows.append(json.loads(done.stdout))
+    for full_log in (False, True):
+        for days in MEMORY_HORIZONS_DAYS:
+            command = [sys.executable, __file__, "--memory-child", str(days)]
+            command += ["--scenario", str(path), *(["--full-log"] if full_log else [])]
+            done = subprocess.run(command, capture_output=True, text=True, check=True)
+            rows.append(json.loads(done.stdout))
+    for row in rows:
+        first = next(r for r in rows if r["path"] == row["path"])
+        row["growth"] = row["simulate_peak_mb"] / first["simulate_peak_mb"] - 1
     return rows
 
 
@@ -186,16 +198,35 @@ def speedup(scenario: Scenario, replications: int) -> dict:
     }
 
 
-def county_year(path: Path) -> dict:
-    """(f) One replication, both arms, of a 365-day horizon."""
-    scenario = with_horizon(load_scenario(path), 365)
-    start = time.perf_counter()
-    rate = model_rate(scenario)
+def county_year_child(path: Path) -> dict:
+    """(f), in a fresh process: one replication of a 365-day horizon, as a batch runs it."""
+    task = Task(with_horizon(load_scenario(path), 365), 0, SEED)
+    wall, cpu = time.perf_counter(), time.process_time()
+    result = run_task(task)
+    wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+    metric = {(arm, name): value for arm, name, value in result.metrics}
+    sim = task.scenario.simulation
     return {
-        "scenario": scenario.name,
-        "seconds_per_replication": time.perf_counter() - start,
-        **rate,
+        "scenario": task.scenario.name,
+        "simulated_days": sim.warmup_days + sim.horizon_days + sim.drain_days,
+        "seconds_per_replication": wall,
+        "cpu_seconds_per_replication": cpu,
+        # station visits that started in the measured year, both arms
+        "station_visits": int(sum(row[4] for row in result.stations)),
+        "measured_episodes": int(metric[(WITHOUT.name, "episodes")]),
+        # without minus with: the year's net saving per episode, programme cost included
+        "net_saving_yuan_per_episode": metric[(WITHOUT.name, "cost_with_programme_yuan")]
+        - metric.get(("with", "cost_with_programme_yuan"), math.nan),
+        "rss_peak_mb": _rss_mb(),
     }
+
+
+def county_year(path: Path) -> dict:
+    """(f) One replication, both arms and their comparison, of a 365-day horizon (after the
+    scenario's warm-up, then its drain), in a fresh process: wall and CPU seconds, peak RSS."""
+    command = [sys.executable, __file__, "--county-year-child", str(path)]
+    done = subprocess.run(command, capture_output=True, text=True, check=True)
+    return json.loads(done.stdout)
 
 
 def context() -> dict:
@@ -227,9 +258,10 @@ def table(results: dict) -> str:
     ]
     for row in results["memory"]:
         lines.append(
-            f"(d) memory, one arm, {row['horizon_days']:>3}-day horizon: "
-            f"{row['simulate_peak_mb']:.1f} MB peak while simulating, process peak RSS "
-            f"{row['rss_peak_mb']:.0f} MB ({row['station_visits']:,} visits)"
+            f"(d) memory, one replication, {row['path']:>10}, {row['horizon_days']:>3}-day "
+            f"horizon: {row['simulate_peak_mb']:.1f} MB peak while simulating "
+            f"({row['growth']:+.1%}), process peak RSS {row['rss_peak_mb']:.0f} MB "
+            f"({row['measured_episodes']:,} measured episodes)"
         )
     up = results["speedup"]
     lines.append(
@@ -242,9 +274,12 @@ def table(results: dict) -> str:
         lines.append(f"(f) county-year: skipped ({year['skipped']})")
     else:
         lines.append(
-            f"(f) county-year {year['scenario']}: {year['seconds_per_replication']:.1f} s per "
-            f"replication (both arms), {year['station_visits']:,} station visits, "
-            f"{year['visits_per_s']:,.0f} visits/s"
+            f"(f) county-year {year['scenario']} ({year['simulated_days']} simulated days): "
+            f"{year['seconds_per_replication']:.0f} s per replication, both arms "
+            f"({year['cpu_seconds_per_replication']:.0f} CPU s), "
+            f"{year['station_visits']:,} station visits and {year['measured_episodes']:,} "
+            f"episodes in the measured year, peak RSS {year['rss_peak_mb']:.0f} MB, net saving "
+            f"{year['net_saving_yuan_per_episode']:.2f} yuan per episode"
         )
     return "\n".join(lines)
 
@@ -267,9 +302,14 @@ def main(argv: list[str] | None = None) -> int:
         "--rounds", type=int, default=3, help="rounds of (a) and (b), the fastest counts (3)"
     )
     parser.add_argument("--memory-child", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--county-year-child", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--full-log", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.county_year_child is not None:
+        print(json.dumps(county_year_child(args.county_year_child)))
+        return 0
     if args.memory_child is not None:
-        print(json.dumps(memory_child(args.scenario, args.memory_child)))
+        print(json.dumps(memory_child(args.scenario, args.memory_child, args.full_log)))
         return 0
 
     scenario = load_scenario(args.scenario)

@@ -7,6 +7,7 @@ from collections import Counter
 import pytest
 
 from carepath.analysis.metrics import compute
+from carepath.analysis.tally import tally_of
 from carepath.arms import WITHOUT
 from carepath.orchestration.replication import simulate
 from carepath.system.world import World
@@ -33,10 +34,10 @@ def busy(drain_days: float):
 @pytest.mark.parametrize("drain_days", [0.0, 0.25, 10.0])
 def test_every_episode_is_finished_or_still_in_care(drain_days):
     world = busy(drain_days)
-    records = simulate(world, WITHOUT, seed=3, replication=0)
+    records = simulate(world, WITHOUT, seed=3, replication=0, full_log=True)
     episodes = records.table("episodes")
     finished = episodes.end_min.notna()
-    metrics = compute(records, world)
+    metrics = compute(tally_of(records, world))
     assert len(episodes) > 50
     assert metrics["episodes"] == len(episodes)
     assert metrics["episodes_in_care"] == (~finished).sum()
@@ -56,7 +57,7 @@ def test_every_episode_is_finished_or_still_in_care(drain_days):
 
 def test_served_station_visits_never_overlap_beyond_capacity():
     world = busy(10.0)
-    records = simulate(world, WITHOUT, seed=3, replication=0)
+    records = simulate(world, WITHOUT, seed=3, replication=0, full_log=True)
     stations = records.table("stations")
     served = stations
     assert (served.start_min >= served.arrive_min).all()

@@ -14,6 +14,7 @@ import pytest
 import carepath
 from carepath import ScenarioError, load_scenario
 from carepath.analysis.metrics import compute
+from carepath.analysis.tally import tally_of
 from carepath.arms import WITHOUT, Arm
 from carepath.inputs.schema import Scenario
 from carepath.orchestration.cli import main
@@ -134,7 +135,9 @@ def busy(**config) -> World:
 
 
 def cashier_wait(world: World, seed: int) -> float:
-    return compute(simulate(world, WITH, seed=seed, replication=0), world)["cashier_wait_min"]
+    return compute(tally_of(simulate(world, WITH, seed=seed, replication=0), world))[
+        "cashier_wait_min"
+    ]
 
 
 @pytest.mark.parametrize("seed", [0, 1, 2])
@@ -166,8 +169,8 @@ def test_money_side_balances():
         default_share=0.3,
         daily_rate=0.001,
     )
-    records = simulate(world, WITH, seed=4, replication=0)
-    book = compute(records, world)
+    records = simulate(world, WITH, seed=4, replication=0, full_log=True)
+    book = compute(tally_of(records, world))
     assert book["credit_defaulted_yuan"] > 0 and book["credit_repaid_yuan"] > 0
     assert book["credit_outstanding_yuan"] > 0 and book["credit_financing_cost_yuan"] > 0
     total = (

@@ -8,13 +8,12 @@ village zone, its free clinic falls on day 0, 30, 60...; the session below runs 
 
 from __future__ import annotations
 
-import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from carepath.analysis.outreach_costs import outreach_metrics, outreach_queue_min
-from carepath.analysis.referrals import facility_week_rows
+from carepath.analysis.metrics import compute
+from carepath.analysis.tally import tally_of
 from carepath.arms import Arm
 from carepath.behaviour.mechanisms.free_clinic import Calendar
 from carepath.inputs.schema import FreeClinics
@@ -303,7 +302,7 @@ def busy_tiny(**changes):
 
 
 def patient_rows(scenario, arm):
-    records = simulate(World.build(scenario), arm, seed=3, replication=0)
+    records = simulate(World.build(scenario), arm, seed=3, replication=0, full_log=True)
     return {name: getattr(records, name) for name in PATIENT_TABLES}, records
 
 
@@ -375,7 +374,10 @@ def test_facility_week_rows_count_referred_and_self_referred_arrivals_and_queuei
     records = run_patients(
         scenario, [(540.0, {(0, "first_contact"): 0.2}), (540.0, {(0, "first_contact"): 0.8})]
     )
-    rows = {row[0]: row for row in facility_week_rows(records, World.build(scenario))}
+    rows = {
+        row[0]: row
+        for row in tally_of(records, World.build(scenario)).referrals.facility_week_rows()
+    }
     assert rows["hospital"][:6] == ("hospital", "county", 1, 1, 0, 1)
     assert rows["centre"][:6] == ("centre", "township", 1, 0, 0, 0)
     hospital = [r for r in records.stations if r[1] == HOSPITAL]
@@ -388,10 +390,14 @@ def test_outreach_queueing_counts_for_a_measured_episode_even_after_the_measured
     scenario = tiny(simulation={**TINY["simulation"], "warmup_days": 1, "horizon_days": 1})
     world = World.build(scenario)
     records = Records()
-    # patient 7's episode began in the measured day; its free clinic was 30 days later
+    # Two episodes begin in the measured day; patient 7's free clinic is 30 days later.
+    records.episodes.append([7, 0, 0, 1500.0, 31 * 1440.0 + 40])
+    records.episodes.append([8, 0, 0, 1500.0, 1580.0])
     records.outreach.append((7, 0, -1, "free_clinic", 31 * 1440.0, 31 * 1440.0 + 25, 0, "resolved"))
     records.outreach.append((8, 0, -1, "family_doctor", 1500.0, 1540.0, 1580.0, "followed_up"))
-    window = (1440.0, 2880.0)
-    metrics = outreach_metrics(records, world, window, np.array([7, 8]))
+    # A screening visitor (no episode) waits too, but is no measured episode.
+    records.outreach.append((-1, 0, -1, "screening", 1600.0, 1700.0, 1710.0, "checked"))
+    metrics = compute(tally_of(records, world))
     assert metrics["outreach_wait_min"] == pytest.approx(25 / 2)  # the home visit is no queue
-    assert outreach_queue_min(records).to_dict() == {7: 25.0}
+    assert metrics["wait_min"] == pytest.approx(25 / 2)
+    assert metrics["free_clinic_screened"] == 1.0

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pandas as pd
 
 from carepath.analysis.metrics import compute
+from carepath.analysis.tally import tally_of
 from carepath.arms import WITHOUT
 from carepath.orchestration.cli import main
 from carepath.orchestration.replication import simulate
@@ -39,7 +40,7 @@ def test_chongqing_sends_patients_to_primary_care_and_reports_the_programme_besi
 
 def test_a_world_where_nobody_falls_ill_has_metrics_of_nothing():
     world = World.build(tiny())  # the tiny zone has no onsets of its own
-    metrics = compute(simulate(world, WITHOUT, seed=1, replication=0), world)
+    metrics = compute(tally_of(simulate(world, WITHOUT, seed=1, replication=0), world))
     assert metrics["episodes"] == 0
     assert metrics["primary_share"] == 0 and metrics["in_county_share"] == 0
     assert metrics["referral_load_county_week01"] == 0

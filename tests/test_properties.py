@@ -13,7 +13,9 @@ import simpy
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from carepath.analysis.metrics import METRICS, compute, measured_window
+from carepath.analysis.metrics import METRICS, compute
+from carepath.analysis.tally import tally_of
+from carepath.analysis.window import measured_window
 from carepath.arms import WITHOUT, Arm, arms_for
 from carepath.behaviour.arrivals import zone_onsets
 from carepath.behaviour.mechanisms import PATIENT_STREAMS
@@ -62,7 +64,7 @@ def small_worlds(draw) -> Scenario:
 
 def simulated(scenario: Scenario) -> tuple[World, Records]:
     world = World.build(scenario)
-    return world, simulate(world, WITHOUT, scenario.simulation.seed, 0)
+    return world, simulate(world, WITHOUT, scenario.simulation.seed, 0, full_log=True)
 
 
 @SLOW_OK
@@ -88,7 +90,7 @@ def test_every_arrival_is_finished_referred_on_or_still_in_care(scenario):
         assert origins == [-1, *destinations[:-1]]
         if patient in finished:
             assert destinations[-1] == -1
-    metrics = compute(records, world)
+    metrics = compute(tally_of(records, world))
     start, end = measured_window(world)
     measured = episodes[(episodes.onset_min >= start) & (episodes.onset_min < end)]
     assert metrics["episodes"] == len(measured)
@@ -104,7 +106,7 @@ def test_waits_and_times_are_never_negative(scenario):
     assert (stations.end_min >= stations.start_min).all()
     episodes = records.table("episodes").dropna(subset=["end_min"])
     assert (episodes.end_min >= episodes.onset_min).all()
-    metrics = compute(records, world)
+    metrics = compute(tally_of(records, world))
     for name in ("wait_min", "cashier_wait_min", "time_to_care_min", "travel_min"):
         assert metrics[name] >= 0
 
@@ -137,10 +139,13 @@ def test_reforms_switched_off_change_nothing(scenario, reforms):
     assert with_.reforms == ()
     # even an arm that asks for every reform: the file's switches are off
     everything = Arm("everything", ("recognition", "credit", "outreach"))
-    runs = [simulate(world, arm, scenario.simulation.seed, 0) for arm in (without, everything)]
+    runs = [
+        simulate(world, arm, scenario.simulation.seed, 0, full_log=True)
+        for arm in (without, everything)
+    ]
     assert runs[0].stations == runs[1].stations
     assert runs[0].charges == runs[1].charges
-    metrics = [compute(r, world) for r in runs]
+    metrics = [compute(tally_of(r, world)) for r in runs]
     assert [metrics[0][m] for m in METRICS] == [metrics[1][m] for m in METRICS]
 
 

@@ -39,8 +39,13 @@ def test_report_sets_the_model_beside_published_figures_and_theory(tmp_path, mon
     def no_simulation(*args, **kwargs):
         raise AssertionError("the report must not simulate")
 
-    for module in (replication, batch, validate):
-        monkeypatch.setattr(module, "simulate", no_simulation)
+    for module, name in (
+        (replication, "simulate"),
+        (replication, "ArmRun"),
+        (batch, "ArmRun"),
+        (validate, "simulate"),
+    ):
+        monkeypatch.setattr(module, name, no_simulation)
     results = _results(tmp_path)
     text = report_text(results)
     assert text == report_text(results)  # deterministic

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from carepath.analysis.metrics import compute
+from carepath.analysis.tally import tally_of
 from carepath.analysis.warmup import daily_wait, mser, warmup_days
 from carepath.arms import WITHOUT
 from carepath.inputs.schema import Scenario
@@ -62,13 +63,13 @@ def test_daily_wait_is_the_wait_metric_day_by_day():
     )
     data["zones"][0]["episodes_per_person_year"] = 30.0
     world = World.build(Scenario.model_validate(data))
-    records = simulate(world, WITHOUT, 9, 0)
+    records = simulate(world, WITHOUT, 9, 0, full_log=True)
     series = daily_wait(records, world)
     assert list(series.index) == [0, 1, 2, 3, 4]
     episodes = records.table("episodes")
     counts = np.bincount((episodes.onset_min // 1440).astype(int), minlength=5)
     measured = (series * counts[:5]).iloc[2:].sum() / counts[2:5].sum()
-    assert measured == pytest.approx(compute(records, world)["wait_min"])
+    assert measured == pytest.approx(compute(tally_of(records, world))["wait_min"])
     assert (series > 0).any()
     day, cut = warmup_days(daily_wait(records, world).repeat(5).reset_index(drop=True))
     assert day == cut.observations

@@ -1,4 +1,4 @@
-"""Ledger of the credit-billing reform ("treat first, pay later"), computed after a run.
+"""Ledger of the credit-billing reform ("treat first, pay later"), kept as patients settle.
 
 An enrolled patient's charges are drawn on a credit line instead of being paid at the cashier.
 Each patient repays all their draws in one repayment within the interest-free period, counted
@@ -14,14 +14,20 @@ Conventions (times in simulation minutes, 1 day = 1440 min):
 * An event at time t counts at every time >= t: a draw, repayment or default exactly at the
   horizon or day end counts as having happened, except that :func:`ledger` takes only draws
   strictly before its horizon (its charges cover ``[0, horizon)``).
+
+A patient's draws are settled into the book (:class:`CreditBook`) once their episode has ended:
+then every draw is known, and so is the first.  Each draw adds to the book at the horizon and to
+the day-end balances it belongs to, and nothing of it is kept.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
-import numpy as np
 import pandas as pd
+
+from .exact import ExactSum
 
 MIN_PER_DAY = 1440.0
 
@@ -39,44 +45,153 @@ class LedgerTerms:
     daily_rate: float
 
 
-def _settled(
-    draws: pd.DataFrame, repay_days: dict[int, float], defaults: set[int], terms: LedgerTerms
-) -> pd.DataFrame:
-    """Each draw with the time it leaves the interest-free float, and whether that is a default.
-
-    Columns ``patient, fee_yuan, time_min, settle_min, defaulted``.
-    """
-    for patient, days in repay_days.items():
-        # Written so that NaN fails too.
-        if not 0 <= days <= terms.interest_free_days:
-            raise ValueError(
-                f"patient {patient}: repayment on day {days} is outside the interest-free "
-                f"period of 0 to {terms.interest_free_days} days"
-            )
-    missing = sorted(set(draws["patient"]) - set(repay_days) - set(defaults))
-    if missing:
+def check_repay_day(patient: int, days: float, terms: LedgerTerms) -> None:
+    # Written so that NaN fails too.
+    if not 0 <= days <= terms.interest_free_days:
         raise ValueError(
-            f"patients {missing} drew on the credit line but have no repayment day and no default"
+            f"patient {patient}: repayment on day {days} is outside the interest-free "
+            f"period of 0 to {terms.interest_free_days} days"
         )
 
-    time = draws["time_min"].astype(float)
-    first = time.groupby(draws["patient"]).transform("min")
-    defaulted = draws["patient"].isin(defaults)
-    # A defaulting patient's balance goes into default when the interest-free period runs out,
-    # whatever repayment day they might also have been given.
-    days = (
-        draws["patient"].map(repay_days).astype(float).where(~defaulted, terms.interest_free_days)
+
+def _missing(patients: list[int]) -> ValueError:
+    return ValueError(
+        f"patients {patients} drew on the credit line but have no repayment day and no default"
     )
-    due = first + days * MIN_PER_DAY
-    return pd.DataFrame(
-        {
-            "patient": draws["patient"],
-            "fee_yuan": draws["fee_yuan"].astype(float),
-            "time_min": time,
-            "settle_min": np.maximum(time, due),
-            "defaulted": defaulted,
+
+
+def _first_day_ending_at_or_after(time_min: float) -> int:
+    """The first day d (from 0) whose end, the instant ``(d + 1) * 1440``, is at or after."""
+    day = max(0, math.ceil(time_min / MIN_PER_DAY) - 1)
+    # The division may round across a day end: settle it with exact comparisons.
+    while (day + 1) * MIN_PER_DAY < time_min:
+        day += 1
+    while day > 0 and day * MIN_PER_DAY >= time_min:
+        day -= 1
+    return day
+
+
+class CreditBook:
+    """The lender's book at ``horizon_min`` and the balances at the end of each day of ``days``.
+
+    Patients are settled one at a time (:meth:`settle`), in any order; the totals are exact
+    sums, so the order does not change them.
+    """
+
+    def __init__(
+        self, terms: LedgerTerms, horizon_min: float = math.inf, days: range = range(0)
+    ) -> None:
+        if days.step != 1:
+            raise ValueError("days must be consecutive")
+        self.terms = terms
+        self.horizon_min = horizon_min
+        self.days = days
+        self.drawn = False
+        self.charged = ExactSum()
+        self.repaid = ExactSum()
+        self.defaulted = ExactSum()
+        self.outstanding = ExactSum()
+        self.float_yuan_min = ExactSum()
+        self.patients = 0
+        self.defaults = 0
+        # Changes of the float and of the defaults from one day end to the next.
+        self.float_change = [ExactSum() for _ in range(len(days) + 1)]
+        self.default_change = [ExactSum() for _ in range(len(days) + 1)]
+
+    def settle(
+        self,
+        patient: int,
+        draws: list[tuple[float, float]],
+        repay_days: float | None,
+        defaults: bool,
+    ) -> None:
+        """Book one patient's draws (fee_yuan, time_min); ``repay_days`` is the day of their
+        single repayment, counted from their first draw (ignored for a defaulting patient)."""
+        if not draws:
+            return
+        if repay_days is not None:
+            check_repay_day(patient, repay_days, self.terms)
+        elif not defaults:
+            raise _missing([patient])
+        self.drawn = True
+        first = min(float(time) for _, time in draws)
+        # A defaulting patient's balance goes into default when the interest-free period runs
+        # out, whatever repayment day they might also have been given.
+        days = self.terms.interest_free_days if defaults else repay_days
+        due = first + days * MIN_PER_DAY
+        before = [(float(fee), float(time)) for fee, time in draws if time < self.horizon_min]
+        self.patients += bool(before)
+        horizon, in_default = self.horizon_min, False
+        for fee, time in before:
+            settle = max(time, due)
+            self.charged.add(fee)
+            if settle > horizon:
+                self.outstanding.add(fee)
+            elif defaults:
+                self.defaulted.add(fee)
+                in_default = True
+            else:
+                self.repaid.add(fee)
+            # The float is piecewise constant, so its integral is each draw's fee times the
+            # minutes it spent in the float before the horizon.
+            self.float_yuan_min.add(fee * max(0.0, min(settle, horizon) - max(time, 0.0)))
+        self.defaults += in_default
+        for fee, time in draws:
+            self._by_day(float(fee), float(time), max(float(time), due), defaults)
+
+    def _by_day(self, fee: float, time: float, settle: float, defaults: bool) -> None:
+        """In the float from the first day end at or after its draw to the last before it
+        settles; in default from the day end at or after it settles."""
+        start = self.days.start
+        drawn = min(max(_first_day_ending_at_or_after(time) - start, 0), len(self.days))
+        settled = min(max(_first_day_ending_at_or_after(settle) - start, 0), len(self.days))
+        if drawn < settled:
+            self.float_change[drawn].add(fee)
+            self.float_change[settled].add(-fee)
+        if defaults:
+            self.default_change[settled].add(fee)
+
+    def book(self) -> dict[str, float]:
+        """Where the money drawn before the horizon stands at the horizon: charged = repaid +
+        defaulted + outstanding; the financing cost (the float integrated over ``[0,
+        horizon]``, in yuan-days, times the daily rate); patients who drew, and in default."""
+        return {
+            "charged_yuan": self.charged.value,
+            "repaid_yuan": self.repaid.value,
+            "defaulted_yuan": self.defaulted.value,
+            "outstanding_yuan": self.outstanding.value,
+            "financing_cost_yuan": self.float_yuan_min.value / MIN_PER_DAY * self.terms.daily_rate,
+            "patients": self.patients,
+            "defaults": self.defaults,
         }
-    )
+
+    def balance(self) -> list[tuple[int, float, float]]:
+        """(day, outstanding_yuan, defaulted_yuan) at the end of each day."""
+        in_float, in_default, rows = ExactSum(), ExactSum(), []
+        for i, day in enumerate(self.days):
+            in_float.merge(self.float_change[i])
+            in_default.merge(self.default_change[i])
+            rows.append((day, in_float.value, in_default.value))
+        return rows
+
+
+def _book(
+    draws: pd.DataFrame,
+    repay_days: dict[int, float],
+    defaults: set[int],
+    terms: LedgerTerms,
+    book: CreditBook,
+) -> CreditBook:
+    """Settle a table of draws (``patient, facility, fee_yuan, time_min``) into ``book``."""
+    for patient, days in repay_days.items():
+        check_repay_day(patient, days, terms)
+    missing = sorted(set(draws["patient"]) - set(repay_days) - set(defaults))
+    if missing:
+        raise _missing(missing)
+    for patient, mine in draws.groupby("patient", sort=True):
+        rows = list(zip(mine["fee_yuan"], mine["time_min"], strict=True))
+        book.settle(patient, rows, repay_days.get(patient), patient in defaults)
+    return book
 
 
 def ledger(
@@ -90,38 +205,12 @@ def ledger(
 
     ``draws`` has one row per charge drawn on credit (``patient, facility, fee_yuan,
     time_min``).  ``repay_days[p]`` is the day, counted from patient p's first draw, of their
-    single repayment; patients in ``defaults`` never repay.
-
-    Returns, for draws with ``time_min < horizon_min``: the amount charged; how much of it was
-    repaid and how much went into default at or before the horizon; the rest, still in the
-    interest-free float (charged = repaid + defaulted + outstanding); the financing cost, i.e.
-    the float integrated over ``[0, horizon_min]`` (yuan-days) times the daily rate; the number
-    of patients who drew; and how many of them are in default.
+    single repayment; patients in ``defaults`` never repay.  Returns :meth:`CreditBook.book`.
 
     Raises ValueError if a repayment day lies outside the interest-free period, or a patient
     with draws has neither a repayment day nor a default.
     """
-    rows = _settled(draws, repay_days, defaults, terms)
-    rows = rows[rows["time_min"] < horizon_min]
-    fee = rows["fee_yuan"]
-    settled = rows["settle_min"] <= horizon_min
-    repaid = settled & ~rows["defaulted"]
-    defaulted = settled & rows["defaulted"]
-    # The float is piecewise constant, so its integral is each draw's fee times the minutes it
-    # spent in the float before the horizon.
-    float_min = (
-        np.minimum(rows["settle_min"], horizon_min) - np.maximum(rows["time_min"], 0.0)
-    ).clip(lower=0.0)
-    float_yuan_days = float((fee * float_min).sum()) / MIN_PER_DAY
-    return {
-        "charged_yuan": float(fee.sum()),
-        "repaid_yuan": float(fee[repaid].sum()),
-        "defaulted_yuan": float(fee[defaulted].sum()),
-        "outstanding_yuan": float(fee[~settled].sum()),
-        "financing_cost_yuan": float_yuan_days * terms.daily_rate,
-        "patients": int(rows["patient"].nunique()),
-        "defaults": int(rows["patient"][defaulted].nunique()),
-    }
+    return _book(draws, repay_days, defaults, terms, CreditBook(terms, horizon_min)).book()
 
 
 def balance_by_day(
@@ -137,18 +226,5 @@ def balance_by_day(
     before it count.  Columns ``day, outstanding_yuan, defaulted_yuan``.  Arguments and errors
     as in :func:`ledger`.
     """
-    rows = _settled(draws, repay_days, defaults, terms)
-    fee = rows["fee_yuan"]
-    table = []
-    for day in days:
-        end = (day + 1) * MIN_PER_DAY
-        settled = rows["settle_min"] <= end
-        in_float = (rows["time_min"] <= end) & ~settled
-        table.append(
-            {
-                "day": day,
-                "outstanding_yuan": float(fee[in_float].sum()),
-                "defaulted_yuan": float(fee[settled & rows["defaulted"]].sum()),
-            }
-        )
-    return pd.DataFrame(table, columns=["day", "outstanding_yuan", "defaulted_yuan"])
+    book = _book(draws, repay_days, defaults, terms, CreditBook(terms, days=days))
+    return pd.DataFrame(book.balance(), columns=["day", "outstanding_yuan", "defaulted_yuan"])

@@ -8,11 +8,12 @@ per episode to what patients paid.
 
 from __future__ import annotations
 
-import numpy as np
-import pandas as pd
+from collections import Counter
 
-from ..observation.records import Records
 from ..system.world import World
+from .episodes import EpisodeTotals
+from .exact import ExactSum
+from .window import measured_window
 
 OUTREACH_METRICS: tuple[str, ...] = (
     "free_clinic_patients",
@@ -31,51 +32,60 @@ OUTREACH_METRICS: tuple[str, ...] = (
 )
 
 
-# Services with a queue: waiting there counts in ``wait_min`` like a station's queue.
-QUEUED_SERVICES = ("free_clinic", "visiting_expert")
+class OutreachTally:
+    """Outreach services and staff-days in the measured period, folded row by row
+    (``Records.outreach``, ``Records.outreach_staff``)."""
 
+    def __init__(self, world: World) -> None:
+        self.window = measured_window(world)
+        self.prices = world.scenario.reforms.outreach.staff_day_cost_yuan
+        self.services: Counter[tuple[str, str]] = Counter()  # (service, outcome)
+        self.staff_days = ExactSum()
+        self.cost_yuan = ExactSum()
 
-def outreach_queue_min(records: Records) -> pd.Series:
-    """Minutes each patient queued at free clinics and for visiting experts (the unseen too)."""
-    rows = records.table("outreach")
-    queued = rows[rows.service.isin(QUEUED_SERVICES)]
-    return (queued.start_min - queued.arrive_min).groupby(queued.patient).sum()
+    def add_service(self, row: tuple) -> None:
+        start, end = self.window
+        if start <= row[4] < end:  # arrive_min
+            self.services[(row[3], row[7])] += 1
 
+    def add_staff(self, row: tuple) -> None:
+        _, _, role, staff_days, time_min = row
+        start, end = self.window
+        if start <= time_min < end:
+            self.staff_days.add(staff_days)
+            self.cost_yuan.add(staff_days * float(self.prices.get(role, 0.0)))
 
-def outreach_metrics(
-    records: Records, world: World, window: tuple[float, float], measured_ids: np.ndarray
-) -> dict[str, float]:
-    start, end = window
-    rows = records.table("outreach")
-    rows = rows[(rows.arrive_min >= start) & (rows.arrive_min < end)]
-    service, outcome = rows.service.to_numpy(), rows.outcome.to_numpy()
-    clinic = service == "free_clinic"
-    screening = service == "screening"
-    seen = outcome != "unseen"
-    referrals = float(((clinic | screening) & (outcome == "referred")).sum())
-    person_times = float(((clinic | screening) & seen).sum())
-    # Per measured episode, followed to its end like the stations' waits.
-    queue_min = outreach_queue_min(records)
-    episodes = len(measured_ids)
-    staff = records.table("outreach_staff")
-    staff = staff[(staff.time_min >= start) & (staff.time_min < end)]
-    prices = world.scenario.reforms.outreach.staff_day_cost_yuan
-    price = staff.role.map(lambda role: prices.get(role, 0.0)).astype(float)
-    cost = float((staff.staff_days * price).sum())
-    return {
-        "free_clinic_patients": float((clinic & seen).sum()),
-        "free_clinic_resolved": float((clinic & (outcome == "resolved")).sum()),
-        "free_clinic_referred": float((clinic & (outcome == "referred")).sum()),
-        "free_clinic_unseen": float((clinic & ~seen).sum()),
-        "free_clinic_screened": float((screening & seen).sum()),
-        "free_clinic_person_times": person_times,
-        "free_clinic_referrals": referrals,
-        "free_clinic_referral_share": referrals / person_times if person_times else 0.0,
-        "family_doctor_visits": float((service == "family_doctor").sum()),
-        "expert_consultations": float((service == "visiting_expert").sum()),
-        "outreach_wait_min": float(queue_min[queue_min.index.isin(measured_ids)].sum()) / episodes
-        if episodes
-        else 0.0,
-        "outreach_staff_days": float(staff.staff_days.sum()),
-        "outreach_cost_yuan": cost,
-    }
+    def metrics(self, totals: EpisodeTotals) -> dict[str, float]:
+        def count(service: str, *outcomes: str) -> float:
+            return float(
+                sum(n for (s, o), n in self.services.items() if s == service and o in outcomes)
+            )
+
+        def seen(service: str) -> float:
+            return float(
+                sum(n for (s, o), n in self.services.items() if s == service and o != "unseen")
+            )
+
+        referrals = count("free_clinic", "referred") + count("screening", "referred")
+        person_times = seen("free_clinic") + seen("screening")
+        episodes = totals.episodes
+        return {
+            "free_clinic_patients": seen("free_clinic"),
+            "free_clinic_resolved": count("free_clinic", "resolved"),
+            "free_clinic_referred": count("free_clinic", "referred"),
+            "free_clinic_unseen": count("free_clinic", "unseen"),
+            "free_clinic_screened": seen("screening"),
+            "free_clinic_person_times": person_times,
+            "free_clinic_referrals": referrals,
+            "free_clinic_referral_share": referrals / person_times if person_times else 0.0,
+            "family_doctor_visits": float(
+                sum(n for (s, _), n in self.services.items() if s == "family_doctor")
+            ),
+            "expert_consultations": float(
+                sum(n for (s, _), n in self.services.items() if s == "visiting_expert")
+            ),
+            # Per measured episode, followed to its end like the stations' waits.
+            "outreach_wait_min": totals.outreach_wait_min.value / episodes if episodes else 0.0,
+            "outreach_staff_days": self.staff_days.value,
+            "outreach_cost_yuan": self.cost_yuan.value,
+        }

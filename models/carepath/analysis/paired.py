@@ -3,18 +3,19 @@
 Both arms simulate the same patients (same ids, onsets and draws), so each patient's wait, fees
 and time to care can be compared directly.  This separates a reform's saving for the patients it
 touched from the spill-over to everyone else (shorter queues because others skipped them).
+
+The arms of a replication are simulated side by side, a day at a time; each measured episode's
+values are kept from its end in one arm until its end in the other, then the pair is folded into
+the comparison and dropped (``Pairing``).
 """
 
 from __future__ import annotations
 
 import math
+from typing import NamedTuple
 
-import pandas as pd
-
-from ..observation.records import Records
-from ..system.world import World
-from .metrics import measured_window
-from .outreach_costs import outreach_queue_min
+from .episodes import Episode
+from .exact import ExactSum, Mean
 
 PAIRED_METRICS: tuple[str, ...] = (
     "recognised_patients",
@@ -33,44 +34,38 @@ PAIRED_METRICS: tuple[str, ...] = (
 )
 
 
-def per_patient(records: Records, world: World) -> pd.DataFrame:
-    """Wait, medical fees and time to care of each episode that started in the measured period."""
-    start, end = measured_window(world)
-    episodes = records.table("episodes").set_index("patient")
-    episodes = episodes[(episodes.onset_min >= start) & (episodes.onset_min < end)]
-    stations = records.table("stations")
-    queued = stations.start_min - stations.arrive_min
-    # Queues at free clinics and for visiting experts are queues too (as in metrics.wait_min).
-    wait = queued.groupby(stations.patient).sum().add(outreach_queue_min(records), fill_value=0.0)
-    at_cashier = stations.station == "cashier"
-    cashier_wait = queued[at_cashier].groupby(stations.patient[at_cashier]).sum()
-    charges = records.table("charges")
-    fees = charges.fee_yuan.groupby(charges.patient).sum()
-    trips = records.table("trips")
-    out = trips[trips.destination >= 0]
-    return pd.DataFrame(
-        {
-            "wait_min": wait.reindex(episodes.index, fill_value=0.0),
-            "trips": out.patient.value_counts().reindex(episodes.index, fill_value=0),
-            "travel_min": trips.travel_min.groupby(trips.patient)
-            .sum()
-            .reindex(episodes.index, fill_value=0.0),
-            "travel_yuan": trips.travel_yuan.groupby(trips.patient)
-            .sum()
-            .reindex(episodes.index, fill_value=0.0),
-            "cashier_wait_min": cashier_wait.reindex(episodes.index, fill_value=0.0),
-            "medical_yuan": fees.reindex(episodes.index, fill_value=0.0),
-            "time_to_care_min": episodes.end_min - episodes.onset_min,
-        }
+class PatientValues(NamedTuple):
+    """One measured episode's own values in one arm."""
+
+    wait_min: float  # at stations, free clinics and visiting experts
+    trips: int  # journeys to a facility
+    travel_min: float
+    travel_yuan: float
+    cashier_wait_min: float
+    medical_yuan: float
+    time_to_care_min: float  # NaN if still in care at the end
+    person_times: int  # facilities that recognised one of the patient's results
+    on_credit: bool  # drew on a credit line
+    reached: bool  # seen (or waited for in vain) by an outreach team
+
+
+def patient_values(episode: Episode) -> PatientValues:
+    trips = episode.trips
+    return PatientValues(
+        wait_min=math.fsum(episode.waits()),
+        trips=sum(outward for _, _, outward in trips),
+        travel_min=math.fsum(travel_min for travel_min, _, _ in trips),
+        travel_yuan=math.fsum(travel_yuan for _, travel_yuan, _ in trips),
+        cashier_wait_min=math.fsum(episode.cashier_waits()),
+        medical_yuan=math.fsum(episode.fees),
+        time_to_care_min=episode.time_to_care_min,
+        person_times=len(episode.accepted),
+        on_credit=bool(episode.draws),
+        reached=episode.reached,
     )
 
 
-def _mean(values: pd.Series) -> float:
-    values = values.dropna()
-    return float(values.mean()) if len(values) else math.nan
-
-
-def compare(without: Records, with_: Records, world: World) -> dict[str, float]:
+class Pairing:
     """Savings (``without`` minus ``with``) for the patients a reform touched and for the rest.
 
     Per recognised person-time (one patient's visit to a facility with a result recognised):
@@ -79,41 +74,67 @@ def compare(without: Records, with_: Records, world: World) -> dict[str, float]:
     nothing recognised (spill-over).  Cashier waits saved: per patient who drew on a credit line
     (own), and per patient who did not (spill-over).  Undefined values are NaN.
     """
-    a, b = per_patient(without, world), per_patient(with_, world)
-    saved = a - b.reindex(a.index)
-    accepted = with_.table("recognition")
-    accepted = accepted[(accepted.decision == "accepted") & accepted.patient.isin(a.index)]
-    person_times = len(accepted.drop_duplicates(["patient", "facility"]))
-    touched = saved.index.isin(accepted.patient.unique())
-    per_time = (lambda total: float(total) / person_times) if person_times else (lambda _: math.nan)
-    return {
-        "recognised_patients": float(touched.sum()),
-        "saved_yuan_per_recognised": per_time(saved.medical_yuan.sum()),
-        "saved_min_per_recognised": per_time(saved.time_to_care_min[touched].sum()),
-        "own_wait_saved_min": _mean(saved.wait_min[touched]),
-        "spillover_wait_saved_min": _mean(saved.wait_min[~touched]),
-        **_cashier(saved, with_),
-        **_outreach(saved, with_),
-    }
 
+    def __init__(self) -> None:
+        self.person_times = 0
+        self.recognised = 0
+        self.saved_yuan = ExactSum()
+        self.saved_min_recognised = ExactSum()
+        self.own_wait, self.spillover_wait = Mean(), Mean()
+        self.own_cashier_wait, self.spillover_cashier_wait = Mean(), Mean()
+        self.reached = 0
+        self.saved_trips, self.saved_travel_min = Mean(), Mean()
+        self.saved_yuan_reached, self.saved_min_reached = Mean(), Mean()
+        self.spillover_wait_outreach = Mean()
 
-def _cashier(saved: pd.DataFrame, with_: Records) -> dict[str, float]:
-    on_credit = saved.index.isin(with_.table("credit").patient.unique())
-    return {
-        "own_cashier_wait_saved_min": _mean(saved.cashier_wait_min[on_credit]),
-        "spillover_cashier_wait_saved_min": _mean(saved.cashier_wait_min[~on_credit]),
-    }
+    def fold(self, without: dict[int, PatientValues], with_: dict[int, PatientValues]) -> None:
+        """Fold the patients whose episodes have ended in both arms, and drop them."""
+        for patient in [p for p in without if p in with_]:
+            self.add(without.pop(patient), with_.pop(patient))
 
+    def add(self, a: PatientValues, b: PatientValues) -> None:
+        """One patient's values without (``a``) and with (``b``) the reforms."""
+        wait = a.wait_min - b.wait_min
+        time_to_care = a.time_to_care_min - b.time_to_care_min
+        medical_yuan = a.medical_yuan - b.medical_yuan
+        touched = b.person_times > 0
+        self.person_times += b.person_times
+        self.recognised += touched
+        self.saved_yuan.add(medical_yuan)
+        if touched:
+            if not math.isnan(time_to_care):
+                self.saved_min_recognised.add(time_to_care)
+            self.own_wait.add(wait)
+        else:
+            self.spillover_wait.add(wait)
+        cashier = a.cashier_wait_min - b.cashier_wait_min
+        (self.own_cashier_wait if b.on_credit else self.spillover_cashier_wait).add(cashier)
+        if b.reached:
+            self.reached += 1
+            self.saved_trips.add(a.trips - b.trips)
+            self.saved_travel_min.add(a.travel_min - b.travel_min)
+            self.saved_yuan_reached.add(medical_yuan + (a.travel_yuan - b.travel_yuan))
+            self.saved_min_reached.add(time_to_care)
+        else:
+            self.spillover_wait_outreach.add(wait)
 
-def _outreach(saved: pd.DataFrame, with_: Records) -> dict[str, float]:
-    """Per patient an outreach team saw (or who waited for a free clinic in vain)."""
-    reached = saved.index.isin(with_.table("outreach").patient.unique())
-    mine = saved[reached]
-    return {
-        "outreach_patients": float(reached.sum()),
-        "saved_trips_per_outreach_patient": _mean(mine.trips),
-        "saved_travel_min_per_outreach_patient": _mean(mine.travel_min),
-        "saved_yuan_per_outreach_patient": _mean(mine.medical_yuan + mine.travel_yuan),
-        "saved_min_per_outreach_patient": _mean(mine.time_to_care_min),
-        "spillover_wait_saved_min_outreach": _mean(saved.wait_min[~reached]),
-    }
+    def metrics(self) -> dict[str, float]:
+        def per_time(total: ExactSum) -> float:
+            return total.value / self.person_times if self.person_times else math.nan
+
+        return {
+            "recognised_patients": float(self.recognised),
+            "saved_yuan_per_recognised": per_time(self.saved_yuan),
+            "saved_min_per_recognised": per_time(self.saved_min_recognised),
+            "own_wait_saved_min": self.own_wait.value,
+            "spillover_wait_saved_min": self.spillover_wait.value,
+            "own_cashier_wait_saved_min": self.own_cashier_wait.value,
+            "spillover_cashier_wait_saved_min": self.spillover_cashier_wait.value,
+            # Per patient an outreach team saw (or who waited for a free clinic in vain).
+            "outreach_patients": float(self.reached),
+            "saved_trips_per_outreach_patient": self.saved_trips.value,
+            "saved_travel_min_per_outreach_patient": self.saved_travel_min.value,
+            "saved_yuan_per_outreach_patient": self.saved_yuan_reached.value,
+            "saved_min_per_outreach_patient": self.saved_min_reached.value,
+            "spillover_wait_saved_min_outreach": self.spillover_wait_outreach.value,
+        }

@@ -1,20 +1,22 @@
 """Referral load: who arrives at each tier referred (up or down), who bypasses primary care,
 and how many visits stay inside the county (REFORMS.md 3: Suixi's in-county share).
 
-Loads count arrivals in the measured period, whoever they are, as patients per week.
+Loads count arrivals in the measured period, whoever they are, as patients per week.  They are
+folded from the rows as the run goes (``ReferralTally``); the in-county share is of the measured
+episodes' visits (``episodes.EpisodeTotals``).
 """
 
 from __future__ import annotations
 
 import math
-
-import numpy as np
-import pandas as pd
+from bisect import bisect_right
+from collections import Counter
 
 from ..inputs.schema import TIERS
-from ..observation.records import Records
 from ..system.hours import DAY_MIN
 from ..system.world import TIER_RANK, World
+from .episodes import Episode, EpisodeTotals
+from .exact import ExactSum
 from .window import measured_window
 
 WEEK_MIN = 7 * DAY_MIN
@@ -48,88 +50,144 @@ def weekly_names(world: World) -> list[str]:
     ]
 
 
-def referral_metrics(
-    records: Records, world: World, window: tuple[float, float], measured_ids: np.ndarray
-) -> dict[str, float]:
-    """The loads, per week of the measured period, and the measured episodes' in-county share."""
-    start, end = window
-    weeks = (end - start) / WEEK_MIN
-    rank = np.array([f.rank for f in world.facilities])
-    visits = records.table("visits")
-    arrivals = visits[(visits.arrive_min >= start) & (visits.arrive_min < end)]
-    arrival_rank = rank[arrivals.facility.to_numpy(dtype=int)]
-    kind = arrivals.kind.to_numpy()
-    referred = np.isin(kind, REFERRAL_KINDS)
-    up, down, first = kind == "referral_up", kind == "referral_down", kind == "first"
-    county, city = TIER_RANK["county"], TIER_RANK["city"]
+class _FacilityWeek:
+    __slots__ = ("referred_up", "referred_down", "self_referred", "queued", "queued_min")
 
-    def per_week(mask: np.ndarray, tier_rank: int) -> float:
-        return float((mask & (arrival_rank == tier_rank)).sum()) / weeks
-
-    values = {
-        "referral_load_township": per_week(referred, TIER_RANK["township"]),
-        "referral_load_county": per_week(referred, county),
-        "referral_load_city": per_week(referred, city),
-        "referral_up_load_county": per_week(up, county),
-        "referral_up_load_city": per_week(up, city),
-        "referral_down_load_township": per_week(down, TIER_RANK["township"]),
-        "self_referrals_county": per_week(first, county),
-        "self_referrals_city": per_week(first, city),
-        "referred_wait_min": _referred_wait(records, world, arrivals[up]),
-        "in_county_share": _in_county_share(visits, rank, measured_ids),
-    }
-    values.update(_weekly(arrivals[referred], arrival_rank[referred], world, start, end))
-    return values
+    def __init__(self) -> None:
+        self.referred_up = self.referred_down = self.self_referred = self.queued = 0
+        self.queued_min = ExactSum()
 
 
-def _weekly(
-    referred: pd.DataFrame, ranks: np.ndarray, world: World, start: float, end: float
-) -> dict[str, float]:
-    count = weeks_of(world)
-    week = _week(referred.arrive_min, start, count)
-    values = {}
-    for tier in TIERS:
-        mine = week[ranks == TIER_RANK[tier]]
-        for w in range(count):
-            days = (min(end, start + (w + 1) * WEEK_MIN) - (start + w * WEEK_MIN)) / DAY_MIN
-            values[f"referral_load_{tier}_week{w + 1:02d}"] = float((mine == w).sum()) * 7 / days
-    return values
+class ReferralTally:
+    """Arrivals and queueing in the measured period by tier, facility and week, and the queueing
+    of referred patients on the visit they were referred to."""
 
+    def __init__(self, world: World) -> None:
+        self.world = world
+        self.window = measured_window(world)
+        self.weeks = weeks_of(world)
+        self.rank = [f.rank for f in world.facilities]
+        self.arrivals: Counter[tuple[str, int]] = Counter()  # (kind, rank)
+        self.weekly: Counter[tuple[int, int]] = Counter()  # referred arrivals: (rank, week)
+        self.facility_weeks: dict[tuple[int, int], _FacilityWeek] = {}
+        self.received = 0  # referrals up arriving at a county or city hospital
+        self.received_queued_min = ExactSum()
 
-def _referred_wait(records: Records, world: World, referred_up: pd.DataFrame) -> float:
-    """Mean minutes queued per referral arrival at a county or city hospital, on that visit
-    (until the patient leaves or is sent home by closing time)."""
-    receiving = referred_up[
-        np.array([world.facilities[f].rank for f in referred_up.facility], dtype=int)
-        >= TIER_RANK["county"]
-    ]
-    if not len(receiving):
-        return 0.0
-    stations = records.table("stations")
-    visits = records.table("visits").sort_values("arrive_min", kind="stable")
-    rows = stations.sort_values("arrive_min", kind="stable")
-    # Each station row belongs to the patient's latest arrival at a facility before it.
-    matched = pd.merge_asof(
-        rows,
-        visits.rename(columns={"arrive_min": "visit_min", "facility": "visit_facility"}),
-        left_on="arrive_min",
-        right_on="visit_min",
-        by="patient",
-    )
-    keys = set(zip(receiving.patient, receiving.arrive_min, strict=True))
-    mine = [(p, t) in keys for p, t in zip(matched.patient, matched.visit_min, strict=True)]
-    on_visit = matched[np.array(mine, dtype=bool)]
-    waited = float((on_visit.start_min - on_visit.arrive_min).sum())
-    return waited / len(receiving)
+    def _week(self, time_min: float) -> int | None:
+        """The measured week (from 0) of a time, None outside the measured period."""
+        start, end = self.window
+        if not start <= time_min < end:
+            return None
+        return min(int((time_min - start) // WEEK_MIN), self.weeks - 1)
 
+    def _facility_week(self, facility: int, week: int) -> _FacilityWeek:
+        key = (facility, week)
+        tally = self.facility_weeks.get(key)
+        if tally is None:
+            tally = self.facility_weeks[key] = _FacilityWeek()
+        return tally
 
-def _in_county_share(visits: pd.DataFrame, rank: np.ndarray, measured_ids: np.ndarray) -> float:
-    """Share of the measured episodes' facility visits (returns after closing not counted again)
-    made inside the county: at village, township or county facilities, not a city hospital."""
-    mine = visits[np.isin(visits.patient.to_numpy(), measured_ids) & (visits.kind != "return")]
-    if not len(mine):
-        return 0.0
-    return float((rank[mine.facility.to_numpy(dtype=int)] < TIER_RANK["city"]).mean())
+    def add_visit(self, row: tuple) -> None:
+        _, facility, kind, arrive = row
+        week = self._week(arrive)
+        if week is None:
+            return
+        rank = self.rank[facility]
+        self.arrivals[(kind, rank)] += 1
+        if kind in REFERRAL_KINDS:
+            self.weekly[(rank, week)] += 1
+        tally = self._facility_week(facility, week)
+        tally.referred_up += kind == "referral_up"
+        tally.referred_down += kind == "referral_down"
+        tally.self_referred += kind == "first" and rank >= TIER_RANK["county"]
+
+    def add_station(self, row: tuple) -> None:
+        _, facility, _, arrive, begin, _ = row
+        week = self._week(arrive)
+        if week is not None:
+            tally = self._facility_week(facility, week)
+            tally.queued += 1
+            tally.queued_min.add(begin - arrive)
+
+    def close(self, episode: Episode) -> None:
+        """Queueing on each referral up the episode made to a county or city hospital in the
+        measured period: at the stations until the patient leaves or is sent home by closing
+        time (each station visit belongs to the patient's latest arrival at a facility)."""
+        start, end = self.window
+        arrivals = [
+            arrive
+            for arrive, facility, kind in episode.visits
+            if kind == "referral_up"
+            and start <= arrive < end
+            and self.rank[facility] >= TIER_RANK["county"]
+        ]
+        if not arrivals:
+            return
+        self.received += len(arrivals)
+        received = set(arrivals)
+        times = sorted(arrive for arrive, _, _ in episode.visits)
+        for arrive, queued, _ in episode.stations:
+            latest = bisect_right(times, arrive) - 1
+            if latest >= 0 and times[latest] in received:
+                self.received_queued_min.add(queued)
+
+    def metrics(self, totals: EpisodeTotals) -> dict[str, float]:
+        """The loads, per week of the measured period, and the measured episodes' in-county
+        share."""
+        start, end = self.window
+        weeks = (end - start) / WEEK_MIN
+
+        def per_week(kinds: tuple[str, ...], tier: str) -> float:
+            rank = TIER_RANK[tier]
+            return float(sum(self.arrivals[(kind, rank)] for kind in kinds)) / weeks
+
+        up, down = ("referral_up",), ("referral_down",)
+        values = {
+            "referral_load_township": per_week(REFERRAL_KINDS, "township"),
+            "referral_load_county": per_week(REFERRAL_KINDS, "county"),
+            "referral_load_city": per_week(REFERRAL_KINDS, "city"),
+            "referral_up_load_county": per_week(up, "county"),
+            "referral_up_load_city": per_week(up, "city"),
+            "referral_down_load_township": per_week(down, "township"),
+            "self_referrals_county": per_week(("first",), "county"),
+            "self_referrals_city": per_week(("first",), "city"),
+            "referred_wait_min": self.received_queued_min.value / self.received
+            if self.received
+            else 0.0,
+            # Visits inside the county: at village, township or county facilities.
+            "in_county_share": totals.in_county_visits / totals.visits if totals.visits else 0.0,
+        }
+        for tier in TIERS:
+            for w in range(self.weeks):
+                days = (min(end, start + (w + 1) * WEEK_MIN) - (start + w * WEEK_MIN)) / DAY_MIN
+                load = float(self.weekly[(TIER_RANK[tier], w)]) * 7 / days
+                values[f"referral_load_{tier}_week{w + 1:02d}"] = load
+        return values
+
+    def facility_week_rows(self) -> list[tuple]:
+        """Per facility and measured week: referred arrivals (up, down), first visits straight
+        to a county or city hospital, mean minutes queued at its stations, and the time-average
+        number queueing (queued minutes over the week's minutes).  Facilities with no arrival
+        and no queue that week are left out."""
+        start, end = self.window
+        rows = []
+        for (facility, week), tally in sorted(self.facility_weeks.items()):
+            week_min = min(end, start + (week + 1) * WEEK_MIN) - (start + week * WEEK_MIN)
+            plan = self.world.facilities[facility]
+            queued_min = tally.queued_min.value
+            rows.append(
+                (
+                    plan.id,
+                    plan.tier,
+                    week + 1,
+                    tally.referred_up,
+                    tally.referred_down,
+                    tally.self_referred,
+                    queued_min / tally.queued if tally.queued else 0.0,
+                    queued_min / week_min,
+                )
+            )
+        return rows
 
 
 FACILITY_WEEK_COLUMNS = (
@@ -142,60 +200,3 @@ FACILITY_WEEK_COLUMNS = (
     "wait_min",
     "queue_length",
 )
-
-
-def facility_week_rows(records: Records, world: World) -> list[tuple]:
-    """Per facility and measured week: referred arrivals (up, down), first visits straight to a
-    county or city hospital, mean minutes queued at its stations, and the time-average number
-    queueing (queued minutes over the week's minutes).  Facilities with no arrival and no queue
-    that week are left out."""
-    start, end = measured_window(world)
-    count = weeks_of(world)
-    visits = records.table("visits")
-    visits = visits[(visits.arrive_min >= start) & (visits.arrive_min < end)]
-    stations = records.table("stations")
-    stations = stations[(stations.arrive_min >= start) & (stations.arrive_min < end)]
-    rank = np.array([f.rank for f in world.facilities])
-    first_at_hospital = (visits.kind == "first") & (
-        rank[visits.facility.to_numpy(dtype=int)] >= TIER_RANK["county"]
-    )
-    arrivals = pd.DataFrame(
-        {
-            "facility": visits.facility,
-            "week": _week(visits.arrive_min, start, count),
-            "referred_up": visits.kind == "referral_up",
-            "referred_down": visits.kind == "referral_down",
-            "self_referred": first_at_hospital,
-        }
-    )
-    queued = pd.DataFrame(
-        {
-            "facility": stations.facility,
-            "week": _week(stations.arrive_min, start, count),
-            "wait": stations.start_min - stations.arrive_min,
-        }
-    )
-    counts = arrivals.groupby(["facility", "week"]).sum()
-    waits = queued.groupby(["facility", "week"]).wait.agg(["mean", "sum"])
-    table = counts.join(waits, how="outer").fillna(0.0).sort_index()
-    rows = []
-    for (facility, week), row in table.iterrows():
-        week_min = min(end, start + (week + 1) * WEEK_MIN) - (start + week * WEEK_MIN)
-        plan = world.facilities[int(facility)]
-        rows.append(
-            (
-                plan.id,
-                plan.tier,
-                int(week) + 1,
-                int(row.referred_up),
-                int(row.referred_down),
-                int(row.self_referred),
-                float(row["mean"]),
-                float(row["sum"]) / week_min,
-            )
-        )
-    return rows
-
-
-def _week(times: pd.Series, start: float, count: int) -> np.ndarray:
-    return np.minimum(((times.to_numpy() - start) // WEEK_MIN).astype(int), count - 1)

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import pandas as pd
 
-from ..observation.records import Records
 from ..system.hours import DAY_MIN, Hours
 from ..system.world import World
-from .metrics import measured_window
+from .exact import ExactSum
+from .window import measured_window
 
 STATION_COLUMNS = ("facility", "station", "servers", "visits", "wait_min", "utilisation")
 
@@ -29,28 +29,55 @@ def open_minutes(hours: Hours, start: float, end: float) -> float:
     return total
 
 
-def station_rows(records: Records, world: World) -> list[tuple]:
-    """One row per station that served anyone in the measured period, in facility order."""
-    start, end = measured_window(world)
-    stations = records.table("stations")
-    stations = stations[(stations.start_min >= start) & (stations.start_min < end)]
-    rows = []
-    for (facility, station), block in stations.groupby(["facility", "station"], sort=True):
-        plan = world.facilities[facility]
-        servers = plan.servers(station)
-        busy = float((block.end_min - block.start_min).sum())
-        capacity = servers * open_minutes(plan.hours, start, end)
-        rows.append(
-            (
-                plan.id,
-                station,
-                servers,
-                len(block),
-                float((block.start_min - block.arrive_min).mean()),
-                busy / capacity if capacity else float("nan"),
+class _Served:
+    __slots__ = ("count", "queued_min", "busy_min")
+
+    def __init__(self) -> None:
+        self.count = 0
+        self.queued_min = ExactSum()
+        self.busy_min = ExactSum()
+
+
+class StationTally:
+    """Per station, the services that started in the measured period: how many, minutes
+    queued and minutes serving, folded row by row (``Records.stations``)."""
+
+    def __init__(self, world: World) -> None:
+        self.world = world
+        self.window = measured_window(world)
+        self.by_station: dict[tuple[int, str], _Served] = {}
+
+    def add(self, row: tuple) -> None:
+        _, facility, station, arrive, begin, end = row
+        start, stop = self.window
+        if not start <= begin < stop:
+            return
+        served = self.by_station.get((facility, station))
+        if served is None:
+            served = self.by_station[(facility, station)] = _Served()
+        served.count += 1
+        served.queued_min.add(begin - arrive)
+        served.busy_min.add(end - begin)
+
+    def rows(self) -> list[tuple]:
+        """One row per station that served anyone in the measured period, in facility order."""
+        start, end = self.window
+        rows = []
+        for (facility, station), served in sorted(self.by_station.items()):
+            plan = self.world.facilities[facility]
+            servers = plan.servers(station)
+            capacity = servers * open_minutes(plan.hours, start, end)
+            rows.append(
+                (
+                    plan.id,
+                    station,
+                    servers,
+                    served.count,
+                    served.queued_min.value / served.count,
+                    served.busy_min.value / capacity if capacity else float("nan"),
+                )
             )
-        )
-    return rows
+        return rows
 
 
 def as_table(rows: list[tuple]) -> pd.DataFrame:

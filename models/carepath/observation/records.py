@@ -1,13 +1,16 @@
 """What the processes saw, as plain rows.
 
-Processes only append rows; every metric is computed from them afterwards
-(``carepath.analysis.metrics``).  Times are minutes on the simulation clock; ``patient`` is the
-patient id, unique within a replication and the same in every arm.
+Processes only append rows.  The metrics are folded from them as the run goes
+(``carepath.analysis.tally``): every simulated day the rows appended since the last fold are
+taken; unless the full log was asked for (``keep_rows``) they are then released, so that memory
+does not grow with the simulated horizon.  Times are minutes on the simulation clock;
+``patient`` is the patient id, unique within a replication and the same in every arm.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import pandas as pd
 
@@ -56,7 +59,11 @@ COLUMNS: dict[str, tuple[str, ...]] = {
 
 @dataclass
 class Records:
-    """The rows of one replication of one arm."""
+    """The rows of one replication of one arm.
+
+    With ``keep_rows`` (the default: the full event log) every row stays for reading with
+    :meth:`table`; without it, rows leave once :meth:`take` has handed them on.
+    """
 
     episodes: list[list] = field(default_factory=list)
     visits: list[tuple] = field(default_factory=list)
@@ -72,14 +79,51 @@ class Records:
     outreach: list[tuple] = field(default_factory=list)
     outreach_staff: list[tuple] = field(default_factory=list)
 
+    keep_rows: bool = True
+    # The aggregates folded from these rows (``analysis.tally.ArmTally``), once made.
+    folded: Any = field(default=None, repr=False)
+
     _tables: dict[str, tuple[int, pd.DataFrame]] = field(default_factory=dict, repr=False)
+    # Per table: rows already taken (kept rows) or released (rows not kept).
+    _taken: dict[str, int] = field(default_factory=dict, repr=False)
+
+    def take(self, name: str) -> list:
+        """The rows of one table appended since the last take, in the order appended.
+
+        Without ``keep_rows`` they leave the table (emptied in place: sites and mechanisms
+        append to the very lists).
+        """
+        rows = getattr(self, name)
+        done = self._taken.get(name, 0)
+        if self.keep_rows:
+            new = rows[done:]
+            self._taken[name] = len(rows)
+            return new
+        new = rows[:]
+        rows.clear()
+        self._taken[name] = done + len(new)
+        return new
+
+    def count(self, name: str) -> int:
+        """Rows of one table appended so far, kept or not."""
+        rows = len(getattr(self, name))
+        return rows if self.keep_rows else self._taken.get(name, 0) + rows
+
+    def held(self) -> int:
+        """Rows held in memory, over every table."""
+        return sum(len(getattr(self, name)) for name in COLUMNS)
 
     def table(self, name: str) -> pd.DataFrame:
         """One kind of row as a DataFrame with named columns.
 
         Several analyses read the same rows after a run; the frame is built once and rebuilt
-        only if rows were added since.  Treat it as read-only.
+        only if rows were added since.  Treat it as read-only.  Needs the full log.
         """
+        if not self.keep_rows:
+            raise RuntimeError(
+                f"the {name} rows were released as they were folded; "
+                "simulate with full_log=True to read tables"
+            )
         rows = getattr(self, name)
         cached = self._tables.get(name)
         if cached is None or cached[0] != len(rows):

@@ -22,19 +22,19 @@ import pandas as pd
 from tqdm.auto import tqdm
 
 from ..analysis.metrics import compute, credit_balance
-from ..analysis.paired import PAIRED_METRICS, compare
-from ..analysis.referrals import FACILITY_WEEK_COLUMNS, facility_week_rows
-from ..analysis.stations import STATION_COLUMNS, station_rows
+from ..analysis.paired import PAIRED_METRICS, Pairing
+from ..analysis.referrals import FACILITY_WEEK_COLUMNS
+from ..analysis.stations import STATION_COLUMNS
 from ..analysis.statistics import PAIRED, summarise
 from ..arms import WITHOUT, arms_for
 from ..inputs.scenario_file import load_scenario
 from ..inputs.schema import Scenario
-from ..observation.records import Records
 from ..system.world import World
 from .checkpoint import Checkpoint, Parts
+from .collector import collector_paused
 from .executors import Outcome, dask_cluster, in_process, process_pool
 from .failures import Failure, ReplicationFailed
-from .replication import simulate
+from .replication import ArmRun, fold_times
 
 REPLICATION_COLUMNS = ["scenario", "replication", "arm", "metric", "value"]
 STATIONS_COLUMNS = ["scenario", "replication", "arm", *STATION_COLUMNS]
@@ -77,31 +77,62 @@ class TaskResult:
     referrals: list[tuple]  # arm, then analysis.referrals.FACILITY_WEEK_COLUMNS
 
 
-def run_task(task: Task) -> TaskResult:
+def run_task(task: Task, full_log: bool = False) -> TaskResult:
     """Simulate every arm of one replication; its metrics, stations and the paired comparison.
+
+    The arms run side by side, a day at a time, each folding its records as it goes; a measured
+    patient's values wait from the end of their episode in one arm to its end in the other, for
+    the paired comparison (``analysis.paired``).  ``full_log`` keeps every row as well (same
+    results, memory growing with the horizon).
 
     An error raises ``ReplicationFailed`` naming the scenario, replication, seed and the arm
     being simulated (``paired`` while comparing the arms, none while building the world).
     """
     with _naming(task, None):
         world = World.build(task.scenario)
-    result = TaskResult([], [], [], [])
-    kept: dict[str, Records] = {}
-    for arm in arms_for(task.scenario):
+    arms = arms_for(task.scenario)
+    paired = {WITHOUT.name, "with"} <= {arm.name for arm in arms}
+    runs: dict[str, ArmRun] = {}
+    for arm in arms:
         with _naming(task, arm.name):
-            records = simulate(world, arm, task.seed, task.replication)
-            metrics = compute(records, world)
-            result.metrics.extend((arm.name, metric, value) for metric, value in metrics.items())
-            result.stations.extend((arm.name, *row) for row in station_rows(records, world))
-            result.credit.extend((arm.name, *row) for row in credit_balance(records, world))
-            result.referrals.extend((arm.name, *row) for row in facility_week_rows(records, world))
-        if arm.name in (WITHOUT.name, "with"):
-            kept[arm.name] = records
-    if len(kept) == 2:
-        with _naming(task, PAIRED):
-            paired = compare(kept[WITHOUT.name], kept["with"], world)
-        result.metrics.extend((PAIRED, metric, paired[metric]) for metric in PAIRED_METRICS)
+            runs[arm.name] = ArmRun(world, arm, task.seed, task.replication, full_log, paired)
+    pairing = Pairing() if paired else None
+    with collector_paused():
+        for until_min in fold_times(world):
+            for name, arm_run in runs.items():
+                with _naming(task, name):
+                    arm_run.advance(until_min)
+            _pair(task, pairing, runs)
+    for name, arm_run in runs.items():
+        with _naming(task, name):
+            arm_run.finish()
+    _pair(task, pairing, runs, last=True)
+    result = TaskResult([], [], [], [])
+    for name, arm_run in runs.items():
+        with _naming(task, name):
+            tally = arm_run.tally
+            result.metrics.extend((name, metric, value) for metric, value in compute(tally).items())
+            result.stations.extend((name, *row) for row in tally.stations.rows())
+            result.credit.extend((name, *row) for row in credit_balance(tally))
+            result.referrals.extend((name, *row) for row in tally.referrals.facility_week_rows())
+    if pairing is not None:
+        values = pairing.metrics()
+        result.metrics.extend((PAIRED, metric, values[metric]) for metric in PAIRED_METRICS)
     return result
+
+
+def _pair(task: Task, pairing: Pairing | None, runs: dict[str, ArmRun], last: bool = False) -> None:
+    """Fold the patients whose episodes have ended in both arms; at the end, every one."""
+    if pairing is None:
+        return
+    with _naming(task, PAIRED):
+        without, with_ = runs[WITHOUT.name].tally.ended, runs["with"].tally.ended
+        pairing.fold(without, with_)
+        if last and (without or with_):
+            raise RuntimeError(
+                f"{len(without) + len(with_)} measured patients are in one arm only "
+                "(the arms must see the same patients)"
+            )
 
 
 @contextmanager

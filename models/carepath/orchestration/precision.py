@@ -162,7 +162,7 @@ def warmup_estimate(scenario: Scenario, seed: int | None = None) -> dict:
     world = World.build(scenario)
     by_arm = {}
     for arm in arms_for(scenario):
-        series = daily_wait(simulate(world, arm, seed, 0), world)
+        series = daily_wait(simulate(world, arm, seed, 0, full_log=True), world)
         try:
             day, cut = warmup_days(series)
         except ValueError as error:

@@ -1,9 +1,19 @@
-"""One replication of one arm: build the sites, start the onsets, run, return the records."""
+"""One replication of one arm: build the sites, start the onsets, run a day at a time, folding
+the records into the metrics' aggregates after each day (``analysis.tally``).
+
+The rows are released once folded, so memory follows the episodes in care, not the horizon,
+unless the full event log is asked for (``full_log``: every row kept, for analyses that read
+tables, and folded all the same).  Stopping the clock at each day's end does not change the
+simulation: SimPy processes every other event in the same order.
+"""
 
 from __future__ import annotations
 
+import math
+
 import simpy
 
+from ..analysis.tally import ArmTally
 from ..arms import Arm
 from ..behaviour.arrivals import zone_onsets
 from ..behaviour.journey import Journey
@@ -27,18 +37,67 @@ def build_journey(
     return Journey(env, world, sites, records, mechanisms)
 
 
-def simulate(world: World, arm: Arm, seed: int, replication: int) -> Records:
-    """Simulate warm-up plus the measured period, then let open episodes finish (drain)."""
-    env = simpy.Environment()
-    records = Records()
-    journey = build_journey(env, world, records, arm, seed, replication)
+def fold_times(world: World) -> list[float]:
+    """Where the clock stops to fold: the end of every simulated day, then the end of the run
+    (warm-up, the measured period and the drain)."""
     sim = world.scenario.simulation
-    onsets_until = (sim.warmup_days + sim.horizon_days) * DAY_MIN
-    for zone in world.zones:
-        onsets = zone_onsets(
-            env, world, zone, seed, replication, onsets_until, journey.start, PATIENT_STREAMS
-        )
-        env.process(onsets)
+    end = (sim.warmup_days + sim.horizon_days + sim.drain_days) * DAY_MIN
+    return [day * DAY_MIN for day in range(1, math.ceil(end / DAY_MIN))] + [end]
+
+
+class ArmRun:
+    """One arm of one replication, simulated as far as asked and folded so far."""
+
+    def __init__(
+        self,
+        world: World,
+        arm: Arm,
+        seed: int,
+        replication: int,
+        full_log: bool = False,
+        keep_patients: bool = False,
+    ) -> None:
+        self.env = simpy.Environment()
+        self.records = Records(keep_rows=full_log)
+        self.tally = ArmTally(world, keep_patients)
+        self.records.folded = self.tally
+        journey = build_journey(self.env, world, self.records, arm, seed, replication)
+        sim = world.scenario.simulation
+        onsets_until = (sim.warmup_days + sim.horizon_days) * DAY_MIN
+        for zone in world.zones:
+            onsets = zone_onsets(
+                self.env,
+                world,
+                zone,
+                seed,
+                replication,
+                onsets_until,
+                journey.start,
+                PATIENT_STREAMS,
+            )
+            self.env.process(onsets)
+
+    def advance(self, until_min: float) -> None:
+        """Simulate up to ``until_min``, then fold the rows recorded meanwhile."""
+        self.env.run(until=until_min)
+        self.tally.fold(self.records)
+
+    def finish(self) -> None:
+        """The run is over: episodes still in care count as they stand."""
+        self.tally.finish()
+
+
+def simulate(
+    world: World, arm: Arm, seed: int, replication: int, full_log: bool = False
+) -> Records:
+    """Simulate warm-up plus the measured period, then let open episodes finish (drain).
+
+    The records come back folded (``records.folded``: read them with ``analysis.metrics``);
+    their rows are kept only with ``full_log``.
+    """
+    run = ArmRun(world, arm, seed, replication, full_log)
     with collector_paused():
-        env.run(until=onsets_until + sim.drain_days * DAY_MIN)
-    return records
+        for until_min in fold_times(world):
+            run.advance(until_min)
+    run.finish()
+    return run.records

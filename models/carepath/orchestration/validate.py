@@ -24,9 +24,11 @@ import numpy as np
 import pandas as pd
 
 from ..analysis.bare_system import Network, NotBareSystem, expected
-from ..analysis.metrics import compute, measured_window
+from ..analysis.metrics import compute
 from ..analysis.queue_records import QUANTITIES, station_queues
 from ..analysis.statistics import describe
+from ..analysis.tally import tally_of
+from ..analysis.window import measured_window
 from ..arms import WITHOUT
 from ..inputs.loading import ScenarioError
 from ..inputs.scenario_file import load_scenario, resolved
@@ -65,14 +67,14 @@ class _Replication:
 def _observe(task: _Replication) -> dict[tuple[str, str], float]:
     """One replication's observed quantities, keyed by (station, quantity)."""
     world = World.build(task.scenario)
-    records = simulate(world, WITHOUT, task.seed, task.replication)
+    records = simulate(world, WITHOUT, task.seed, task.replication, full_log=True)
     start, end = measured_window(world)
     seen = {
         (station, quantity): value
         for station, values in station_queues(records, start, end).items()
         for quantity, value in values.items()
     }
-    metrics = compute(records, world)
+    metrics = compute(tally_of(records, world))
     seen[(EPISODE, "wait_min")] = metrics["wait_min"]
     seen[(EPISODE, "sojourn_min")] = metrics["time_to_care_min"]
     return seen
