@@ -22,7 +22,8 @@ A benchmark, not a test: it measures and prints, it asserts nothing about time. 
     (``tracemalloc``, which sees Python objects and numpy arrays; it slows the run, which is not
     timed here), and the process's peak resident set (``ru_maxrss``, imports and transient
     set-up included);
-(e) the wall-time speed-up of ``run_many(jobs=2)`` over ``jobs=1`` on a few replications;
+(e) the wall-time speed-up of ``run_many(jobs=2)`` over ``jobs=1`` on a few replications, and
+    of a process pool of two workers over a pool of one (``jobs=1`` runs in this process);
 (f) with ``--county-year PATH``: one replication, both arms, of a 365-day horizon of that
     (large) scenario: seconds and station visits.
 
@@ -46,6 +47,7 @@ import sys
 import time
 import tracemalloc
 from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
 from contextlib import AbstractContextManager, nullcontext
 from importlib import metadata
 from pathlib import Path
@@ -206,12 +208,24 @@ def speedup(scenario: Scenario, replications: int) -> dict:
         (result,) = run_many([scenario], replications=replications, seed=SEED, jobs=jobs)
         seconds[jobs] = time.perf_counter() - start
         tables[jobs] = result.replications
+    # jobs=1 runs in this (long-lived) process, jobs=2 in fresh workers; one worker against two
+    # is the scaling of the pool itself.
+    pool_seconds = {}
+    tasks = [Task(scenario, r, SEED) for r in range(replications)]
+    for workers in (1, 2):
+        start = time.perf_counter()
+        with ProcessPoolExecutor(max_workers=workers) as pool:
+            list(pool.map(run_task, tasks))
+        pool_seconds[workers] = time.perf_counter() - start
     return {
         "replications": replications,
         "seconds_jobs_1": seconds[1],
         "seconds_jobs_2": seconds[2],
         "speedup": seconds[1] / seconds[2],
         "identical_tables": bool(tables[1].equals(tables[2])),
+        "seconds_pool_1_worker": pool_seconds[1],
+        "seconds_pool_2_workers": pool_seconds[2],
+        "pool_speedup": pool_seconds[1] / pool_seconds[2],
     }
 
 
@@ -287,7 +301,9 @@ def table(results: dict) -> str:
     lines.append(
         f"(e) speed-up jobs=2 / jobs=1:  {up['speedup']:>10.2f} ({up['replications']} "
         f"replications: {up['seconds_jobs_1']:.1f} s vs {up['seconds_jobs_2']:.1f} s; "
-        f"identical tables: {up['identical_tables']})"
+        f"identical tables: {up['identical_tables']}); a pool of 2 workers against 1: "
+        f"{up['pool_speedup']:.2f} ({up['seconds_pool_1_worker']:.1f} s vs "
+        f"{up['seconds_pool_2_workers']:.1f} s)"
     )
     year = results["county_year"]
     if "skipped" in year:
