@@ -220,7 +220,7 @@ class Journey:
         walk_min = site.plan.walk_min + extra_walk_min
         while True:
             patient.now += walk_min
-            if patient.now > self.env.now:
+            if patient.now > self.env.now:  # _catch_up, inlined: once per station visit
                 yield At(self.env, patient.now)
             if station.in_line:
                 end = yield from station.serve_in_line(patient.id, service_min, patient.priority)

@@ -28,20 +28,15 @@ class Hours:
         self.open_days = tuple(WEEKDAYS[(first + d) % 7] in open_names for d in range(7))
 
     def is_open(self, now: float) -> bool:
-        if self.always:
-            return True
-        day = math.floor(now / DAY_MIN)
-        clock = now - day * DAY_MIN
-        return self.open_days[day % 7] and self.start_min <= clock < self.end_min
+        return self.opening(now) is not None
 
     def opening(self, now: float) -> tuple[float, float] | None:
         """The opening (start, end) that ``now`` falls in, or None if closed at ``now``."""
         if self.always:
             return -math.inf, math.inf
-        if not self.is_open(now):
-            return None
-        day_min = math.floor(now / DAY_MIN) * DAY_MIN
-        return day_min + self.start_min, day_min + self.end_min
+        day = math.floor(now / DAY_MIN)
+        start, end = day * DAY_MIN + self.start_min, day * DAY_MIN + self.end_min
+        return (start, end) if self.open_days[day % 7] and start <= now < end else None
 
     def next_opening(self, now: float) -> float:
         """The earliest time at or after ``now`` when the facility is open."""

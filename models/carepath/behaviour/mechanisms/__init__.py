@@ -47,6 +47,6 @@ class Mechanisms:
         streams of mechanisms that draw for more than patients, such as free-clinic visitors)."""
         return cls(
             recognition=Recognition(env, world, records, arm),
-            credit=Credit(env, world, records, arm),
+            credit=Credit(world, records, arm),
             outreach=Outreach(env, world, records, arm, seed, replication),
         )

@@ -17,8 +17,6 @@ from __future__ import annotations
 
 import math
 
-import simpy
-
 from ...arms import Arm
 from ...observation.records import Records
 from ...system.durations import sampler
@@ -40,10 +38,9 @@ def _draw(patient: Patient, purpose: str) -> float:
 class Credit:
     """Decides who pays at the window and who registers again, and records credit draws."""
 
-    def __init__(self, env: simpy.Environment, world: World, records: Records, arm: Arm) -> None:
+    def __init__(self, world: World, records: Records, arm: Arm) -> None:
         config = world.scenario.reforms.credit
         self.active = arm.has("credit") and config.enabled
-        self.env = env
         self.records = records
         everyone = range(len(world.facilities))
         index = {f.id: f.index for f in world.facilities}
