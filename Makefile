@@ -77,7 +77,7 @@ report: $(STAMP)
 	$(BIN)/carepath report --results $(OUT)
 
 golden: $(STAMP)
-	$(BIN)/python -m carepath.orchestration.golden --update
+	$(BIN)/python -m carepath.workflows.golden --update
 
 .PHONY: figures reproduce
 

@@ -54,12 +54,12 @@ from pathlib import Path
 
 import simpy
 
-from carepath.arms import WITHOUT, arms_for
+from carepath.execution.batch import Task, run_many, run_task
+from carepath.execution.collector import collector_paused
+from carepath.execution.replication import ArmRun, fold_times
+from carepath.inputs.arms import WITHOUT, arms_for
 from carepath.inputs.scenario_file import load_scenario
 from carepath.inputs.schema import Scenario
-from carepath.orchestration.batch import Task, run_many, run_task
-from carepath.orchestration.collector import collector_paused
-from carepath.orchestration.replication import ArmRun, fold_times
 from carepath.system.world import World
 
 REPO = Path(__file__).resolve().parents[1]

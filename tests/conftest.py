@@ -11,12 +11,12 @@ import simpy
 import yaml
 from hypothesis import settings
 
-from carepath.arms import WITHOUT, Arm
 from carepath.behaviour.mechanisms import PATIENT_STREAMS, credit, outreach
 from carepath.behaviour.patient import DRAWS_PER_PATIENT, SLOTS, Patient
+from carepath.execution.replication import build_journey
+from carepath.inputs.arms import WITHOUT, Arm
 from carepath.inputs.schema import Scenario
 from carepath.observation.records import Records
-from carepath.orchestration.replication import build_journey
 from carepath.system.world import World
 
 REPO = Path(__file__).resolve().parents[1]

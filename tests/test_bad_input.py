@@ -8,7 +8,7 @@ import sys
 import pytest
 
 from carepath import ScenarioError, load_scenario
-from carepath.orchestration.cli import main
+from carepath.cli import main
 from conftest import DEMO, tiny_data, write_yaml
 
 

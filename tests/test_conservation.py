@@ -6,10 +6,10 @@ from collections import Counter
 
 import pytest
 
-from carepath.analysis.metrics import compute
-from carepath.analysis.tally import tally_of
-from carepath.arms import WITHOUT
-from carepath.orchestration.replication import simulate
+from carepath.accounting.metrics import compute
+from carepath.accounting.tally import tally_of
+from carepath.execution.replication import simulate
+from carepath.inputs.arms import WITHOUT
 from carepath.system.world import World
 from conftest import tiny
 

@@ -13,12 +13,12 @@ import pytest
 
 import carepath
 from carepath import ScenarioError, load_scenario
-from carepath.analysis.metrics import compute
-from carepath.analysis.tally import tally_of
-from carepath.arms import WITHOUT, Arm
+from carepath.accounting.metrics import compute
+from carepath.accounting.tally import tally_of
+from carepath.cli import main
+from carepath.execution.replication import simulate
+from carepath.inputs.arms import WITHOUT, Arm
 from carepath.inputs.schema import Scenario
-from carepath.orchestration.cli import main
-from carepath.orchestration.replication import simulate
 from carepath.system.world import World
 from conftest import REPO, only, run_patients, shorter, tiny_data, write_yaml
 

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from carepath.analysis.credit_ledger import LedgerTerms, balance_by_day, ledger
+from carepath.accounting.credit_ledger import LedgerTerms, balance_by_day, ledger
 
 DAY = 1440.0
 TERMS = LedgerTerms(interest_free_days=56, daily_rate=0.001)

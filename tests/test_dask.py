@@ -8,8 +8,8 @@ import sys
 
 import pytest
 
-from carepath.orchestration import executors
-from carepath.orchestration.cli import BAD_INPUT, main
+from carepath.cli import BAD_INPUT, main
+from carepath.execution import executors
 from conftest import DEMO, few_days
 
 distributed = pytest.importorskip("distributed", reason="the cluster extra is not installed")
@@ -76,12 +76,12 @@ def test_an_unreachable_scheduler_is_bad_input_and_nothing_is_written(
 
 # Run on the workers (``exec`` travels by name; a test function would not import there).
 PRETEND_OTHER_CODE = """
-from carepath.orchestration import checkpoint
+from carepath.execution import checkpoint
 checkpoint.real_digest = checkpoint.source_digest
 checkpoint.source_digest = lambda: "edited since this machine's copy"
 """
 RESTORE_CODE = """
-from carepath.orchestration import checkpoint
+from carepath.execution import checkpoint
 checkpoint.source_digest = checkpoint.real_digest
 """
 

@@ -21,8 +21,8 @@ from carepath.analysis.figures import (
     waiting_by_station,
 )
 from carepath.analysis.statistics import OUTPUT_COLUMNS
-from carepath.orchestration import batch, replication
-from carepath.orchestration.cli import main
+from carepath.cli import main
+from carepath.execution import batch, replication
 from conftest import REPO
 
 COMMITTED = REPO / "results" / "demo_county_credit"

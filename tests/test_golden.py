@@ -1,7 +1,7 @@
 """Golden back-test: short fixed-seed runs of every bundled scenario, byte for byte.
 
 A failure lists the metrics that moved.  If the change is intended, regenerate the tables with
-``make golden`` (``python -m carepath.orchestration.golden --update``), review and commit them.
+``make golden`` (``python -m carepath.workflows.golden --update``), review and commit them.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from carepath.orchestration.golden import (
+from carepath.workflows.golden import (
     UPDATE_COMMAND,
     differences,
     golden_bytes,

@@ -12,13 +12,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from carepath.analysis.metrics import compute
-from carepath.analysis.tally import tally_of
-from carepath.arms import Arm
+from carepath.accounting.metrics import compute
+from carepath.accounting.tally import tally_of
 from carepath.behaviour.mechanisms.free_clinic import Calendar
+from carepath.execution.replication import simulate
+from carepath.inputs.arms import Arm
 from carepath.inputs.schema import FreeClinics
 from carepath.observation.records import Records
-from carepath.orchestration.replication import simulate
 from carepath.system.world import World
 from conftest import TINY, fixed, only, run_patients, tiny
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import pandas as pd
 
-from carepath.analysis.metrics import compute
-from carepath.analysis.tally import tally_of
-from carepath.arms import WITHOUT
-from carepath.orchestration.cli import main
-from carepath.orchestration.replication import simulate
+from carepath.accounting.metrics import compute
+from carepath.accounting.tally import tally_of
+from carepath.cli import main
+from carepath.execution.replication import simulate
+from carepath.inputs.arms import WITHOUT
 from carepath.system.world import World
 from conftest import REPO, shorter, tiny
 

@@ -7,10 +7,11 @@ import math
 
 import pytest
 
+from carepath.cli import main
+from carepath.execution.batch import run_many
 from carepath.inputs.schema import Scenario
-from carepath.orchestration.batch import run_many
-from carepath.orchestration.cli import main
-from carepath.orchestration.precision import (
+from carepath.observation.results_folder import table_bytes
+from carepath.workflows.precision import (
     Target,
     default_arm,
     next_count,
@@ -18,7 +19,6 @@ from carepath.orchestration.precision import (
     run_to_precision,
     target_problems,
 )
-from carepath.orchestration.results import table_bytes
 from conftest import tiny_data, write_yaml
 
 

@@ -13,17 +13,17 @@ import simpy
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from carepath.analysis.metrics import METRICS, compute
-from carepath.analysis.tally import tally_of
-from carepath.analysis.window import measured_window
-from carepath.arms import WITHOUT, Arm, arms_for
+from carepath.accounting.metrics import METRICS, compute
+from carepath.accounting.tally import tally_of
+from carepath.accounting.window import measured_window
 from carepath.behaviour.arrivals import zone_onsets
 from carepath.behaviour.mechanisms import PATIENT_STREAMS
+from carepath.execution.batch import run_many
+from carepath.execution.replication import simulate
+from carepath.inputs.arms import WITHOUT, Arm, arms_for
 from carepath.inputs.schema import Scenario
 from carepath.observation.records import Records
-from carepath.orchestration.batch import run_many
-from carepath.orchestration.replication import simulate
-from carepath.streams import stream
+from carepath.system.streams import stream
 from carepath.system.world import World
 from conftest import only, tiny_data
 from test_recognition_batch import busy_referrals, performed

@@ -3,7 +3,7 @@ a tandem line and a network with feedback (traffic equations), and Little's law 
 
 Each comparison is a statistical test: the expected value must lie inside the replications'
 Student-t interval (level 1 - 0.05/m for the m comparisons of one system, see
-``carepath.orchestration.validate``; plain 95% where a single figure is named).
+``carepath.workflows.validate``; plain 95% where a single figure is named).
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from carepath import load_scenario
 from carepath.analysis.bare_system import NotBareSystem, expected
 from carepath.analysis.queueing import MMc, erlang_b, erlang_c, traffic_equations
 from carepath.inputs.schema import Scenario
-from carepath.orchestration.validate import EPISODE, check_system, expectations
+from carepath.workflows.validate import EPISODE, check_system, expectations
 from conftest import DEMO, REPO
 
 VALIDATION = REPO / "scenarios" / "validation"

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from carepath.arms import WITHOUT, Arm
+from carepath.inputs.arms import WITHOUT, Arm
 from carepath.inputs.schema import Scenario
 from conftest import only, run_patients, tiny_data
 

@@ -11,10 +11,10 @@ from hypothesis import strategies as st
 
 import carepath
 from carepath import ScenarioError, load_scenario
-from carepath.arms import Arm
+from carepath.cli import main
+from carepath.execution.replication import simulate
+from carepath.inputs.arms import Arm
 from carepath.inputs.schema import Scenario
-from carepath.orchestration.cli import main
-from carepath.orchestration.replication import simulate
 from carepath.system.world import World
 from conftest import REPO, shorter, tiny_data, write_yaml
 

@@ -9,10 +9,11 @@ import pandas as pd
 
 from carepath.analysis.queue_records import QUANTITIES
 from carepath.analysis.report import gap, report_text
+from carepath.cli import main
+from carepath.execution import batch, replication
 from carepath.inputs.provenance import unsourced_numbers
-from carepath.orchestration import batch, replication, validate
-from carepath.orchestration.cli import main
-from carepath.orchestration.validate import QUEUEING_COLUMNS
+from carepath.workflows import validate
+from carepath.workflows.validate import QUEUEING_COLUMNS
 from conftest import DEMO, REPO
 
 RESULTS = REPO / "results"

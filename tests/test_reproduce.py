@@ -7,9 +7,9 @@ import shutil
 
 import pytest
 
-from carepath.orchestration.cli import main
-from carepath.orchestration.reproduce import MAX_LISTED, Difference, Outcome, compare_tables, report
-from carepath.orchestration.results import sha256_file
+from carepath.cli import main
+from carepath.observation.results_folder import sha256_file
+from carepath.workflows.reproduce import MAX_LISTED, Difference, Outcome, compare_tables, report
 from conftest import DEMO, write_yaml
 
 

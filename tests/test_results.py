@@ -14,15 +14,15 @@ import pandas as pd
 import pytest
 
 from carepath.analysis.statistics import summarise
-from carepath.orchestration import results
-from carepath.orchestration.manifest import (
+from carepath.execution.manifest import (
     SEEDING_RULE,
     build_manifest,
     git_state,
     package_versions,
     scenario_hash,
 )
-from carepath.orchestration.results import sha256_file, table_bytes, write_atomic, write_run
+from carepath.observation import results_folder as results
+from carepath.observation.results_folder import sha256_file, table_bytes, write_atomic, write_run
 
 MANIFEST_KEYS = [
     "carepath_manifest_version",

@@ -17,11 +17,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import carepath
+from carepath.cli import REPLICATIONS_FAILED, main
+from carepath.execution import batch, checkpoint
+from carepath.execution.checkpoint import PARTIAL_FOLDER, Checkpoint, checkpoint_key
+from carepath.execution.failures import Failure, ReplicationFailed
 from carepath.inputs.schema import Scenario
-from carepath.orchestration import batch, checkpoint
-from carepath.orchestration.checkpoint import PARTIAL_FOLDER, Checkpoint, checkpoint_key
-from carepath.orchestration.cli import REPLICATIONS_FAILED, main
-from carepath.orchestration.failures import Failure, ReplicationFailed
 from conftest import REPO, few_days, tiny, tiny_data, write_yaml
 
 CREDIT = REPO / "scenarios" / "demo_county_credit.yaml"

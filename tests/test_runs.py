@@ -8,10 +8,10 @@ import pandas as pd
 import pytest
 
 import carepath
-from carepath.analysis.metrics import METRICS
-from carepath.analysis.paired import PAIRED_METRICS
-from carepath.analysis.referrals import weekly_names
-from carepath.orchestration.cli import main
+from carepath.accounting.metrics import METRICS
+from carepath.accounting.paired import PAIRED_METRICS
+from carepath.accounting.referrals import weekly_names
+from carepath.cli import main
 from carepath.system.world import World
 from conftest import DEMO, shorter
 

@@ -8,9 +8,9 @@ import sys
 
 import numpy as np
 
-from carepath.arms import WITHOUT
-from carepath.orchestration.replication import simulate
-from carepath.streams import stream, stream_key
+from carepath.execution.replication import simulate
+from carepath.inputs.arms import WITHOUT
+from carepath.system.streams import stream, stream_key
 from carepath.system.world import World
 from conftest import tiny
 
@@ -26,7 +26,7 @@ def test_a_stream_is_a_function_of_seed_replication_and_name():
 
 def test_stream_key_is_the_same_in_every_process():
     # hash() of a str changes with PYTHONHASHSEED; a stream's key must not
-    code = "from carepath.streams import stream_key; print(stream_key('onsets'))"
+    code = "from carepath.system.streams import stream_key; print(stream_key('onsets'))"
     keys = {
         subprocess.run(
             [sys.executable, "-c", code],

@@ -9,14 +9,14 @@ import pytest
 
 import carepath
 from carepath.analysis.statistics import OUTPUT_COLUMNS
+from carepath.cli import REPLICATIONS_FAILED, main
+from carepath.execution import batch
+from carepath.execution.checkpoint import PARTIAL_FOLDER
 from carepath.inputs.keypath import parse_path
 from carepath.inputs.levers import LeverError, with_lever, with_levers
 from carepath.inputs.scenario_file import resolved
 from carepath.inputs.sweep import MAX_VARIANTS, Sweep
 from carepath.inputs.variants import lever_rows
-from carepath.orchestration import batch
-from carepath.orchestration.checkpoint import PARTIAL_FOLDER
-from carepath.orchestration.cli import REPLICATIONS_FAILED, main
 from conftest import REPO, tiny, write_yaml
 
 CREDIT = REPO / "scenarios" / "demo_county_credit.yaml"

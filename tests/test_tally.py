@@ -10,14 +10,14 @@ import random
 import pytest
 
 import carepath
-from carepath.analysis.exact import ExactSum, Mean
-from carepath.analysis.metrics import compute, credit_balance
-from carepath.analysis.paired import Pairing
-from carepath.analysis.tally import ArmTally, tally_of
-from carepath.arms import arms_for
+from carepath.accounting.exact import ExactSum, Mean
+from carepath.accounting.metrics import compute, credit_balance
+from carepath.accounting.paired import Pairing
+from carepath.accounting.tally import ArmTally, tally_of
+from carepath.execution.batch import Task, run_task
+from carepath.execution.replication import ArmRun, fold_times, simulate
+from carepath.inputs.arms import arms_for
 from carepath.observation.records import COLUMNS, Records
-from carepath.orchestration.batch import Task, run_task
-from carepath.orchestration.replication import ArmRun, fold_times, simulate
 from carepath.system.world import World
 from conftest import REPO, TINY, tiny
 

@@ -5,12 +5,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from carepath.analysis.metrics import compute
-from carepath.analysis.tally import tally_of
+from carepath.accounting.metrics import compute
+from carepath.accounting.tally import tally_of
 from carepath.analysis.warmup import daily_wait, mser, warmup_days
-from carepath.arms import WITHOUT
+from carepath.execution.replication import simulate
+from carepath.inputs.arms import WITHOUT
 from carepath.inputs.schema import Scenario
-from carepath.orchestration.replication import simulate
 from carepath.system.world import World
 from conftest import tiny_data
 

@@ -10,12 +10,12 @@ The planner's entry points::
     sweep = carepath.run_sweep(scenario, {"reforms.credit.enrolment": [0, 0.5, 1]})
 """
 
+from .execution.batch import RunResult, run
+from .execution.quick import quick
 from .inputs.levers import with_lever, with_levers
 from .inputs.loading import ScenarioError
 from .inputs.scenario_file import load_scenario
-from .orchestration.batch import RunResult, run
-from .orchestration.quick import quick
-from .orchestration.sweep import SweepResult, run_sweep
+from .workflows.sweep import SweepResult, run_sweep
 
 __version__ = "0.1.0"
 __all__ = [

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..orchestration.results import MANIFEST_FILE, SUMMARY_FILE, write_atomic
+from ..observation.results_folder import MANIFEST_FILE, SUMMARY_FILE, write_atomic
 
 PLAUSIBILITY_FILE = "plausibility.csv"
 VALIDATION_FOLDER = "validation"

@@ -9,9 +9,9 @@ from collections.abc import Callable, Generator
 import numpy as np
 import simpy
 
-from ..streams import stream
 from ..system.clock import At
 from ..system.hours import DAY_MIN
+from ..system.streams import stream
 from ..system.world import World, ZonePlan
 from .patient import DRAWS_PER_PATIENT, PATIENT_ID_BASE, SLOT, Patient
 

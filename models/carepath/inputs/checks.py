@@ -179,8 +179,8 @@ def _outreach_problems(scenario: Scenario) -> list[Problem]:
 
 def _plausibility_problems(scenario: Scenario) -> list[Problem]:
     # Imported here: the metric names belong to analysis, which imports the inputs.
-    from ..analysis.metrics import METRICS
-    from ..analysis.paired import PAIRED_METRICS
+    from ..accounting.metrics import METRICS
+    from ..accounting.paired import PAIRED_METRICS
 
     problems: list[Problem] = []
     for i, benchmark in enumerate(scenario.plausibility):

@@ -1,7 +1,7 @@
 """What the processes saw, as plain rows.
 
 Processes only append rows.  The metrics are folded from them as the run goes
-(``carepath.analysis.tally``): every simulated day the rows appended since the last fold are
+(``carepath.accounting.tally``): every simulated day the rows appended since the last fold are
 taken; unless the full log was asked for (``keep_rows``) they are then released, so that memory
 does not grow with the simulated horizon.  Times are minutes on the simulation clock;
 ``patient`` is the patient id, unique within a replication and the same in every arm.

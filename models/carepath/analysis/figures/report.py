@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from ...orchestration.results import MANIFEST_FILE, write_atomic
+from ...observation.results_folder import MANIFEST_FILE, write_atomic
 from . import charts
 from .charts import Chart, MissingData
 from .style import FORMATS, figure_bytes

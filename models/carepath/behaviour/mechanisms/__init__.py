@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import simpy
 
-from ...arms import Arm
+from ...inputs.arms import Arm
 from ...observation.records import Records
 from ...system.world import World
 from . import credit, outreach, recognition

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import math
 
-from ...arms import Arm
+from ...inputs.arms import Arm
 from ...observation.records import Records
 from ...system.durations import sampler
 from ...system.hours import DAY_MIN

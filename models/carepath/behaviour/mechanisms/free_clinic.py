@@ -19,9 +19,9 @@ import simpy
 
 from ...inputs.schema import FreeClinics
 from ...observation.records import Records
-from ...streams import stream
 from ...system.durations import Sampler, sampler
 from ...system.hours import DAY_MIN
+from ...system.streams import stream
 from ...system.world import World
 
 ROLES = (

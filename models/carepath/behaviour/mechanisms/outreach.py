@@ -19,7 +19,7 @@ from collections.abc import Generator
 
 import simpy
 
-from ...arms import Arm
+from ...inputs.arms import Arm
 from ...observation.records import Records
 from ...system.clock import At
 from ...system.hours import DAY_MIN

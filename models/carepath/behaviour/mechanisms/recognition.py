@@ -21,7 +21,7 @@ from collections.abc import Generator
 
 import simpy
 
-from ...arms import Arm
+from ...inputs.arms import Arm
 from ...inputs.schema import TEST_TYPES
 from ...observation.records import Records
 from ...system.durations import sampler

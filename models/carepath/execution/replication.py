@@ -13,11 +13,11 @@ import math
 
 import simpy
 
-from ..analysis.tally import ArmTally
-from ..arms import Arm
+from ..accounting.tally import ArmTally
 from ..behaviour.arrivals import zone_onsets
 from ..behaviour.journey import Journey
 from ..behaviour.mechanisms import PATIENT_STREAMS, Mechanisms
+from ..inputs.arms import Arm
 from ..observation.records import Records
 from ..system.hours import DAY_MIN
 from ..system.site import Site

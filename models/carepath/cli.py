@@ -24,17 +24,18 @@ import sys
 from datetime import datetime, timezone
 from pathlib import Path
 
-from ..analysis.figures import ResultsProblem, draw_all
-from ..analysis.plausibility import beside_published, lines
-from ..analysis.report import write_report
-from ..inputs.loading import ScenarioError
-from ..inputs.provenance import unsourced_numbers
-from ..inputs.scenario_file import load_scenario, resolved
-from ..inputs.schema import Scenario
-from .batch import Batch, BatchFailed, RunResult, run_batch
-from .executors import SchedulerError
-from .manifest import build_manifest, code_state, package_versions, scenario_files
-from .precision import (
+from .analysis.figures import ResultsProblem, draw_all
+from .analysis.plausibility import beside_published, lines
+from .analysis.report import write_report
+from .execution.batch import Batch, BatchFailed, RunResult, run_batch
+from .execution.executors import SchedulerError
+from .execution.manifest import build_manifest, code_state, package_versions, scenario_files
+from .inputs.loading import ScenarioError
+from .inputs.provenance import unsourced_numbers
+from .inputs.scenario_file import load_scenario, resolved
+from .inputs.schema import Scenario
+from .observation.results_folder import MANIFEST_FILE, write_run
+from .workflows.precision import (
     DEFAULT_MAX_REPLICATIONS,
     PRECISION_ARMS,
     Target,
@@ -42,10 +43,9 @@ from .precision import (
     target_problems,
     warmup_estimate,
 )
-from .reproduce import report, reproduce
-from .results import MANIFEST_FILE, write_run
-from .sweep import run_sweep_files
-from .validate import FAMILY_CONFIDENCE, validate_files, write_validation
+from .workflows.reproduce import report, reproduce
+from .workflows.sweep import run_sweep_files
+from .workflows.validate import FAMILY_CONFIDENCE, validate_files, write_validation
 
 BAD_INPUT = 2
 REPLICATIONS_FAILED = 3

@@ -22,15 +22,15 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from ..analysis.metrics import METRICS
-from ..analysis.paired import PAIRED_METRICS
+from ..accounting.metrics import METRICS
+from ..accounting.paired import PAIRED_METRICS
 from ..analysis.statistics import PAIRED, summarise
 from ..analysis.warmup import BATCH, daily_wait, warmup_days
-from ..arms import arms_for
+from ..execution.batch import RunResult, run_replications
+from ..execution.replication import simulate
+from ..inputs.arms import arms_for
 from ..inputs.schema import Scenario
 from ..system.world import World
-from .batch import RunResult, run_replications
-from .replication import simulate
 
 PRECISION_ARMS = ("without", "with", "difference", PAIRED)
 DEFAULT_MAX_REPLICATIONS = 200

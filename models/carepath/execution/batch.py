@@ -21,12 +21,12 @@ from pathlib import Path
 import pandas as pd
 from tqdm.auto import tqdm
 
-from ..analysis.metrics import compute, credit_balance
-from ..analysis.paired import PAIRED_METRICS, Pairing
-from ..analysis.referrals import FACILITY_WEEK_COLUMNS
-from ..analysis.stations import STATION_COLUMNS
+from ..accounting.metrics import compute, credit_balance
+from ..accounting.paired import PAIRED_METRICS, Pairing
+from ..accounting.referrals import FACILITY_WEEK_COLUMNS
+from ..accounting.stations import STATION_COLUMNS
 from ..analysis.statistics import PAIRED, summarise
-from ..arms import WITHOUT, arms_for
+from ..inputs.arms import WITHOUT, arms_for
 from ..inputs.scenario_file import load_scenario
 from ..inputs.schema import Scenario
 from ..system.world import World

@@ -5,7 +5,7 @@ its ``replications.csv`` bytes are compared with ``tests/golden/<scenario>/repli
 Any change in any number shows up, with the metrics that moved.  When a change is intended
 (a model change, a new metric), regenerate the tables, review the diff and commit it::
 
-    make golden        # = python -m carepath.orchestration.golden --update
+    make golden        # = python -m carepath.workflows.golden --update
 """
 
 from __future__ import annotations
@@ -17,12 +17,12 @@ from pathlib import Path
 
 import pandas as pd
 
+from ..execution.batch import run
 from ..inputs.scenario_file import load_scenario
 from ..inputs.schema import Scenario
-from .batch import run
-from .results import REPLICATIONS_FILE, table_bytes, write_atomic
+from ..observation.results_folder import REPLICATIONS_FILE, table_bytes, write_atomic
 
-UPDATE_COMMAND = "make golden  (or: python -m carepath.orchestration.golden --update)"
+UPDATE_COMMAND = "make golden  (or: python -m carepath.workflows.golden --update)"
 # Short enough for the test suite, long enough that every mechanism acts: 1 day of warm-up,
 # 3 measured days, 2 replications; the scenario's own seed and drain days.
 GOLDEN_SIMULATION = {"warmup_days": 1, "horizon_days": 3, "replications": 2}
@@ -71,7 +71,7 @@ def golden_file(golden: Path, scenario_path: Path) -> Path:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m carepath.orchestration.golden",
+        prog="python -m carepath.workflows.golden",
         description="Check (default) or update the golden tables of the bundled scenarios.",
     )
     parser.add_argument("--update", action="store_true", help="rewrite the golden tables")

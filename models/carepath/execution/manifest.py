@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from ..inputs.loading import read_tree
-from .results import sha256_file
+from ..observation.results_folder import sha256_file
 
 MANIFEST_VERSION = 1
 

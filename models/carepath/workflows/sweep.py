@@ -22,14 +22,14 @@ from typing import Any
 
 import pandas as pd
 
+from ..execution.batch import RunResult, run_many
+from ..execution.checkpoint import Checkpoint
+from ..execution.manifest import build_manifest, code_state, scenario_files, scenario_hash
 from ..inputs.scenario_file import resolved
 from ..inputs.schema import Scenario
 from ..inputs.sweep import Sweep
 from ..inputs.variants import Variant, variants
-from .batch import RunResult, run_many
-from .checkpoint import Checkpoint
-from .manifest import build_manifest, code_state, scenario_files, scenario_hash
-from .results import write_tables
+from ..observation.results_folder import write_tables
 
 SWEEP_FILE = "sweep.csv"
 SWEEP_REPLICATIONS_FILE = "sweep_replications.csv"

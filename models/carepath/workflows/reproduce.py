@@ -21,11 +21,11 @@ from typing import Any
 
 import pandas as pd
 
+from ..execution.manifest import package_versions
 from ..inputs.loading import ScenarioError
 from ..inputs.scenario_file import load_scenario, resolved
 from ..inputs.schema import Scenario
-from .manifest import package_versions
-from .results import MANIFEST_FILE, sha256_file
+from ..observation.results_folder import MANIFEST_FILE, sha256_file
 
 # Columns that say which row a value belongs to, in the order a difference names them.
 KEY_COLUMNS = ("metric", "arm", "variant", "replication", "facility", "station", "day")
@@ -182,7 +182,7 @@ def _overrides(manifest: dict, scenario: Scenario) -> list[str]:
 def _rerun(file: Path, options: list[str]) -> Iterator[Path]:
     """Run the scenario file as ``carepath run`` does, into a temporary folder."""
     # Imported here: the command line imports this module for its `reproduce` subcommand.
-    from .cli import main
+    from ..cli import main
 
     with tempfile.TemporaryDirectory(prefix="carepath-reproduce-") as tmp:
         # What `run` prints (files written, plausibility) is not news here.

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .inputs.schema import Scenario
+from .schema import Scenario
 
 
 @dataclass(frozen=True)

@@ -27,8 +27,8 @@ import numpy as np
 
 from ..inputs.scenario_file import resolved
 from ..inputs.schema import Scenario
+from ..observation.results_folder import write_atomic
 from .manifest import package_versions, scenario_hash
-from .results import write_atomic
 
 PARTIAL_FOLDER = ".partial"
 # Bump when the file layout below changes: old checkpoints then get a different key.

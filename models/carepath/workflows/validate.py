@@ -23,20 +23,20 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ..accounting.metrics import compute
+from ..accounting.tally import tally_of
+from ..accounting.window import measured_window
 from ..analysis.bare_system import Network, NotBareSystem, expected
-from ..analysis.metrics import compute
 from ..analysis.queue_records import QUANTITIES, station_queues
 from ..analysis.statistics import describe
-from ..analysis.tally import tally_of
-from ..analysis.window import measured_window
-from ..arms import WITHOUT
+from ..execution.manifest import scenario_hash
+from ..execution.replication import simulate
+from ..inputs.arms import WITHOUT
 from ..inputs.loading import ScenarioError
 from ..inputs.scenario_file import load_scenario, resolved
 from ..inputs.schema import Scenario
+from ..observation.results_folder import MANIFEST_FILE, sha256_file, table_bytes, write_atomic
 from ..system.world import World
-from .manifest import scenario_hash
-from .replication import simulate
-from .results import MANIFEST_FILE, sha256_file, table_bytes, write_atomic
 
 QUEUEING_COLUMNS = (
     "system",

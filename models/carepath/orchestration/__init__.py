@@ -1,1 +1,0 @@
-"""Running scenarios and recording their results and provenance."""
