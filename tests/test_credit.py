@@ -36,7 +36,11 @@ def crediting(conditions=None, **config) -> Scenario:
 
 
 def stations_of(records, patient=0):
-    return [row[2:6] for row in records.stations if row[0] == patient]
+    return [
+        (row.station, row.arrive_min, row.start_min, row.end_min)
+        for row in records.stations
+        if row.patient == patient
+    ]
 
 
 def test_enrolled_patient_never_queues_at_a_cashier():
@@ -49,7 +53,7 @@ def test_enrolled_patient_never_queues_at_a_cashier():
         ("pharmacy", 601.0, 601.0, 603.0),
     ]
     assert records.credit == [(0, CENTRE, 30, 576.0), (0, CENTRE, 20, 601.0)]
-    assert records.episodes[0][4] == 633.0
+    assert records.episodes[0].end_min == 633.0
 
 
 def test_past_the_limit_the_patient_pays_at_the_window_for_the_rest():
@@ -85,9 +89,9 @@ def test_cashier_on_another_floor_adds_the_walk():
     paying = run_patients(scenario, [(540.0, {})], arm=WITHOUT)
     # without credit: 4 minutes to the cashier before the tests and before the drugs
     assert stations_of(paying)[2] == ("cashier", 580.0, 580.0, 581.0)
-    assert paying.episodes[0][4] == 635.0 + 8
+    assert paying.episodes[0].end_min == 635.0 + 8
     on_credit = run_patients(scenario, [(540.0, {})], arm=WITH)
-    assert on_credit.episodes[0][4] == 633.0
+    assert on_credit.episodes[0].end_min == 633.0
 
 
 def follow_up_after(days: int) -> list[dict]:
@@ -102,18 +106,19 @@ def test_registration_valid_three_days_first_day_included(after_days, pays_again
     )
     records = run_patients(scenario, [(540.0, {})], arm=WITH)
     registrations = [s for s in stations_of(records) if s[0] == "registration"]
-    fees = [item for _, _, item, _, _ in records.charges if item == "registration"]
+    fees = [row for row in records.charges if row.item == "registration"]
     assert len(registrations) == len(fees) == (2 if pays_again else 1)
     assert len(records.waivers) == (0 if pays_again else 1)
     if not pays_again:
-        assert records.waivers[0][1:3] == (CENTRE, 1 + 2)
+        waiver = records.waivers[0]
+        assert (waiver.facility, waiver.fee_yuan) == (CENTRE, 1 + 2)
 
 
 def test_coming_back_next_morning_for_results_needs_no_new_registration():
     # the lab result is ready at closing time: the patient comes back on day 1
     scenario = crediting(enrolment=0.0, registration_validity_days=3)
     records = run_patients(scenario, [(960.0, {})], arm=WITH)
-    assert [v[2] for v in records.visits] == ["first", "return"]
+    assert [v.kind for v in records.visits] == ["first", "return"]
     assert [s[0] for s in stations_of(records)].count("registration") == 1
     assert len(records.waivers) == 1
 
@@ -177,7 +182,7 @@ def test_money_side_balances():
         book["credit_repaid_yuan"] + book["credit_defaulted_yuan"] + book["credit_outstanding_yuan"]
     )
     assert book["credit_charged_yuan"] == pytest.approx(total, rel=1e-12)
-    assert book["credit_charged_yuan"] <= sum(row[2] for row in records.credit)
+    assert book["credit_charged_yuan"] <= sum(row.fee_yuan for row in records.credit)
 
 
 def test_credit_run_saves_cashier_queueing_own_and_spill_over(tmp_path):

@@ -9,13 +9,14 @@ centre and 60 from the hospital.
 from __future__ import annotations
 
 from carepath.inputs.schema import Scenario
+from carepath.observation.records import HOME, EpisodeRow
 from conftest import only, run_patients, tiny, tiny_data
 
-CLINIC, CENTRE, HOSPITAL, HOME = 0, 1, 2, -1
+CLINIC, CENTRE, HOSPITAL = 0, 1, 2
 
 
 def station_rows(records, patient=0):
-    return [row[1:] for row in records.stations if row[0] == patient]
+    return [row[1:] for row in records.stations if row.patient == patient]
 
 
 def test_one_patient_timeline_with_a_test():
@@ -31,7 +32,7 @@ def test_one_patient_timeline_with_a_test():
         (CENTRE, "pharmacy", 603.0, 603.0, 605.0),
     ]
     assert records.trips == [(0, HOME, CENTRE, 30, 5, 540.0), (0, CENTRE, HOME, 30, 5, 605.0)]
-    assert [(item, fee) for _, _, item, fee, _ in records.charges] == [
+    assert [(row.item, row.fee_yuan) for row in records.charges] == [
         ("registration", 1),
         ("consultation", 2),
         ("test:lab", 30),
@@ -39,7 +40,7 @@ def test_one_patient_timeline_with_a_test():
     ]
     assert records.visits == [(0, CENTRE, "first", 570.0)]
     assert records.tests == [(0, CENTRE, "lab", "performed", 580.0)]
-    assert records.episodes == [[0, 0, 0, 540.0, 635.0]]
+    assert records.episodes == [EpisodeRow(0, 0, 0, 540.0, 635.0)]
 
 
 def test_second_patient_queues_for_the_doctor():
@@ -48,7 +49,7 @@ def test_second_patient_queues_for_the_doctor():
     assert rows[0] == (CENTRE, "registration", 571.0, 571.0, 572.0)
     # arrives at 572 while the first patient is with the doctor until 576
     assert rows[1] == (CENTRE, "doctor:general", 572.0, 576.0, 581.0)
-    assert records.episodes[1][4] == 640.0
+    assert records.episodes[1].end_min == 640.0
 
 
 def test_caught_by_closing_time_comes_back_next_opening_and_registers_again():
@@ -73,9 +74,9 @@ def test_caught_by_closing_time_comes_back_next_opening_and_registers_again():
         (CENTRE, "cashier", 1947.0, 1947.0, 1948.0),
         (CENTRE, "pharmacy", 1948.0, 1948.0, 1950.0),
     ]
-    fees = [item for _, _, item, _, _ in records.charges]
+    fees = [row.item for row in records.charges]
     assert fees.count("registration") == 2 and fees.count("consultation") == 2
-    assert records.episodes[0][4] == 1980.0
+    assert records.episodes[0].end_min == 1980.0
 
 
 def test_turned_away_at_the_registration_window_comes_back_and_registers_once():
@@ -92,7 +93,7 @@ def test_turned_away_at_the_registration_window_comes_back_and_registers_once():
         (CENTRE, "registration", 1922.0, 1922.0, 1923.0),
         (CENTRE, "doctor:general", 1925.0, 1925.0, 1930.0),
     ]
-    fees = [item for _, _, item, _, _ in records.charges]
+    fees = [row.item for row in records.charges]
     assert fees.count("registration") == 1 and fees.count("consultation") == 1
 
 
@@ -136,7 +137,7 @@ def test_referral_up_repeats_the_tests_at_the_next_facility():
         (0, CENTRE, HOSPITAL, 60, 12, 602.0),
         (0, HOSPITAL, HOME, 60, 12, 697.0),
     ]
-    assert [t[1:4] for t in records.tests] == [
+    assert [(t.facility, t.test, t.outcome) for t in records.tests] == [
         (CENTRE, "lab", "performed"),
         (HOSPITAL, "lab", "performed"),
     ]
@@ -150,7 +151,7 @@ def test_referral_up_repeats_the_tests_at_the_next_facility():
         (HOSPITAL, "cashier", 694.0, 694.0, 695.0),
         (HOSPITAL, "pharmacy", 695.0, 695.0, 697.0),
     ]
-    assert records.episodes[0][4] == 757.0
+    assert records.episodes[0].end_min == 757.0
 
 
 def test_onset_at_night_sets_out_to_arrive_after_opening():
@@ -173,12 +174,12 @@ def test_village_clinic_has_only_a_doctor_who_also_dispenses():
     )
     records = run_patients(scenario, [(600.0, {})])
     assert station_rows(records) == [(CLINIC, "doctor:general", 610.0, 610.0, 615.0)]
-    assert [(item, fee) for _, _, item, fee, _ in records.charges] == [
+    assert [(row.item, row.fee_yuan) for row in records.charges] == [
         ("registration", 0),
         ("consultation", 5),
         ("drugs", 15),
     ]
-    assert records.episodes[0][4] == 625.0
+    assert records.episodes[0].end_min == 625.0
 
 
 def seen_at_the_hospital_with_follow_up(referral_down: float):
@@ -206,7 +207,7 @@ def test_follow_up_referred_down_to_the_township_centre():
         (CENTRE, "cashier", 4806.0, 4806.0, 4807.0),
         (CENTRE, "pharmacy", 4807.0, 4807.0, 4809.0),
     ]
-    assert records.episodes[0][4] == 4839.0
+    assert records.episodes[0].end_min == 4839.0
 
 
 def test_follow_up_stays_where_treated_when_not_referred_down():
@@ -242,8 +243,8 @@ def test_second_opinion_at_a_hospital_some_days_later():
     records = run_patients(scenario, [(540.0, {})])
     # treated at the centre on day 0; on day 2 at the county hospital when it opens (3360)
     assert records.visits == [(0, CENTRE, "first", 570.0), (0, HOSPITAL, "second_opinion", 3360.0)]
-    assert [t[1:4] for t in records.tests] == [
+    assert [(t.facility, t.test, t.outcome) for t in records.tests] == [
         (CENTRE, "lab", "performed"),
         (HOSPITAL, "lab", "performed"),
     ]
-    assert records.episodes[0][4] == 3360.0 + 1 + 5 + 1 + 3 + 20 + 2 + 1 + 2 + 60
+    assert records.episodes[0].end_min == 3360.0 + 1 + 5 + 1 + 3 + 20 + 2 + 1 + 2 + 60

@@ -18,11 +18,19 @@ from carepath.behaviour.mechanisms.free_clinic import Calendar
 from carepath.execution.replication import simulate
 from carepath.inputs.arms import Arm
 from carepath.inputs.schema import FreeClinics
-from carepath.observation.records import Records
+from carepath.observation.records import (
+    HOME,
+    NO_EPISODE,
+    NO_FACILITY,
+    EpisodeRow,
+    OutreachRow,
+    Records,
+)
 from carepath.system.world import World
 from conftest import TINY, fixed, only, run_patients, tiny
 
-CLINIC, CENTRE, HOSPITAL, HOME, VILLAGE = 0, 1, 2, -1, -1
+CLINIC, CENTRE, HOSPITAL = 0, 1, 2
+VILLAGE = NO_FACILITY  # a free clinic's or family doctor's rows: in the village or at home
 WITH = Arm("with", ("outreach",))
 
 
@@ -43,7 +51,7 @@ def outreach(**parts) -> dict:
 
 
 def rows_of(records, patient=0):
-    return [row for row in records.outreach if row[0] == patient]
+    return [row for row in records.outreach if row.patient == patient]
 
 
 def test_a_screened_case_waits_for_the_free_clinic_and_is_referred_up_to_the_county():
@@ -56,7 +64,7 @@ def test_a_screened_case_waits_for_the_free_clinic_and_is_referred_up_to_the_cou
     # No trip to the village clinic or the township centre: straight from home to the county.
     assert records.trips[0] == (0, HOME, HOSPITAL, 60, 12, 610.0)
     assert records.visits[0] == (0, HOSPITAL, "referral_up", 670.0)
-    assert [row[1:3] for row in records.stations if row[0] == 0][:2] == [
+    assert [(row.facility, row.station) for row in records.stations if row.patient == 0][:2] == [
         (HOSPITAL, "registration"),
         (HOSPITAL, "doctor:general"),
     ]
@@ -78,7 +86,7 @@ def test_a_case_the_team_resolves_travels_nothing_and_pays_only_for_drugs():
     assert records.visits == []
     assert records.stations == []
     assert records.charges == [(0, VILLAGE, "drugs", 20, 610.0)]
-    assert records.episodes == [[0, 0, 0, 600.0, 610.0]]
+    assert records.episodes == [EpisodeRow(0, 0, 0, 600.0, 610.0)]
 
 
 def test_an_illness_the_day_after_the_event_waits_the_month_only_if_willing():
@@ -140,12 +148,12 @@ def test_screening_visitors_take_the_teams_time_and_staff_days_are_recorded():
     records = run_patients(tiny(**outreach(free_clinics=config)), [], arm=WITH)
     roles = sorted((role, staff) for service, _, role, staff, _ in records.outreach_staff)
     assert roles == [("city_expert", 1), ("county_doctor", 2)]
-    screened = [row for row in records.outreach if row[3] == "screening"]
+    screened = [row for row in records.outreach if row.service == "screening"]
     assert 20 <= len(screened) <= 65  # Poisson(40), far tails excluded
-    assert all(540.0 <= row[4] < 960.0 for row in screened)
-    assert {row[7] for row in screened} <= {"checked", "referred"}
+    assert all(540.0 <= row.arrive_min < 960.0 for row in screened)
+    assert {row.outcome for row in screened} <= {"checked", "referred"}
     # Three team members serve at once: never more than three overlapping consultations.
-    spans = sorted((row[5], row[6]) for row in screened if row[7] != "unseen")
+    spans = sorted((row.start_min, row.end_min) for row in screened if row.outcome != "unseen")
     for start, _ in spans:
         assert sum(1 for s, e in spans if s <= start < e) <= 3
 
@@ -330,7 +338,9 @@ def test_free_clinics_nobody_can_use_change_nothing(team, share, max_days, atten
     without, _ = patient_rows(scenario, Arm("without"))
     with_, records = patient_rows(scenario, WITH)
     assert with_ == without
-    assert all(row[0] == -1 for row in records.outreach)  # only screening visitors, if any
+    assert all(
+        row.patient == NO_EPISODE for row in records.outreach
+    )  # only screening visitors, if any
 
 
 def test_outreach_switched_off_changes_nothing_even_with_every_part_configured():
@@ -352,7 +362,7 @@ def test_outreach_switched_off_changes_nothing_even_with_every_part_configured()
     on, records = patient_rows(scenario, WITH)
     assert on != without
     assert len(on["episodes"]) == len(without["episodes"])
-    assert {row[3] for row in records.outreach} >= {"free_clinic", "family_doctor"}
+    assert {row.service for row in records.outreach} >= {"free_clinic", "family_doctor"}
 
 
 def test_conditions_first_diagnosed_at_primary_level_send_compliant_patients_to_primary_care():
@@ -380,8 +390,8 @@ def test_facility_week_rows_count_referred_and_self_referred_arrivals_and_queuei
     }
     assert rows["hospital"][:6] == ("hospital", "county", 1, 1, 0, 1)
     assert rows["centre"][:6] == ("centre", "township", 1, 0, 0, 0)
-    hospital = [r for r in records.stations if r[1] == HOSPITAL]
-    queued = sum(start - arrive for _, _, _, arrive, start, _ in hospital)
+    hospital = [r for r in records.stations if r.facility == HOSPITAL]
+    queued = sum(r.start_min - r.arrive_min for r in hospital)
     assert rows["hospital"][6] == pytest.approx(queued / len(hospital))
     assert rows["hospital"][7] == pytest.approx(queued / 1440.0)  # a one-day measured week
 
@@ -391,12 +401,19 @@ def test_outreach_queueing_counts_for_a_measured_episode_even_after_the_measured
     world = World.build(scenario)
     records = Records()
     # Two episodes begin in the measured day; patient 7's free clinic is 30 days later.
-    records.episodes.append([7, 0, 0, 1500.0, 31 * 1440.0 + 40])
-    records.episodes.append([8, 0, 0, 1500.0, 1580.0])
-    records.outreach.append((7, 0, -1, "free_clinic", 31 * 1440.0, 31 * 1440.0 + 25, 0, "resolved"))
-    records.outreach.append((8, 0, -1, "family_doctor", 1500.0, 1540.0, 1580.0, "followed_up"))
+    records.episodes.append(EpisodeRow(7, 0, 0, 1500.0, 31 * 1440.0 + 40))
+    records.episodes.append(EpisodeRow(8, 0, 0, 1500.0, 1580.0))
+    day_31 = 31 * 1440.0
+    records.outreach.append(
+        OutreachRow(7, 0, VILLAGE, "free_clinic", day_31, day_31 + 25, 0, "resolved")
+    )
+    records.outreach.append(
+        OutreachRow(8, 0, VILLAGE, "family_doctor", 1500.0, 1540.0, 1580.0, "followed_up")
+    )
     # A screening visitor (no episode) waits too, but is no measured episode.
-    records.outreach.append((-1, 0, -1, "screening", 1600.0, 1700.0, 1710.0, "checked"))
+    records.outreach.append(
+        OutreachRow(NO_EPISODE, 0, VILLAGE, "screening", 1600.0, 1700.0, 1710.0, "checked")
+    )
     metrics = compute(tally_of(records, world))
     assert metrics["outreach_wait_min"] == pytest.approx(25 / 2)  # the home visit is no queue
     assert metrics["wait_min"] == pytest.approx(25 / 2)

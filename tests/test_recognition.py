@@ -29,19 +29,23 @@ def recognising(**config) -> Scenario:
     return Scenario.model_validate(data)
 
 
+def timeline(row):
+    return (row.station, row.arrive_min, row.start_min, row.end_min)
+
+
 def decisions(records):
-    return [row[1:5] for row in records.recognition]
+    return [(r.facility, r.test, r.owner, r.decision) for r in records.recognition]
 
 
 def outcomes(records):
-    return [(facility, test, outcome) for _, facility, test, outcome, _ in records.tests]
+    return [(r.facility, r.test, r.outcome) for r in records.tests]
 
 
 def test_referred_patient_is_not_tested_again():
     records = run_patients(recognising(), [(540.0, {})], arm=WITH)
     assert decisions(records) == [(HOSPITAL, "lab", CENTRE, "accepted")]
     assert outcomes(records) == [(CENTRE, "lab", "performed"), (HOSPITAL, "lab", "avoided")]
-    hospital = [row[2:6] for row in records.stations if row[1] == HOSPITAL]
+    hospital = [timeline(row) for row in records.stations if row.facility == HOSPITAL]
     # no cashier for the test, no exam, no turnaround, no second trip to the doctor
     assert hospital == [
         ("registration", 662.0, 662.0, 663.0),
@@ -49,19 +53,19 @@ def test_referred_patient_is_not_tested_again():
         ("cashier", 668.0, 668.0, 669.0),
         ("pharmacy", 669.0, 669.0, 671.0),
     ]
-    assert [item for _, f, item, _, _ in records.charges if f == HOSPITAL] == [
+    assert [row.item for row in records.charges if row.facility == HOSPITAL] == [
         "registration",
         "consultation",
         "drugs",
     ]
-    assert records.episodes[0][4] == 731.0
+    assert records.episodes[0].end_min == 731.0
 
 
 def test_without_arm_ignores_the_switched_on_reform():
     records = run_patients(recognising(), [(540.0, {})], arm=WITHOUT)
     assert records.recognition == []
     assert outcomes(records) == [(CENTRE, "lab", "performed"), (HOSPITAL, "lab", "performed")]
-    assert records.episodes[0][4] == 757.0
+    assert records.episodes[0].end_min == 757.0
 
 
 def test_result_outside_its_window_is_not_a_candidate():
@@ -119,16 +123,16 @@ def test_remote_reading_makes_the_township_exam_the_hospitals_own_result():
     # the county hospital accepts only county results: only a remote reading can be recognised
     scenario = recognising(accepts={"county": {"county": "all"}}, remote_reading=[reading])
     records = run_patients(scenario, [(540.0, {})], arm=WITH)
-    assert [r[1:] for r in records.readings] == [(HOSPITAL, CENTRE, "lab", 580.0, 580.0, 595.0)]
+    assert records.readings == [(0, HOSPITAL, CENTRE, "lab", 580.0, 580.0, 595.0)]
     # read at 595 instead of the local 20-minute turnaround (600)
-    assert [row[2:6] for row in records.stations if row[1] == CENTRE][-1] == (
+    assert [timeline(row) for row in records.stations if row.facility == CENTRE][-1] == (
         "doctor:general",
         595.0,
         595.0,
         597.0,
     )
     assert decisions(records) == [(HOSPITAL, "lab", HOSPITAL, "accepted")]
-    assert records.episodes[0][4] == 726.0
+    assert records.episodes[0].end_min == 726.0
 
     plain = run_patients(
         recognising(accepts={"county": {"county": "all"}}), [(540.0, {})], arm=WITH

@@ -51,6 +51,6 @@ def _world(zones):
 def test_adding_a_zone_leaves_the_other_zones_patients_unchanged():
     one = simulate(_world(1), WITHOUT, seed=11, replication=0, full_log=True)
     two = simulate(_world(2), WITHOUT, seed=11, replication=0, full_log=True)
-    first_zone = [row[:4] for row in two.episodes if row[1] == 0]
-    assert first_zone == [row[:4] for row in one.episodes]
-    assert any(row[1] == 1 for row in two.episodes)
+    first_zone = [row.astuple()[:4] for row in two.episodes if row.zone == 0]
+    assert first_zone == [row.astuple()[:4] for row in one.episodes]
+    assert any(row.zone == 1 for row in two.episodes)

@@ -17,7 +17,14 @@ from carepath.accounting.tally import ArmTally, tally_of
 from carepath.execution.batch import Task, run_task
 from carepath.execution.replication import ArmRun, fold_times, simulate
 from carepath.inputs.arms import arms_for
-from carepath.observation.records import COLUMNS, Records
+from carepath.observation.records import (
+    COLUMNS,
+    NO_EPISODE,
+    EpisodeRow,
+    Records,
+    StationRow,
+    VisitRow,
+)
 from carepath.system.world import World
 from conftest import REPO, TINY, tiny
 
@@ -49,7 +56,10 @@ def shuffled_copy(records: Records, seed: int) -> Records:
     rng = random.Random(seed)
     copy = Records()
     for name in COLUMNS:
-        rows = [list(row) if name == "episodes" else row for row in getattr(records, name)]
+        rows = [
+            EpisodeRow(*row.astuple()) if name == "episodes" else row
+            for row in getattr(records, name)
+        ]
         rng.shuffle(rows)
         getattr(copy, name).extend(rows)
     return copy
@@ -119,11 +129,11 @@ def test_every_row_of_an_episode_is_recorded_before_it_ends(name):
     world = World.build(scenario)
     for arm in arms_for(scenario):
         records = simulate(world, arm, seed=5, replication=0, full_log=True)
-        ends = {row[0]: row[4] for row in records.episodes}
+        ends = {row.patient: row.end_min for row in records.episodes}
         for table, column in PATIENT_TIMES.items():
             rows = records.table(table)
             for patient, time in zip(rows.patient, rows[column], strict=True):
-                if patient == -1 and table == "outreach":
+                if patient == NO_EPISODE and table == "outreach":
                     continue  # a screening visitor, with no episode
                 assert patient in ends, (table, patient)
                 assert ends[patient] is None or time <= ends[patient], (table, patient)
@@ -151,14 +161,14 @@ def test_rows_are_released_as_they_are_folded_and_what_is_held_follows_the_episo
         released.advance(until_min)
         kept.advance(until_min)
         assert released.records.held() == 0
-        in_care = [row for row in kept.records.episodes if row[4] is None]
+        in_care = [row for row in kept.records.episodes if row.end_min is None]
         assert len(released.tally.in_care) == len(in_care)
-        mine = {row[0] for row in in_care}
+        mine = {row.patient for row in in_care}
         rows_in_care = sum(
             1
             for table in ("visits", "stations", "charges", "trips", "credit")
             for row in getattr(kept.records, table)
-            if row[0] in mine
+            if row.patient in mine
         )
         assert held_by_episodes(released.tally) == rows_in_care
         most_in_care = max(most_in_care, len(in_care))
@@ -174,15 +184,15 @@ def test_rows_are_released_as_they_are_folded_and_what_is_held_follows_the_episo
 
 def test_released_rows_cannot_be_read_as_tables():
     records = Records(keep_rows=False)
-    records.stations.append((1, 0, "cashier", 0.0, 1.0, 2.0))
+    records.stations.append(StationRow(1, 0, "cashier", 0.0, 1.0, 2.0))
     assert records.take("stations") == [(1, 0, "cashier", 0.0, 1.0, 2.0)]
     assert records.stations == [] and records.count("stations") == 1
     with pytest.raises(RuntimeError, match="full_log=True"):
         records.table("stations")
     kept = Records()
-    kept.visits.append((1, 0, "first", 5.0))
+    kept.visits.append(VisitRow(1, 0, "first", 5.0))
     assert kept.take("visits") == [(1, 0, "first", 5.0)]
-    kept.visits.append((1, 0, "return", 9.0))
+    kept.visits.append(VisitRow(1, 0, "return", 9.0))
     assert kept.take("visits") == [(1, 0, "return", 9.0)]
     assert len(kept.table("visits")) == 2 == kept.count("visits")
 
@@ -190,8 +200,8 @@ def test_released_rows_cannot_be_read_as_tables():
 def test_tally_of_hand_filled_records_folds_them_once():
     world = World.build(tiny())
     records = Records()
-    records.episodes.append([1, 0, 0, 600.0, 700.0])
-    records.stations.append((1, 0, "cashier", 610.0, 615.0, 620.0))
+    records.episodes.append(EpisodeRow(1, 0, 0, 600.0, 700.0))
+    records.stations.append(StationRow(1, 0, "cashier", 610.0, 615.0, 620.0))
     tally = tally_of(records, world)
     assert tally_of(records, world) is tally
     assert tally.totals.episodes == 1 and tally.totals.station_wait_min.value == 5.0

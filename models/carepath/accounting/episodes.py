@@ -1,7 +1,7 @@
 """One patient's episode while it is in care, and what the measured episodes add up to.
 
-An episode's rows are gathered from its onset until it ends (``end_min`` set on its row in
-``Records.episodes``), then folded once into the arm's totals and dropped.  An episode counts in
+An episode's rows are gathered from its onset until it ends (``end_min`` set on its
+``EpisodeRow``), then folded once into the arm's totals and dropped.  An episode counts in
 the per-episode metrics if its onset falls in the measured period; it is followed to its end,
 follow-ups included (DESIGN.md, Outputs).
 """
@@ -12,6 +12,7 @@ import math
 from collections import Counter
 
 from ..inputs.schema import TEST_TYPES
+from ..observation.records import HOME, EpisodeRow, StationRow, TripRow, VisitRow
 from ..system.world import PRIMARY_RANKS, TIER_RANK, World
 from .exact import ExactSum
 from .window import measured_window
@@ -37,15 +38,16 @@ class Episode:
         "account",
         "waived",
         "reached",
+        "_station_waits",
     )
 
-    def __init__(self, row: list) -> None:
-        self.row = row  # in Records.episodes: patient, zone, condition, onset_min, end_min
-        self.stations: list[tuple[float, float, str]] = []  # arrive_min, minutes queued, station
+    def __init__(self, row: EpisodeRow) -> None:
+        self.row = row
+        self.stations: list[StationRow] = []
         self.outreach_waits: list[float] = []  # at free clinics and visiting experts
         self.fees: list[float] = []
-        self.trips: list[tuple[float, float, bool]] = []  # travel_min, travel_yuan, outward
-        self.visits: list[tuple[float, int, str]] = []  # arrive_min, facility, kind
+        self.trips: list[TripRow] = []
+        self.visits: list[VisitRow] = []
         self.performed = 0
         self.avoided: list[str] = []  # tests skipped by recognition
         self.accepted: set[int] = set()  # facilities that recognised a result
@@ -53,27 +55,47 @@ class Episode:
         self.account: tuple[float, bool] | None = None  # credit: repay_days, defaults
         self.waived: list[float] = []
         self.reached = False  # seen (or waited for) by an outreach team
+        self._station_waits: list[float] | None = None  # once the episode has ended
 
     @property
     def patient(self) -> int:
-        return self.row[0]
+        return self.row.patient
 
     @property
     def onset_min(self) -> float:
-        return self.row[3]
+        return self.row.onset_min
+
+    @property
+    def ended(self) -> bool:
+        return self.row.end_min is not None
 
     @property
     def time_to_care_min(self) -> float:
         """Minutes from onset to the end of the last step; NaN while still in care."""
-        end = self.row[4]
+        end = self.row.end_min
         return math.nan if end is None else end - self.onset_min
+
+    def station_waits(self) -> list[float]:
+        """Minutes queued at each station, in the order of ``stations`` (worked out once the
+        episode has ended: the totals and the paired comparison both read them)."""
+        if self._station_waits is None or len(self._station_waits) != len(self.stations):
+            self._station_waits = [row.start_min - row.arrive_min for row in self.stations]
+        return self._station_waits
 
     def waits(self) -> list[float]:
         """Every queue the patient waited in: stations, free clinics, visiting experts."""
-        return [wait for _, wait, _ in self.stations] + self.outreach_waits
+        return self.station_waits() + self.outreach_waits
 
     def cashier_waits(self) -> list[float]:
-        return [wait for _, wait, station in self.stations if station == "cashier"]
+        return [
+            wait
+            for row, wait in zip(self.stations, self.station_waits(), strict=True)
+            if row.station == "cashier"
+        ]
+
+    def outward_trips(self) -> int:
+        """Journeys to a facility (from home or from another facility)."""
+        return sum(row.destination != HOME for row in self.trips)
 
 
 class EpisodeTotals:
@@ -111,26 +133,26 @@ class EpisodeTotals:
     def add(self, episode: Episode) -> None:
         """Fold one measured episode that has ended (or is still in care at the end)."""
         self.episodes += 1
-        if episode.row[4] is not None:
+        if episode.ended:
             self.finished += 1
             self.time_to_care_min.add(episode.time_to_care_min)
         self.medical_yuan.extend(episode.fees)
-        for travel_min, travel_yuan, outward in episode.trips:
-            self.travel_min.add(travel_min)
-            self.travel_yuan.add(travel_yuan)
-            self.trips += outward
-        self.station_wait_min.extend(wait for _, wait, _ in episode.stations)
+        self.travel_min.extend([trip.travel_min for trip in episode.trips])
+        self.travel_yuan.extend([trip.travel_yuan for trip in episode.trips])
+        self.trips += episode.outward_trips()
+        self.station_wait_min.extend(episode.station_waits())
         self.outreach_wait_min.extend(episode.outreach_waits)
         self.cashier_wait_min.extend(episode.cashier_waits())
-        for _, facility, kind in episode.visits:
-            if kind == "return":
+        for visit in episode.visits:
+            if visit.kind == "return":
                 self.return_visits += 1
                 continue
+            rank = self.rank[visit.facility]
             self.visits += 1
-            self.primary_visits += self.rank[facility] in PRIMARY_RANKS
+            self.primary_visits += rank in PRIMARY_RANKS
             # in the county: at village, township or county facilities, not a city hospital
-            self.in_county_visits += self.rank[facility] < TIER_RANK["city"]
-            self.referrals[kind] += 1
+            self.in_county_visits += rank < TIER_RANK["city"]
+            self.referrals[visit.kind] += 1
         self.tests_performed += episode.performed
         self.tests_avoided.update(episode.avoided)
         # a person-time: one patient's visit to one facility with a result recognised

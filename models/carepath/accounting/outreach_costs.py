@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections import Counter
 
+from ..observation.records import OutreachRow, OutreachStaffRow
 from ..system.world import World
 from .episodes import EpisodeTotals
 from .exact import ExactSum
@@ -43,17 +44,16 @@ class OutreachTally:
         self.staff_days = ExactSum()
         self.cost_yuan = ExactSum()
 
-    def add_service(self, row: tuple) -> None:
+    def add_service(self, row: OutreachRow) -> None:
         start, end = self.window
-        if start <= row[4] < end:  # arrive_min
-            self.services[(row[3], row[7])] += 1
+        if start <= row.arrive_min < end:
+            self.services[(row.service, row.outcome)] += 1
 
-    def add_staff(self, row: tuple) -> None:
-        _, _, role, staff_days, time_min = row
+    def add_staff(self, row: OutreachStaffRow) -> None:
         start, end = self.window
-        if start <= time_min < end:
-            self.staff_days.add(staff_days)
-            self.cost_yuan.add(staff_days * float(self.prices.get(role, 0.0)))
+        if start <= row.time_min < end:
+            self.staff_days.add(row.staff_days)
+            self.cost_yuan.add(row.staff_days * float(self.prices.get(row.role, 0.0)))
 
     def metrics(self, totals: EpisodeTotals) -> dict[str, float]:
         def count(service: str, *outcomes: str) -> float:

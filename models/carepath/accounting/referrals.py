@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import math
 from bisect import bisect_right
-from collections import Counter
+from collections import Counter, defaultdict
+from collections.abc import Iterable
 
 from ..inputs.schema import TIERS
+from ..observation.records import StationRow, VisitRow
 from ..system.hours import DAY_MIN
 from ..system.world import TIER_RANK, World
 from .episodes import Episode, EpisodeTotals
@@ -87,7 +89,7 @@ class ReferralTally:
             tally = self.facility_weeks[key] = _FacilityWeek()
         return tally
 
-    def add_visit(self, row: tuple) -> None:
+    def add_visit(self, row: VisitRow) -> None:
         _, facility, kind, arrive = row
         week = self._week(arrive)
         if week is None:
@@ -101,13 +103,20 @@ class ReferralTally:
         tally.referred_down += kind == "referral_down"
         tally.self_referred += kind == "first" and rank >= TIER_RANK["county"]
 
-    def add_station(self, row: tuple) -> None:
-        _, facility, _, arrive, begin, _ = row
-        week = self._week(arrive)
-        if week is not None:
+    def fold_stations(self, rows: Iterable[StationRow]) -> None:
+        """Queueing at each facility by measured week of arrival, from station rows (a day's)."""
+        start, end = self.window
+        last = self.weeks - 1
+        by_key: dict[tuple[int, int], list[float]] = defaultdict(list)
+        for row in rows:
+            arrive = row.arrive_min
+            if start <= arrive < end:
+                week = min(int((arrive - start) // WEEK_MIN), last)  # _week, inlined
+                by_key[row.facility, week].append(row.start_min - arrive)
+        for (facility, week), queued_min in by_key.items():
             tally = self._facility_week(facility, week)
-            tally.queued += 1
-            tally.queued_min.add(begin - arrive)
+            tally.queued += len(queued_min)
+            tally.queued_min.extend(queued_min)
 
     def close(self, episode: Episode) -> None:
         """Queueing on each referral up the episode made to a county or city hospital in the
@@ -115,21 +124,21 @@ class ReferralTally:
         time (each station visit belongs to the patient's latest arrival at a facility)."""
         start, end = self.window
         arrivals = [
-            arrive
-            for arrive, facility, kind in episode.visits
-            if kind == "referral_up"
-            and start <= arrive < end
-            and self.rank[facility] >= TIER_RANK["county"]
+            visit.arrive_min
+            for visit in episode.visits
+            if visit.kind == "referral_up"
+            and start <= visit.arrive_min < end
+            and self.rank[visit.facility] >= TIER_RANK["county"]
         ]
         if not arrivals:
             return
         self.received += len(arrivals)
         received = set(arrivals)
-        times = sorted(arrive for arrive, _, _ in episode.visits)
-        for arrive, queued, _ in episode.stations:
-            latest = bisect_right(times, arrive) - 1
+        times = sorted(visit.arrive_min for visit in episode.visits)
+        for station in episode.stations:
+            latest = bisect_right(times, station.arrive_min) - 1
             if latest >= 0 and times[latest] in received:
-                self.received_queued_min.add(queued)
+                self.received_queued_min.add(station.start_min - station.arrive_min)
 
     def metrics(self, totals: EpisodeTotals) -> dict[str, float]:
         """The loads, per week of the measured period, and the measured episodes' in-county

@@ -7,8 +7,12 @@ it slightly above what the open hours alone would allow.
 
 from __future__ import annotations
 
+from collections import defaultdict
+from collections.abc import Iterable
+
 import pandas as pd
 
+from ..observation.records import StationRow
 from ..system.hours import DAY_MIN, Hours
 from ..system.world import World
 from .exact import ExactSum
@@ -47,17 +51,20 @@ class StationTally:
         self.window = measured_window(world)
         self.by_station: dict[tuple[int, str], _Served] = {}
 
-    def add(self, row: tuple) -> None:
-        _, facility, station, arrive, begin, end = row
+    def fold(self, rows: Iterable[StationRow]) -> None:
+        """Fold station rows (a day's), station by station."""
         start, stop = self.window
-        if not start <= begin < stop:
-            return
-        served = self.by_station.get((facility, station))
-        if served is None:
-            served = self.by_station[(facility, station)] = _Served()
-        served.count += 1
-        served.queued_min.add(begin - arrive)
-        served.busy_min.add(end - begin)
+        by_key: dict[tuple[int, str], list[StationRow]] = defaultdict(list)
+        for row in rows:
+            if start <= row.start_min < stop:
+                by_key[row.facility, row.station].append(row)
+        for key, served_rows in by_key.items():
+            served = self.by_station.get(key)
+            if served is None:
+                served = self.by_station[key] = _Served()
+            served.count += len(served_rows)
+            served.queued_min.extend([row.start_min - row.arrive_min for row in served_rows])
+            served.busy_min.extend([row.end_min - row.start_min for row in served_rows])
 
     def rows(self) -> list[tuple]:
         """One row per station that served anyone in the measured period, in facility order."""

@@ -56,51 +56,55 @@ class ArmTally:
     def fold(self, records: Records) -> None:
         """Fold the rows appended since the last fold, then the episodes that have ended."""
         in_care = self.in_care
-        for row in records.take("episodes"):
-            in_care[row[0]] = Episode(row)
-        for row in records.take("visits"):
-            self.referrals.add_visit(row)
-            if (episode := in_care.get(row[0])) is not None:
-                episode.visits.append((row[3], row[1], row[2]))
-        for row in records.take("stations"):
-            self.stations.add(row)
-            self.referrals.add_station(row)
-            if (episode := in_care.get(row[0])) is not None:
-                episode.stations.append((row[3], row[4] - row[3], row[2]))
-        for patient, _, _, fee_yuan, _ in records.take("charges"):
-            if (episode := in_care.get(patient)) is not None:
-                episode.fees.append(fee_yuan)
-        for patient, _, destination, travel_min, travel_yuan, _ in records.take("trips"):
-            if (episode := in_care.get(patient)) is not None:
-                episode.trips.append((travel_min, travel_yuan, destination >= 0))
-        for patient, _, test, outcome, _ in records.take("tests"):
-            if (episode := in_care.get(patient)) is not None:
-                if outcome == "performed":
+        for episode_row in records.take("episodes"):
+            in_care[episode_row.patient] = Episode(episode_row)
+        for visit in records.take("visits"):
+            self.referrals.add_visit(visit)
+            if (episode := in_care.get(visit.patient)) is not None:
+                episode.visits.append(visit)
+        stations = records.take("stations")
+        self.stations.fold(stations)
+        self.referrals.fold_stations(stations)
+        for station in stations:
+            if (episode := in_care.get(station.patient)) is not None:
+                episode.stations.append(station)
+        for charge in records.take("charges"):
+            if (episode := in_care.get(charge.patient)) is not None:
+                episode.fees.append(charge.fee_yuan)
+        for trip in records.take("trips"):
+            if (episode := in_care.get(trip.patient)) is not None:
+                episode.trips.append(trip)
+        for order in records.take("tests"):
+            if (episode := in_care.get(order.patient)) is not None:
+                if order.outcome == "performed":
                     episode.performed += 1
-                elif outcome == "avoided":
-                    episode.avoided.append(test)
-        for patient, facility, _, _, decision, _ in records.take("recognition"):
-            if decision == "accepted" and (episode := in_care.get(patient)) is not None:
-                episode.accepted.add(facility)
+                elif order.outcome == "avoided":
+                    episode.avoided.append(order.test)
+        for decision in records.take("recognition"):
+            if decision.decision == "accepted" and (
+                (episode := in_care.get(decision.patient)) is not None
+            ):
+                episode.accepted.add(decision.facility)
         records.take("readings")  # not in any metric
-        for patient, _, fee_yuan, time_min in records.take("credit"):
-            if (episode := in_care.get(patient)) is not None:
-                episode.draws.append((fee_yuan, time_min))
-        for patient, repay_days, defaults in records.take("credit_accounts"):
-            if (episode := in_care.get(patient)) is not None:
-                episode.account = (repay_days, bool(defaults))
-        for patient, _, fee_yuan, _ in records.take("waivers"):
-            if (episode := in_care.get(patient)) is not None:
-                episode.waived.append(fee_yuan)
-        for row in records.take("outreach"):
-            self.outreach.add_service(row)
-            if (episode := in_care.get(row[0])) is not None:
+        for draw in records.take("credit"):
+            if (episode := in_care.get(draw.patient)) is not None:
+                episode.draws.append((draw.fee_yuan, draw.time_min))
+        for account in records.take("credit_accounts"):
+            if (episode := in_care.get(account.patient)) is not None:
+                episode.account = (account.repay_days, bool(account.defaults))
+        for waiver in records.take("waivers"):
+            if (episode := in_care.get(waiver.patient)) is not None:
+                episode.waived.append(waiver.fee_yuan)
+        for service in records.take("outreach"):
+            self.outreach.add_service(service)
+            if (episode := in_care.get(service.patient)) is not None:
                 episode.reached = True
-                if row[3] in QUEUED_SERVICES:
-                    episode.outreach_waits.append(row[5] - row[4])
-        for row in records.take("outreach_staff"):
-            self.outreach.add_staff(row)
-        for patient in [p for p, episode in in_care.items() if episode.row[4] is not None]:
+                if service.service in QUEUED_SERVICES:
+                    episode.outreach_waits.append(service.start_min - service.arrive_min)
+        for staff in records.take("outreach_staff"):
+            self.outreach.add_staff(staff)
+        # episode.ended, inlined: every episode in care is asked every day
+        for patient in [p for p, e in in_care.items() if e.row.end_min is not None]:
             self._close(in_care.pop(patient))
 
     def finish(self) -> None:

@@ -15,7 +15,16 @@ from collections.abc import Generator
 import simpy
 
 from ..inputs.schema import TEST_TYPES
-from ..observation.records import Records
+from ..observation.records import (
+    HOME,
+    ChargeRow,
+    EpisodeRow,
+    OrderRow,
+    Records,
+    TripRow,
+    VisitRow,
+    new_row,
+)
 from ..system.clock import At
 from ..system.hours import DAY_MIN
 from ..system.site import PriorityStation, Site, Station
@@ -67,18 +76,14 @@ class Journey:
         """From onset (``patient.now``, not before the simulation clock) to the end of the last
         step of care."""
         env = self.env
-        patient.row = [
-            patient.id,
-            patient.zone.index,
-            patient.condition.index,
-            patient.onset_min,
-            None,
-        ]
-        self.records.episodes.append(patient.row)
+        episode = EpisodeRow(
+            patient.id, patient.zone.index, patient.condition.index, patient.onset_min
+        )
+        self.records.episodes.append(episode)
         near_home = yield from self.mechanisms.outreach.free_clinic(patient)
         patient.now = max(patient.now, env.now)  # on, if the patient went to a free clinic
-        if near_home == RESOLVED:
-            patient.row[4] = env.now
+        if near_home is RESOLVED:
+            episode.end_min = env.now
             return
         if near_home is None:
             site, leg, kind = self.sites[self.first_facility(patient)], 0, "first"
@@ -99,7 +104,7 @@ class Journey:
             yield from self.follow_up(patient, site)
         # The episode ends when the simulation gets there (or is still in care at the end).
         yield from self._catch_up(patient)
-        patient.row[4] = env.now
+        episode.end_min = env.now
 
     def first_facility(self, patient: Patient) -> int:
         edges, facilities = patient.zone.first_contact[patient.condition.index]
@@ -238,12 +243,13 @@ class Journey:
         now, plan = patient.now, site.plan
         if not self.mechanisms.credit.registration_due(patient, site, now):
             return
-        self.records.charges.append(
-            (patient.id, plan.index, "registration", plan.registration_fee_yuan, now)
-        )
-        self.records.charges.append(
-            (patient.id, plan.index, "consultation", plan.consultation_fee_yuan, now)
-        )
+        for item, fee_yuan in (
+            ("registration", plan.registration_fee_yuan),
+            ("consultation", plan.consultation_fee_yuan),
+        ):
+            self.records.charges.append(
+                new_row(ChargeRow, (patient.id, plan.index, item, fee_yuan, now))
+            )
         yield from self.at(
             patient,
             site,
@@ -292,7 +298,9 @@ class Journey:
         to_do = []
         for test in ordered:
             if recognition.recognises(patient, site, test, leg, patient.now):
-                records.tests.append((patient.id, plan.index, test, "avoided", patient.now))
+                records.tests.append(
+                    new_row(OrderRow, (patient.id, plan.index, test, "avoided", patient.now))
+                )
             else:
                 to_do.append(test)
         if not to_do:
@@ -303,7 +311,9 @@ class Journey:
         for test in to_do:
             exam_min = self.world.tests[test].exam(patient.u(leg, f"exam:{test}"))
             yield from self.at(patient, site, site.exams[test], exam_min, leg)
-            records.tests.append((patient.id, plan.index, test, "performed", patient.now))
+            records.tests.append(
+                new_row(OrderRow, (patient.id, plan.index, test, "performed", patient.now))
+            )
             if recognition.reads_remotely(site, test):
                 yield from self._catch_up(patient)  # the reading centre's queue is shared
                 readings.append(recognition.remote_reading(patient, site, test, leg))
@@ -328,7 +338,9 @@ class Journey:
         """Fees charged, at the cashier window unless a reform bills them otherwise."""
         now, plan = patient.now, site.plan
         for item, fee in fees:
-            self.records.charges.append((patient.id, plan.index, item, fee, now))
+            self.records.charges.append(
+                new_row(ChargeRow, (patient.id, plan.index, item, fee, now))
+            )
         total = sum(fee for _, fee in fees)
         if self.mechanisms.credit.queues_at_cashier(patient, site, total, now):
             cashier_min = plan.service["cashier"](patient.u(leg, slot))
@@ -370,19 +382,23 @@ class Journey:
             opening = hours.next_opening(max(patient.now, not_before) + travel_min)
             arrive = opening + offset * self.world.arrive_after_opening_min
         depart = max(patient.now, arrive - travel_min)
-        origin = -1 if patient.location is None else patient.location
-        self.records.trips.append((patient.id, origin, facility, travel_min, travel_yuan, depart))
+        origin = HOME if patient.location is None else patient.location
+        self.records.trips.append(
+            new_row(TripRow, (patient.id, origin, facility, travel_min, travel_yuan, depart))
+        )
         # Waiting at home and travelling are one stretch: nothing happens to the patient between.
         patient.now = max(patient.now, depart + travel_min)
         patient.location = facility
-        self.records.visits.append((patient.id, facility, kind, patient.now))
+        self.records.visits.append(new_row(VisitRow, (patient.id, facility, kind, patient.now)))
 
     def go_home(self, patient: Patient) -> None:
         if patient.location is None:
             return
         travel_min, travel_yuan = patient.zone.travel[patient.location]
         self.records.trips.append(
-            (patient.id, patient.location, -1, travel_min, travel_yuan, patient.now)
+            new_row(
+                TripRow, (patient.id, patient.location, HOME, travel_min, travel_yuan, patient.now)
+            )
         )
         patient.location = None
         patient.now += travel_min

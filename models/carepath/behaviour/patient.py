@@ -49,7 +49,6 @@ class Patient:
         "own",
         "location",
         "results",
-        "row",
         "priority",
         "now",
     )
@@ -74,7 +73,6 @@ class Patient:
         # Results the patient carries, for recognition: (test, facility whose result it is,
         # facility where the exam was done, time of the exam).
         self.results: list[tuple[str, int, int, float]] = []
-        self.row: list = []
         self.priority = PRIORITY_NORMAL  # in queues with a green channel (two-way referral)
         # The patient's own clock, ahead of the simulation's between meetings (see Journey).
         self.now = onset_min

@@ -1,60 +1,215 @@
-"""What the processes saw, as plain rows.
+"""What the processes saw, as named rows: one record type per table.
 
 Processes only append rows.  The metrics are folded from them as the run goes
 (``carepath.accounting.tally``): every simulated day the rows appended since the last fold are
 taken; unless the full log was asked for (``keep_rows``) they are then released, so that memory
 does not grow with the simulated horizon.  Times are minutes on the simulation clock;
 ``patient`` is the patient id, unique within a replication and the same in every arm.
+
+Each record type below is the schema of its table: field names (the columns of
+``Records.table``) and types.  Rows are named tuples, as cheap to build and read as plain ones.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Final, NamedTuple
 
 import pandas as pd
 
-COLUMNS: dict[str, tuple[str, ...]] = {
-    # one row per episode when it starts; ``end_min`` is filled in when its last step ends
-    "episodes": ("patient", "zone", "condition", "onset_min", "end_min"),
-    # one row per arrival at a facility; kind: first, referral_up, referral_down, followup,
-    # second_opinion, return (after closing), booked (for a visiting expert's session)
-    "visits": ("patient", "facility", "kind", "arrive_min"),
-    # one row per queue-and-serve at one station
-    "stations": ("patient", "facility", "station", "arrive_min", "start_min", "end_min"),
-    # one row per fee charged to the patient
-    "charges": ("patient", "facility", "item", "fee_yuan", "time_min"),
-    # one row per journey between home and a facility, or between facilities
-    "trips": ("patient", "origin", "destination", "travel_min", "travel_yuan", "depart_min"),
-    # one row per test the doctor ordered: performed, or avoided (skipped by a reform)
-    "tests": ("patient", "facility", "test", "outcome", "time_min"),
-    # one row per result considered for recognition: accepted, declined, excluded:<situation>
-    "recognition": ("patient", "facility", "test", "owner", "decision", "time_min"),
-    # one row per exam read at a remote reading centre
-    "readings": ("patient", "reader", "facility", "test", "arrive_min", "start_min", "end_min"),
-    # one row per charge drawn on a credit line instead of paid at a cashier window
-    "credit": ("patient", "facility", "fee_yuan", "time_min"),
-    # one row per patient with a credit draw: days from first draw to repayment, and default
-    "credit_accounts": ("patient", "repay_days", "defaults"),
-    # one row per registration a still-valid earlier one made unnecessary
-    "waivers": ("patient", "facility", "fee_yuan", "time_min"),
-    # one row per person the outreach teams saw or failed to see: service free_clinic,
-    # screening, family_doctor or visiting_expert; facility -1 in the village or at home;
-    # outcome resolved, referred, checked, followed_up, managed or unseen
-    "outreach": (
-        "patient",
-        "zone",
-        "facility",
-        "service",
-        "arrive_min",
-        "start_min",
-        "end_min",
-        "outcome",
-    ),
-    # one row per outreach staff-day (or share of one): a free clinic's team members, an
-    # expert's session day, a family-doctor team's visit; place is a zone or facility index
-    "outreach_staff": ("service", "place", "role", "staff_days", "time_min"),
+# A trip's origin or destination when it is the patient's home.
+HOME: Final = -1
+# The facility of a service given outside any facility: a free clinic in the village, a
+# family doctor's visit at home (charges and outreach rows).
+NO_FACILITY: Final = -1
+# The patient id of a screening visitor at a free clinic, who has no illness episode.
+NO_EPISODE: Final = -1
+
+
+class EpisodeRow:
+    """One row per episode, made when it starts; ``end_min`` is set when its last step ends
+    (None while the episode is still in care)."""
+
+    __slots__ = ("patient", "zone", "condition", "onset_min", "end_min")
+    _fields: tuple[str, ...] = __slots__
+
+    def __init__(
+        self,
+        patient: int,
+        zone: int,
+        condition: int,
+        onset_min: float,
+        end_min: float | None = None,
+    ) -> None:
+        self.patient = patient
+        self.zone = zone
+        self.condition = condition
+        self.onset_min = onset_min
+        self.end_min = end_min
+
+    def astuple(self) -> tuple[int, int, int, float, float | None]:
+        return (self.patient, self.zone, self.condition, self.onset_min, self.end_min)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, EpisodeRow) and self.astuple() == other.astuple()
+
+    def __repr__(self) -> str:
+        return f"EpisodeRow{self.astuple()}"
+
+
+class VisitRow(NamedTuple):
+    """One row per arrival at a facility.  ``kind``: first, referral_up, referral_down,
+    followup, second_opinion, return (after closing), booked (for a visiting expert)."""
+
+    patient: int
+    facility: int
+    kind: str
+    arrive_min: float
+
+
+class StationRow(NamedTuple):
+    """One row per queue-and-serve at one station."""
+
+    patient: int
+    facility: int
+    station: str
+    arrive_min: float
+    start_min: float
+    end_min: float
+
+
+class ChargeRow(NamedTuple):
+    """One row per fee charged to the patient (``facility`` is ``NO_FACILITY`` outside one)."""
+
+    patient: int
+    facility: int
+    item: str
+    fee_yuan: float
+    time_min: float
+
+
+class TripRow(NamedTuple):
+    """One row per journey between home (``HOME``) and a facility, or between facilities."""
+
+    patient: int
+    origin: int
+    destination: int
+    travel_min: float
+    travel_yuan: float
+    depart_min: float
+
+
+class OrderRow(NamedTuple):
+    """One row per test the doctor ordered.  ``outcome``: performed, or avoided (skipped by a
+    reform)."""
+
+    patient: int
+    facility: int
+    test: str
+    outcome: str
+    time_min: float
+
+
+class RecognitionRow(NamedTuple):
+    """One row per result considered for recognition.  ``owner``: the facility whose result it
+    is; ``decision``: accepted, declined or excluded:<situation>."""
+
+    patient: int
+    facility: int
+    test: str
+    owner: int
+    decision: str
+    time_min: float
+
+
+class ReadingRow(NamedTuple):
+    """One row per exam read at a remote reading centre (``reader``) for ``facility``."""
+
+    patient: int
+    reader: int
+    facility: int
+    test: str
+    arrive_min: float
+    start_min: float
+    end_min: float
+
+
+class CreditDrawRow(NamedTuple):
+    """One row per charge drawn on a credit line instead of paid at a cashier window."""
+
+    patient: int
+    facility: int
+    fee_yuan: float
+    time_min: float
+
+
+class CreditAccountRow(NamedTuple):
+    """One row per patient with a credit draw: days from first draw to repayment, and whether
+    the patient defaults."""
+
+    patient: int
+    repay_days: float
+    defaults: bool
+
+
+class WaiverRow(NamedTuple):
+    """One row per registration a still-valid earlier one made unnecessary."""
+
+    patient: int
+    facility: int
+    fee_yuan: float
+    time_min: float
+
+
+class OutreachRow(NamedTuple):
+    """One row per person an outreach team saw or failed to see.  ``service``: free_clinic,
+    screening, family_doctor or visiting_expert; ``facility``: ``NO_FACILITY`` in the village or
+    at home; ``outcome``: resolved, referred, checked, followed_up, managed or unseen."""
+
+    patient: int
+    zone: int
+    facility: int
+    service: str
+    arrive_min: float
+    start_min: float
+    end_min: float
+    outcome: str
+
+
+class OutreachStaffRow(NamedTuple):
+    """One row per outreach staff-day (or share of one): a free clinic's team members, an
+    expert's session day, a family-doctor team's visit.  ``place``: a zone or facility index."""
+
+    service: str
+    place: int
+    role: str
+    staff_days: float
+    time_min: float
+
+
+# Builds a row of a record type from a tuple of its fields, in order:
+# ``new_row(StationRow, (...))`` is ``StationRow(...)`` without the named tuple's Python-level
+# constructor, which costs twice as much; a station visit appends about three rows, and the
+# constructor alone took the model's speed down by a tenth (``make bench``).
+new_row = tuple.__new__
+
+# Table name -> its record type, in the order tables are folded and listed.
+TABLES: dict[str, type] = {
+    "episodes": EpisodeRow,
+    "visits": VisitRow,
+    "stations": StationRow,
+    "charges": ChargeRow,
+    "trips": TripRow,
+    "tests": OrderRow,
+    "recognition": RecognitionRow,
+    "readings": ReadingRow,
+    "credit": CreditDrawRow,
+    "credit_accounts": CreditAccountRow,
+    "waivers": WaiverRow,
+    "outreach": OutreachRow,
+    "outreach_staff": OutreachStaffRow,
 }
+COLUMNS: dict[str, tuple[str, ...]] = {name: row._fields for name, row in TABLES.items()}
 
 
 @dataclass
@@ -65,22 +220,22 @@ class Records:
     :meth:`table`; without it, rows leave once :meth:`take` has handed them on.
     """
 
-    episodes: list[list] = field(default_factory=list)
-    visits: list[tuple] = field(default_factory=list)
-    stations: list[tuple] = field(default_factory=list)
-    charges: list[tuple] = field(default_factory=list)
-    trips: list[tuple] = field(default_factory=list)
-    tests: list[tuple] = field(default_factory=list)
-    recognition: list[tuple] = field(default_factory=list)
-    readings: list[tuple] = field(default_factory=list)
-    credit: list[tuple] = field(default_factory=list)
-    credit_accounts: list[tuple] = field(default_factory=list)
-    waivers: list[tuple] = field(default_factory=list)
-    outreach: list[tuple] = field(default_factory=list)
-    outreach_staff: list[tuple] = field(default_factory=list)
+    episodes: list[EpisodeRow] = field(default_factory=list)
+    visits: list[VisitRow] = field(default_factory=list)
+    stations: list[StationRow] = field(default_factory=list)
+    charges: list[ChargeRow] = field(default_factory=list)
+    trips: list[TripRow] = field(default_factory=list)
+    tests: list[OrderRow] = field(default_factory=list)
+    recognition: list[RecognitionRow] = field(default_factory=list)
+    readings: list[ReadingRow] = field(default_factory=list)
+    credit: list[CreditDrawRow] = field(default_factory=list)
+    credit_accounts: list[CreditAccountRow] = field(default_factory=list)
+    waivers: list[WaiverRow] = field(default_factory=list)
+    outreach: list[OutreachRow] = field(default_factory=list)
+    outreach_staff: list[OutreachStaffRow] = field(default_factory=list)
 
     keep_rows: bool = True
-    # The aggregates folded from these rows (``analysis.tally.ArmTally``), once made.
+    # The aggregates folded from these rows (``accounting.tally.ArmTally``), once made.
     folded: Any = field(default=None, repr=False)
 
     _tables: dict[str, tuple[int, pd.DataFrame]] = field(default_factory=dict, repr=False)
@@ -111,7 +266,7 @@ class Records:
 
     def held(self) -> int:
         """Rows held in memory, over every table."""
-        return sum(len(getattr(self, name)) for name in COLUMNS)
+        return sum(len(getattr(self, name)) for name in TABLES)
 
     def table(self, name: str) -> pd.DataFrame:
         """One kind of row as a DataFrame with named columns.
@@ -127,6 +282,7 @@ class Records:
         rows = getattr(self, name)
         cached = self._tables.get(name)
         if cached is None or cached[0] != len(rows):
-            cached = (len(rows), pd.DataFrame(rows, columns=list(COLUMNS[name])))
+            plain = [row.astuple() for row in rows] if name == "episodes" else rows
+            cached = (len(rows), pd.DataFrame(plain, columns=list(COLUMNS[name])))
             self._tables[name] = cached
         return cached[1]

@@ -9,6 +9,7 @@ from heapq import heappop, heappush, heapreplace
 import simpy
 from simpy.events import Event
 
+from ..observation.records import StationRow, new_row
 from .clock import schedule_at
 from .world import FacilityPlan
 
@@ -33,7 +34,9 @@ class Station:
 
     in_line = False
 
-    def __init__(self, facility: FacilityPlan, name: str, capacity: int, rows: list) -> None:
+    def __init__(
+        self, facility: FacilityPlan, name: str, capacity: int, rows: list[StationRow]
+    ) -> None:
         self.name = name
         self.facility = facility
         self.rows = rows
@@ -57,7 +60,9 @@ class Station:
         start = free[0] if free[0] > arrive else arrive
         end = start + service_min
         heapreplace(free, end)
-        self.rows.append((patient, self.facility.index, self.name, arrive, start, end))
+        self.rows.append(
+            new_row(StationRow, (patient, self.facility.index, self.name, arrive, start, end))
+        )
         return end
 
 
@@ -80,7 +85,7 @@ class PriorityStation:
         facility: FacilityPlan,
         name: str,
         capacity: int,
-        rows: list,
+        rows: list[StationRow],
     ) -> None:
         self.env = env
         self.name = name
@@ -114,7 +119,9 @@ class PriorityStation:
         self.busy += 1
         start = self.env.now
         end = start + service_min
-        self.rows.append((patient, self.facility.index, self.name, arrive, start, end))
+        self.rows.append(
+            new_row(StationRow, (patient, self.facility.index, self.name, arrive, start, end))
+        )
         done.callbacks.append(self._next)  # before the patient goes on
         schedule_at(self.env, done, end)
 
@@ -132,7 +139,11 @@ class Site:
     __slots__ = ("plan", "registration", "doctors", "cashier", "pharmacy", "exams")
 
     def __init__(
-        self, env: simpy.Environment, plan: FacilityPlan, rows: list, priority: bool = False
+        self,
+        env: simpy.Environment,
+        plan: FacilityPlan,
+        rows: list[StationRow],
+        priority: bool = False,
     ) -> None:
         def station(name: str, capacity: int) -> Station | PriorityStation | None:
             if capacity <= 0:

@@ -18,7 +18,13 @@ import numpy as np
 import simpy
 
 from ...inputs.schema import FreeClinics
-from ...observation.records import Records
+from ...observation.records import (
+    NO_EPISODE,
+    NO_FACILITY,
+    OutreachRow,
+    OutreachStaffRow,
+    Records,
+)
 from ...system.durations import Sampler, sampler
 from ...system.hours import DAY_MIN
 from ...system.streams import stream
@@ -29,8 +35,6 @@ ROLES = (
     ("county_doctor", "county_doctors"),
     ("township_staff", "township_staff"),
 )
-# Screening visitors have no episode; their rows carry this patient id.
-NO_EPISODE = -1
 
 
 @dataclass
@@ -133,7 +137,9 @@ class FreeClinicService:
             for role, attribute in ROLES:
                 staff = getattr(self.config.team, attribute)
                 if staff:
-                    self.records.outreach_staff.append(("free_clinic", zone, role, staff, start))
+                    self.records.outreach_staff.append(
+                        OutreachStaffRow("free_clinic", zone, role, staff, start)
+                    )
             screening = self.config.screening
             visitors = int(rng.poisson(screening.attendance_per_event))
             session_min = event.end_min - event.start_min
@@ -173,9 +179,9 @@ class FreeClinicService:
                     start = env.now
                     yield env.timeout(service_min)
                     seen = True
-        if seen:
-            row = (patient, event.zone, -1, service, arrive, start, env.now, outcome)
-        else:
-            row = (patient, event.zone, -1, service, arrive, env.now, env.now, "unseen")
-        self.records.outreach.append(row)
+        if not seen:
+            start, outcome = env.now, "unseen"
+        self.records.outreach.append(
+            OutreachRow(patient, event.zone, NO_FACILITY, service, arrive, start, env.now, outcome)
+        )
         return seen

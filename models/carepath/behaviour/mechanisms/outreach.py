@@ -16,11 +16,13 @@ leaves the journey as it is without the reform.
 from __future__ import annotations
 
 from collections.abc import Generator
+from enum import Enum
+from typing import Final, Literal
 
 import simpy
 
 from ...inputs.arms import Arm
-from ...observation.records import Records
+from ...observation.records import NO_FACILITY, ChargeRow, Records
 from ...system.clock import At
 from ...system.hours import DAY_MIN
 from ...system.site import PRIORITY_NORMAL, PRIORITY_REFERRED
@@ -48,7 +50,14 @@ DRAWS = (
 )
 STREAM_WIDTH = len(DRAWS)
 
-RESOLVED = -1  # the free clinic finished the episode
+
+class NearHome(Enum):
+    """What a free clinic made of an episode, when it was not a referral."""
+
+    RESOLVED = "resolved"  # the team finished the episode in the village
+
+
+RESOLVED: Final = NearHome.RESOLVED
 
 
 def _draw(patient: Patient, purpose: str) -> float:
@@ -95,7 +104,9 @@ class Outreach:
 
     # -- free clinics ------------------------------------------------------------------------------
 
-    def free_clinic(self, patient: Patient) -> Generator[simpy.Event, None, int | None]:
+    def free_clinic(
+        self, patient: Patient
+    ) -> Generator[simpy.Event, None, int | Literal[NearHome.RESOLVED] | None]:
         """Wait from onset (``patient.now``) for the village's free clinic if it is near and the
         patient is willing.
 
@@ -128,7 +139,7 @@ class Outreach:
         if resolved:
             if condition.drug_fee_yuan > 0:
                 self.records.charges.append(
-                    (patient.id, -1, "drugs", condition.drug_fee_yuan, env.now)
+                    ChargeRow(patient.id, NO_FACILITY, "drugs", condition.drug_fee_yuan, env.now)
                 )
             return RESOLVED
         return self._referral_target(zone, TIER_RANK[clinics.config.refer_to])
