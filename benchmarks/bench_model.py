@@ -4,7 +4,7 @@ A benchmark, not a test: it measures and prints, it asserts nothing about time. 
 
 (a) simulated station visits per second of the demo scenario, both arms of one replication (a
     station visit is one queue-and-serve at one station: a row of ``Records.stations``), timing
-    the run as ``orchestration.replication.simulate`` makes it: the simulation and, every
+    the run as ``execution.replication.simulate`` makes it: the simulation and, every
     simulated day, the folding of its records into the metrics' aggregates (also shown apart),
     not the metrics computed from them after it;
 (b) the same for a bare, idiomatic SimPy tandem queue of three single-server stations (Poisson
@@ -15,7 +15,7 @@ A benchmark, not a test: it measures and prints, it asserts nothing about time. 
     (a) and (b) alternate for ``--rounds`` rounds and the fastest round of each counts, timed
     in CPU seconds of this process: on a shared machine wall time mostly measures the others;
 (d) peak memory of one replication (both arms side by side and their paired comparison, as a
-    batch runs it: ``orchestration.batch.run_task``) at two horizons, each in a fresh
+    batch runs it: ``execution.batch.run_task``) at two horizons, each in a fresh
     subprocess (so the peaks are separable): the default path, which folds the records into the
     metrics every simulated day and releases them, and for contrast the full event log
     (``full_log=True``, every row kept).  Printed: the peak of memory allocated while simulating
@@ -56,10 +56,13 @@ import simpy
 
 from carepath.execution.batch import Task, run_many, run_task
 from carepath.execution.collector import collector_paused
-from carepath.execution.replication import ArmRun, fold_times
+from carepath.execution.options import RunOptions
+from carepath.execution.replication import ReplicationRun
 from carepath.inputs.arms import WITHOUT, arms_for
 from carepath.inputs.scenario_file import load_scenario
 from carepath.inputs.schema import Scenario
+from carepath.observation.records import Records
+from carepath.system.streams import Streams
 from carepath.system.world import World
 
 REPO = Path(__file__).resolve().parents[1]
@@ -77,22 +80,27 @@ def with_horizon(scenario: Scenario, days: int) -> Scenario:
 
 
 def model_rate(scenario: Scenario, clock: Callable[[], float] = time.perf_counter) -> dict:
-    """(a) Station visits per second of both arms of replication 0, simulated as ``simulate``
-    does it (a day at a time, folding each day's records), with the folding timed apart."""
+    """(a) Station visits per second of both arms of replication 0, each simulated as
+    ``simulate`` does it (``ReplicationRun``: a day at a time, folding each day's records),
+    with the folding timed apart."""
     world = World.build(scenario)
     visits, seconds, fold_seconds = 0, 0.0, 0.0
     for arm in arms_for(scenario):
         start = clock()
-        run = ArmRun(world, arm, SEED, 0)
-        with collector_paused():
-            for until_min in fold_times(world):
-                run.env.run(until=until_min)
-                folding = clock()
-                run.tally.fold(run.records)
-                fold_seconds += clock() - folding
-        run.finish()
+        run = ReplicationRun(world, (arm,), Streams(SEED, 0)).build()
+        arm_run = run.arms[arm.name]
+        fold = arm_run.tally.fold
+
+        def timed_fold(records: Records, fold: Callable[[Records], None] = fold) -> None:
+            nonlocal fold_seconds
+            folding = clock()
+            fold(records)
+            fold_seconds += clock() - folding
+
+        arm_run.tally.fold = timed_fold  # type: ignore[method-assign]
+        run.run()
         seconds += clock() - start
-        visits += run.records.count("stations")
+        visits += arm_run.records.count("stations")
     return {
         "station_visits": visits,
         "seconds": seconds,
@@ -205,7 +213,7 @@ def speedup(scenario: Scenario, replications: int) -> dict:
     seconds, tables = {}, {}
     for jobs in (1, 2):
         start = time.perf_counter()
-        (result,) = run_many([scenario], replications=replications, seed=SEED, jobs=jobs)
+        (result,) = run_many([scenario], RunOptions(replications, SEED, jobs))
         seconds[jobs] = time.perf_counter() - start
         tables[jobs] = result.replications
     # jobs=1 runs in this (long-lived) process, jobs=2 in fresh workers; one worker against two

@@ -17,6 +17,7 @@ from carepath.execution.replication import build_journey
 from carepath.inputs.arms import WITHOUT, Arm
 from carepath.inputs.schema import Scenario
 from carepath.observation.records import Records
+from carepath.system.streams import Streams
 from carepath.system.world import World
 
 REPO = Path(__file__).resolve().parents[1]
@@ -175,7 +176,7 @@ def run_patients(
     world = World.build(scenario)
     env = simpy.Environment()
     records = Records()
-    journey = build_journey(env, world, records, arm, seed=0, replication=0)
+    journey = build_journey(env, world, records, arm, Streams(0, 0))
 
     def arrive(patient: Patient):
         yield env.timeout(patient.onset_min)

@@ -9,6 +9,7 @@ import pytest
 
 from carepath.cli import main
 from carepath.execution.batch import run_many
+from carepath.execution.options import RunOptions
 from carepath.inputs.schema import Scenario
 from carepath.observation.results_folder import table_bytes
 from carepath.workflows.precision import (
@@ -65,7 +66,7 @@ def test_rounds_end_with_the_files_of_a_direct_run_of_the_chosen_count():
     assert len(report["rounds"]) > 1  # the pilot of 3 was not enough
     assert [r["replications"] for r in report["rounds"]][-1] == n
     assert report["met"] and report["half_width"] <= 0.08 * abs(report["mean"])
-    direct = run_many([scenario], replications=n)[0]
+    direct = run_many([scenario], RunOptions(replications=n))[0]
     assert table_bytes(result.replications) == table_bytes(direct.replications)
     assert table_bytes(result.summary) == table_bytes(direct.summary)
     assert table_bytes(result.stations) == table_bytes(direct.stations)

@@ -13,17 +13,19 @@ import simpy
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from carepath.accounting.metrics import METRICS, compute
+from carepath.accounting.metrics import compute
 from carepath.accounting.tally import tally_of
 from carepath.accounting.window import measured_window
 from carepath.behaviour.arrivals import zone_onsets
 from carepath.behaviour.mechanisms import PATIENT_STREAMS
 from carepath.execution.batch import run_many
+from carepath.execution.options import RunOptions
 from carepath.execution.replication import simulate
 from carepath.inputs.arms import WITHOUT, Arm, arms_for
+from carepath.inputs.metric_registry import METRICS
 from carepath.inputs.schema import Scenario
 from carepath.observation.records import Records
-from carepath.system.streams import stream
+from carepath.system.streams import Streams, stream
 from carepath.system.world import World
 from conftest import only, tiny_data
 from test_recognition_batch import busy_referrals, performed
@@ -146,14 +148,16 @@ def test_reforms_switched_off_change_nothing(scenario, reforms):
     assert runs[0].stations == runs[1].stations
     assert runs[0].charges == runs[1].charges
     metrics = [compute(tally_of(r, world)) for r in runs]
-    assert [metrics[0][m] for m in METRICS] == [metrics[1][m] for m in METRICS]
+    names = METRICS.names("arm")
+    assert [metrics[0][m] for m in names] == [metrics[1][m] for m in names]
 
 
 def _patients(world: World, seed: int, own_streams: dict[str, int]) -> list[tuple]:
     """Every patient a zone starts in a day: id, onset, condition, draws, the named own draws."""
     env, started = simpy.Environment(), []
     zone = world.zones[0]
-    env.process(zone_onsets(env, world, zone, seed, 0, 1440.0, started.append, own_streams))
+    streams = Streams(seed, 0)
+    env.process(zone_onsets(env, world, zone, streams, 1440.0, started.append, own_streams))
     env.run()
     return [
         (p.id, p.onset_min, p.condition.index, p.draws, {n: p.own[n] for n in PATIENT_STREAMS})
@@ -194,8 +198,8 @@ def test_results_do_not_depend_on_the_worker_count(seed, replications):
         }
     }
     scenario = Scenario.model_validate(data)
-    one = run_many([scenario], replications, seed, jobs=1)[0]
-    two = run_many([scenario], replications, seed, jobs=2)[0]
+    one = run_many([scenario], RunOptions(replications, seed, jobs=1))[0]
+    two = run_many([scenario], RunOptions(replications, seed, jobs=2))[0]
     assert one.replications.equals(two.replications)
     assert one.stations.equals(two.stations)
     assert one.summary.equals(two.summary)

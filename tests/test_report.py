@@ -12,8 +12,8 @@ from carepath.analysis.report import gap, report_text
 from carepath.cli import main
 from carepath.execution import batch, replication
 from carepath.inputs.provenance import unsourced_numbers
+from carepath.observation.results_folder import QUEUEING_COLUMNS
 from carepath.workflows import validate
-from carepath.workflows.validate import QUEUEING_COLUMNS
 from conftest import DEMO, REPO
 
 RESULTS = REPO / "results"
@@ -43,7 +43,8 @@ def test_report_sets_the_model_beside_published_figures_and_theory(tmp_path, mon
     for module, name in (
         (replication, "simulate"),
         (replication, "ArmRun"),
-        (batch, "ArmRun"),
+        (replication, "ReplicationRun"),
+        (batch, "ReplicationRun"),
         (validate, "simulate"),
     ):
         monkeypatch.setattr(module, name, no_simulation)

@@ -22,7 +22,14 @@ from carepath.execution.manifest import (
     scenario_hash,
 )
 from carepath.observation import results_folder as results
-from carepath.observation.results_folder import sha256_file, table_bytes, write_atomic, write_run
+from carepath.observation.results_folder import (
+    REPLICATIONS_FILE,
+    SUMMARY_FILE,
+    sha256_file,
+    table_bytes,
+    write_atomic,
+    write_tables,
+)
 
 MANIFEST_KEYS = [
     "carepath_manifest_version",
@@ -118,15 +125,16 @@ def test_failed_write_keeps_the_old_file(tmp_path: Path) -> None:
     assert leftovers(tmp_path) == []
 
 
-# --- write_run --------------------------------------------------------------------------
+# --- write_tables --------------------------------------------------------------------------
 
 
-def test_write_run_writes_tables_and_manifest_with_checksums(tmp_path: Path) -> None:
+def test_write_tables_writes_tables_and_manifest_with_checksums(tmp_path: Path) -> None:
     data = replications_table()
     summary = summarise(data)
     manifest = {"scenario": "base", "seed": np.int64(7), "source": Path("scenarios/base.yaml")}
 
-    folder = write_run(tmp_path / "results", "base", data, summary, manifest)
+    tables = {REPLICATIONS_FILE: data, SUMMARY_FILE: summary}
+    folder = write_tables(tmp_path / "results", "base", tables, manifest)
 
     assert folder == tmp_path / "results" / "base"
     assert sorted(p.name for p in folder.iterdir()) == [
@@ -153,15 +161,16 @@ def test_write_run_writes_tables_and_manifest_with_checksums(tmp_path: Path) -> 
     assert "files" not in manifest  # the caller's dict is left alone
 
 
-def test_write_run_keeps_non_ascii_text(tmp_path: Path) -> None:
-    folder = write_run(tmp_path, "base", replications_table(), pd.DataFrame(), {"note": "县医院"})
+def test_write_tables_keeps_non_ascii_text(tmp_path: Path) -> None:
+    tables = {REPLICATIONS_FILE: replications_table()}
+    folder = write_tables(tmp_path, "base", tables, {"note": "县医院"})
     assert "县医院" in (folder / "manifest.json").read_text(encoding="utf-8")
 
 
 @pytest.mark.parametrize("name", ["", ".", "..", "a/b", "../escape"])
-def test_write_run_refuses_names_that_are_not_one_folder(tmp_path: Path, name: str) -> None:
+def test_write_tables_refuses_names_that_are_not_one_folder(tmp_path: Path, name: str) -> None:
     with pytest.raises(ValueError, match="folder name"):
-        write_run(tmp_path, name, replications_table(), pd.DataFrame(), {})
+        write_tables(tmp_path, name, {REPLICATIONS_FILE: replications_table()}, {})
 
 
 # --- manifest ---------------------------------------------------------------------------

@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 
 import carepath
 from carepath.cli import REPLICATIONS_FAILED, main
-from carepath.execution import batch, checkpoint
+from carepath.execution import batch, checkpoint, replication
 from carepath.execution.checkpoint import PARTIAL_FOLDER, Checkpoint, checkpoint_key
 from carepath.execution.failures import Failure, ReplicationFailed
 from carepath.inputs.schema import Scenario
@@ -200,14 +200,14 @@ def test_a_failed_replication_is_reported_the_rest_finish_and_a_rerun_runs_only_
     scenario, reference_folder = reference
     other = write_yaml(tmp_path / "tiny.yaml", busy_tiny())
     out = tmp_path / "out"
-    real = batch.ArmRun
+    real = replication.ArmRun
 
-    def breaks_once(world, arm, seed, replication, *options):
-        if world.scenario.name == NAME and arm.name == "with" and replication == 3:
+    def breaks_once(world, arm, streams, *options, **named):
+        if world.scenario.name == NAME and arm.name == "with" and streams.replication == 3:
             raise RuntimeError("injected fault\nsecond line")
-        return real(world, arm, seed, replication, *options)
+        return real(world, arm, streams, *options, **named)
 
-    monkeypatch.setattr(batch, "ArmRun", breaks_once)
+    monkeypatch.setattr(replication, "ArmRun", breaks_once)
     args = command(scenario, out)
     args[1:1] = [str(other)]
     assert main(args) == REPLICATIONS_FAILED
@@ -230,7 +230,7 @@ def test_a_failed_replication_is_reported_the_rest_finish_and_a_rerun_runs_only_
     assert (out / "tiny" / "manifest.json").exists()
     assert not (out / "tiny" / PARTIAL_FOLDER).exists()
 
-    monkeypatch.setattr(batch, "ArmRun", real)
+    monkeypatch.setattr(replication, "ArmRun", real)
     before = len(count_tasks)
     assert main(command(scenario, out)) == 0
     assert count_tasks[before:] == [3]
@@ -238,14 +238,14 @@ def test_a_failed_replication_is_reported_the_rest_finish_and_a_rerun_runs_only_
 
 
 def test_the_api_raises_after_every_other_replication_finished(monkeypatch) -> None:
-    real = batch.ArmRun
+    real = replication.ArmRun
 
-    def breaks(world, arm, seed, replication, *options):
-        if replication == 0:
+    def breaks(world, arm, streams, *options, **named):
+        if streams.replication == 0:
             raise ValueError("bad")
-        return real(world, arm, seed, replication, *options)
+        return real(world, arm, streams, *options, **named)
 
-    monkeypatch.setattr(batch, "ArmRun", breaks)
+    monkeypatch.setattr(replication, "ArmRun", breaks)
     with pytest.raises(batch.BatchFailed) as raised:
         carepath.run(Scenario.model_validate(busy_tiny()), replications=2)
     (failure,) = raised.value.batch.failures

@@ -8,17 +8,18 @@ import pandas as pd
 import pytest
 
 import carepath
-from carepath.accounting.metrics import METRICS
-from carepath.accounting.paired import PAIRED_METRICS
-from carepath.accounting.referrals import weekly_names
+from carepath.accounting.referrals import weeks_of
 from carepath.cli import main
+from carepath.inputs.metric_registry import METRICS
+from carepath.inputs.schema import TIERS
 from carepath.system.world import World
 from conftest import DEMO, shorter
 
 
 def metric_count(path) -> int:
     """The core metrics, and the weekly referral loads of the file's measured weeks."""
-    return len(METRICS) + len(weekly_names(World.build(carepath.load_scenario(path))))
+    weeks = weeks_of(World.build(carepath.load_scenario(path)))
+    return len(METRICS.names("arm")) + len(TIERS) * weeks
 
 
 @pytest.fixture
@@ -34,7 +35,7 @@ def test_run_writes_replications_summary_and_manifest(tmp_path):
     summary = pd.read_csv(folder / "summary.csv")
     manifest = json.loads((folder / "manifest.json").read_text())
     assert list(replications.columns) == ["scenario", "replication", "arm", "metric", "value"]
-    assert len(replications) == 2 * (2 * metric_count(DEMO) + len(PAIRED_METRICS))
+    assert len(replications) == 2 * (2 * metric_count(DEMO) + len(METRICS.names("paired")))
     weekly = replications[replications.metric.str.startswith("referral_load_county_week")]
     assert sorted(set(weekly.metric)) == [f"referral_load_county_week0{w}" for w in (1, 2, 3, 4)]
     for metric in ("cost_total_yuan", "wait_min", "referrals_up"):

@@ -25,6 +25,7 @@ from carepath.observation.records import (
     StationRow,
     VisitRow,
 )
+from carepath.system.streams import Streams
 from carepath.system.world import World
 from conftest import REPO, TINY, tiny
 
@@ -154,8 +155,8 @@ def test_rows_are_released_as_they_are_folded_and_what_is_held_follows_the_episo
     )
     world = World.build(scenario)
     arm = arms_for(scenario)[0]
-    released = ArmRun(world, arm, seed=3, replication=0)
-    kept = ArmRun(world, arm, seed=3, replication=0, full_log=True)
+    released = ArmRun(world, arm, Streams(3, 0))
+    kept = ArmRun(world, arm, Streams(3, 0), full_log=True)
     most_in_care = 0
     for until_min in fold_times(world):
         released.advance(until_min)

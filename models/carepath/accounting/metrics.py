@@ -8,9 +8,9 @@ arrivals in the measured period, whoever they are.  The aggregates are folded as
 
 from __future__ import annotations
 
+from ..inputs.metric_registry import METRICS, weekly_load_names
 from ..inputs.schema import TEST_TYPES
-from .outreach_costs import OUTREACH_METRICS
-from .referrals import REFERRAL_METRICS, weekly_names
+from .referrals import weeks_of
 from .tally import ArmTally
 
 LEDGER_KEYS = (
@@ -21,48 +21,14 @@ LEDGER_KEYS = (
     "financing_cost_yuan",
 )
 
-METRICS: tuple[str, ...] = (
-    "episodes",
-    "episodes_in_care",
-    "cost_total_yuan",
-    "cost_medical_yuan",
-    "cost_travel_yuan",
-    "wait_min",
-    "travel_min",
-    "time_to_care_min",
-    "visits",
-    "return_visits",
-    "tests_performed",
-    "tests_avoided",
-    *(f"tests_avoided_{test}" for test in TEST_TYPES),
-    "recognised_person_times",
-    "cashier_wait_min",
-    "credit_patients",
-    "credit_drawn_yuan",
-    "registration_fees_waived_yuan",
-    "credit_charged_yuan",
-    "credit_repaid_yuan",
-    "credit_defaulted_yuan",
-    "credit_outstanding_yuan",
-    "credit_financing_cost_yuan",
-    "referrals_up",
-    "referrals_down",
-    "primary_share",
-    "trips",
-    *REFERRAL_METRICS,
-    *OUTREACH_METRICS,
-    "outreach_cost_per_episode_yuan",
-    "cost_with_programme_yuan",
-)
-
 
 def _per_episode(total: float, episodes: int) -> float:
     return float(total) / episodes if episodes else 0.0
 
 
 def compute(tally: ArmTally) -> dict[str, float]:
-    """The core metrics of one replication of one arm, in ``METRICS`` order, then the weekly
-    referral loads (``analysis.referrals.weekly_names``)."""
+    """The metrics of one replication of one arm, in the registry's order
+    (``inputs.metric_registry``), then the weekly referral loads."""
     totals = tally.totals
     n = totals.episodes
     cost_medical = _per_episode(totals.medical_yuan.value, n)
@@ -102,7 +68,12 @@ def compute(tally: ArmTally) -> dict[str, float]:
     values["cost_with_programme_yuan"] = (
         values["cost_total_yuan"] + values["outreach_cost_per_episode_yuan"]
     )
-    return {name: values[name] for name in (*METRICS, *weekly_names(tally.world))}
+    return {name: values[name] for name in arm_metric_names(tally)}
+
+
+def arm_metric_names(tally: ArmTally) -> list[str]:
+    """The names :func:`compute` reports, in order."""
+    return [*METRICS.names("arm"), *weekly_load_names(weeks_of(tally.world))]
 
 
 def credit_book(tally: ArmTally) -> dict[str, float]:

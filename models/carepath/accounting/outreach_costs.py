@@ -16,22 +16,6 @@ from .episodes import EpisodeTotals
 from .exact import ExactSum
 from .window import measured_window
 
-OUTREACH_METRICS: tuple[str, ...] = (
-    "free_clinic_patients",
-    "free_clinic_resolved",
-    "free_clinic_referred",
-    "free_clinic_unseen",
-    "free_clinic_screened",
-    "free_clinic_person_times",
-    "free_clinic_referrals",
-    "free_clinic_referral_share",
-    "family_doctor_visits",
-    "expert_consultations",
-    "outreach_wait_min",
-    "outreach_staff_days",
-    "outreach_cost_yuan",
-)
-
 
 class OutreachTally:
     """Outreach services and staff-days in the measured period, folded row by row

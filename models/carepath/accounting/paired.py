@@ -17,22 +17,6 @@ from typing import NamedTuple
 from .episodes import Episode
 from .exact import ExactSum, Mean
 
-PAIRED_METRICS: tuple[str, ...] = (
-    "recognised_patients",
-    "saved_yuan_per_recognised",
-    "saved_min_per_recognised",
-    "own_wait_saved_min",
-    "spillover_wait_saved_min",
-    "own_cashier_wait_saved_min",
-    "spillover_cashier_wait_saved_min",
-    "outreach_patients",
-    "saved_trips_per_outreach_patient",
-    "saved_travel_min_per_outreach_patient",
-    "saved_yuan_per_outreach_patient",
-    "saved_min_per_outreach_patient",
-    "spillover_wait_saved_min_outreach",
-)
-
 
 class PatientValues(NamedTuple):
     """One measured episode's own values in one arm."""

@@ -24,32 +24,9 @@ from .window import measured_window
 WEEK_MIN = 7 * DAY_MIN
 REFERRAL_KINDS = ("referral_up", "referral_down")
 
-REFERRAL_METRICS: tuple[str, ...] = (
-    "referral_load_township",
-    "referral_load_county",
-    "referral_load_city",
-    "referral_up_load_county",
-    "referral_up_load_city",
-    "referral_down_load_township",
-    "self_referrals_county",
-    "self_referrals_city",
-    "referred_wait_min",
-    "in_county_share",
-)
-
 
 def weeks_of(world: World) -> int:
     return math.ceil(world.scenario.simulation.horizon_days / 7)
-
-
-def weekly_names(world: World) -> list[str]:
-    """``referral_load_<tier>_week<NN>``: referred arrivals (up and down) at a tier in measured
-    week NN (from 01), per 7 days (a shorter last week is scaled up)."""
-    return [
-        f"referral_load_{tier}_week{week:02d}"
-        for tier in TIERS
-        for week in range(1, weeks_of(world) + 1)
-    ]
 
 
 class _FacilityWeek:
@@ -197,15 +174,3 @@ class ReferralTally:
                 )
             )
         return rows
-
-
-FACILITY_WEEK_COLUMNS = (
-    "facility",
-    "tier",
-    "week",
-    "referred_up",
-    "referred_down",
-    "self_referred",
-    "wait_min",
-    "queue_length",
-)

@@ -13,12 +13,11 @@ from collections.abc import Iterable
 import pandas as pd
 
 from ..observation.records import StationRow
+from ..observation.results_folder import STATION_COLUMNS
 from ..system.hours import DAY_MIN, Hours
 from ..system.world import World
 from .exact import ExactSum
 from .window import measured_window
-
-STATION_COLUMNS = ("facility", "station", "servers", "visits", "wait_min", "utilisation")
 
 
 def open_minutes(hours: Hours, start: float, end: float) -> float:

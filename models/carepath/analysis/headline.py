@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import math
+
 import pandas as pd
+
+from ..inputs.metric_registry import METRICS
 
 # (what it is, metric, arm): "saved" rows are the paired difference without - with.
 HEADLINE = (
@@ -29,3 +33,20 @@ def headline_table(summary: pd.DataFrame) -> pd.DataFrame:
         if (metric, arm) in indexed.index
     ]
     return pd.DataFrame(rows, columns=COLUMNS).astype({"n": "int64"})
+
+
+def change_reading(metric: str, mean: float, low: float, high: float) -> str:
+    """What a ``without - with`` difference of ``metric`` reads as, by the metric's better
+    direction (``inputs.metric_registry``): ``gain`` or ``loss`` when its 95% interval
+    excludes 0, ``no clear change`` when it does not, ``no change`` when it is exactly 0, and
+    nothing for a metric that is better neither way."""
+    better = METRICS.get(metric).better
+    if better == "neither" or math.isnan(mean):
+        return ""
+    if mean == 0 and (math.isnan(low) or low == high):
+        return "no change"
+    if math.isnan(low) or math.isnan(high) or low <= 0 <= high:
+        return "no clear change"
+    # difference = without - with: positive means the reform lowered the metric
+    lowered = mean > 0
+    return "gain" if lowered == (better == "lower") else "loss"

@@ -11,20 +11,7 @@ import math
 import pandas as pd
 
 from ..inputs.schema import Scenario
-
-PLAUSIBILITY_COLUMNS = (
-    "scenario",
-    "metric",
-    "arm",
-    "model_mean",
-    "model_ci_low",
-    "model_ci_high",
-    "published",
-    "published_low",
-    "published_high",
-    "overlaps",
-    "source",
-)
+from ..observation.results_folder import PLAUSIBILITY_COLUMNS
 
 
 def _overlaps(

@@ -15,8 +15,11 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-INPUT_COLUMNS = ("scenario", "replication", "arm", "metric", "value")
-OUTPUT_COLUMNS = ("scenario", "metric", "arm", "n", "mean", "sd", "ci_low", "ci_high")
+from ..inputs.metric_registry import MetricRegistry
+from ..observation.results_folder import REPLICATION_COLUMNS, SUMMARY_COLUMNS
+
+INPUT_COLUMNS = REPLICATION_COLUMNS
+OUTPUT_COLUMNS = SUMMARY_COLUMNS
 _KEYS = ["scenario", "replication", "arm", "metric"]
 # Rows of this arm hold patient-paired comparisons of the arms (e.g. the spill-over wait saved by
 # patients with nothing recognised), already a difference: they are described, not paired again.
@@ -24,7 +27,10 @@ PAIRED = "paired"
 
 
 def summarise(
-    replications: pd.DataFrame, baseline: str = "without", confidence: float = 0.95
+    replications: pd.DataFrame,
+    baseline: str = "without",
+    confidence: float = 0.95,
+    registry: MetricRegistry | None = None,
 ) -> pd.DataFrame:
     """Summarise every metric per scenario and arm, then the paired effect of each other arm.
 
@@ -38,9 +44,12 @@ def summarise(
     each described on its own.
 
     Raises ValueError when the table is malformed or when some arm lacks a metric in a
-    replication, since an unpaired replication would silently bias the reform effect.
+    replication, since an unpaired replication would silently bias the reform effect; given a
+    metric ``registry``, also when a metric is not in it (a value nobody can read).
     """
     _check_input(replications, baseline, confidence)
+    if registry is not None and (unknown := registry.unknown(replications["metric"])):
+        raise ValueError(f"metrics not in the metric registry: {unknown}")
     is_paired = replications["arm"] == PAIRED
     paired, arms_only = replications[is_paired], replications[~is_paired]
     metric_order = list(pd.unique(replications["metric"]))

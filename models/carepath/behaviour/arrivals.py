@@ -11,7 +11,7 @@ import simpy
 
 from ..system.clock import At
 from ..system.hours import DAY_MIN
-from ..system.streams import stream
+from ..system.streams import Streams
 from ..system.world import World, ZonePlan
 from .patient import DRAWS_PER_PATIENT, PATIENT_ID_BASE, SLOT, Patient
 
@@ -40,8 +40,7 @@ def zone_onsets(
     env: simpy.Environment,
     world: World,
     zone: ZonePlan,
-    seed: int,
-    replication: int,
+    streams: Streams,
     until_min: float,
     start: Callable[[Patient], None],
     own_streams: dict[str, int] | None = None,
@@ -58,10 +57,10 @@ def zone_onsets(
     further patient streams (a mechanism's own, with the numbers it needs per patient): they are
     drawn in every arm, whether or not the mechanism is on, and touch no other stream.
     """
-    onsets = stream(seed, replication, "onsets", zone.index)
-    patients = stream(seed, replication, "patients", zone.index)
+    onsets = streams("onsets", zone.index)
+    patients = streams("patients", zone.index)
     others = {
-        name: (stream(seed, replication, f"patients:{name}", zone.index), width)
+        name: (streams(f"patients:{name}", zone.index), width)
         for name, width in (own_streams or {}).items()
     }
     seq = 0

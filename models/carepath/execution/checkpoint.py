@@ -27,10 +27,9 @@ import numpy as np
 
 from ..inputs.scenario_file import resolved
 from ..inputs.schema import Scenario
-from ..observation.results_folder import write_atomic
+from ..observation.results_folder import PARTIAL_FOLDER, write_atomic
 from .manifest import package_versions, scenario_hash
 
-PARTIAL_FOLDER = ".partial"
 # Bump when the file layout below changes: old checkpoints then get a different key.
 CHECKPOINT_FORMAT = 1
 _PACKAGE_FOLDER = Path(__file__).resolve().parents[1]

@@ -11,7 +11,8 @@ import json
 import os
 import platform
 import subprocess
-from datetime import datetime
+from dataclasses import dataclass, replace
+from datetime import datetime, timezone
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -44,6 +45,34 @@ _GIT_TIMEOUT_S = 10
 # The git state that matters is that of the code which ran, not of the scenario file's folder
 # or wherever the command was started from.
 _CODE_FOLDER = Path(__file__).resolve().parent
+
+
+@dataclass(frozen=True)
+class RunRecord:
+    """How a command ran, for the manifests it writes: its command line, when it started (and
+    ended), the code's git state when it started, and where it ran (local jobs or a Dask
+    scheduler)."""
+
+    command: list[str]
+    started: datetime
+    git: dict
+    jobs: int = 1
+    scheduler: str | None = None
+    finished: datetime | None = None
+
+    @classmethod
+    def start(cls, command: list[str], jobs: int = 1, scheduler: str | None = None) -> RunRecord:
+        """Now, with the code's git state read now: result files written later do not count as
+        changes to the code."""
+        return cls(list(command), datetime.now(timezone.utc), code_state(), jobs, scheduler)
+
+    def ended(self) -> RunRecord:
+        """The record with its end time: now."""
+        return replace(self, finished=datetime.now(timezone.utc))
+
+    def where(self) -> dict:
+        """The manifest's entry for where the replications ran."""
+        return {"scheduler": self.scheduler} if self.scheduler else {"jobs": self.jobs}
 
 
 def build_manifest(

@@ -1,35 +1,45 @@
-"""One replication of one arm: build the sites, start the onsets, run a day at a time, folding
-the records into the metrics' aggregates after each day (``analysis.tally``).
+"""One replication: every arm simulated side by side over the same patients, a day at a time,
+each folding its records into the metrics' aggregates (``accounting.tally``) after each day, and
+the arms compared patient by patient as their episodes end (``accounting.paired``).
+
+This is the one replication loop: a batch's task (``execution.batch.run_task``) and
+:func:`simulate` (one arm, for analyses that read the event log) both run it.
 
 The rows are released once folded, so memory follows the episodes in care, not the horizon,
-unless the full event log is asked for (``full_log``: every row kept, for analyses that read
-tables, and folded all the same).  Stopping the clock at each day's end does not change the
-simulation: SimPy processes every other event in the same order.
+unless the full event log is asked for (``full_log``: every row kept, and folded all the same).
+Stopping the clock at each day's end does not change the simulation: SimPy processes every other
+event in the same order.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 
 import simpy
 
+from ..accounting.paired import Pairing
 from ..accounting.tally import ArmTally
 from ..behaviour.arrivals import zone_onsets
 from ..behaviour.journey import Journey
 from ..behaviour.mechanisms import PATIENT_STREAMS, Mechanisms
-from ..inputs.arms import Arm
+from ..inputs.arms import WITHOUT, Arm
 from ..observation.records import Records
 from ..system.hours import DAY_MIN
 from ..system.site import Site
+from ..system.streams import Streams
 from ..system.world import World
 from .collector import collector_paused
 
+# What a replication is doing when it is not simulating an arm: comparing the arms.
+PAIRING = "paired"
+
 
 def build_journey(
-    env: simpy.Environment, world: World, records: Records, arm: Arm, seed: int, replication: int
+    env: simpy.Environment, world: World, records: Records, arm: Arm, streams: Streams
 ) -> Journey:
     """The sites, the arm's reform mechanisms and the journey that runs patients through them."""
-    mechanisms = Mechanisms.build(env, world, records, arm, seed, replication)
+    mechanisms = Mechanisms.build(env, world, records, arm, streams)
     sites = [
         Site(env, plan, records.stations, mechanisms.outreach.green_channel_at(plan))
         for plan in world.facilities
@@ -52,28 +62,21 @@ class ArmRun:
         self,
         world: World,
         arm: Arm,
-        seed: int,
-        replication: int,
+        streams: Streams,
         full_log: bool = False,
         keep_patients: bool = False,
     ) -> None:
+        self.arm = arm
         self.env = simpy.Environment()
         self.records = Records(keep_rows=full_log)
         self.tally = ArmTally(world, keep_patients)
         self.records.folded = self.tally
-        journey = build_journey(self.env, world, self.records, arm, seed, replication)
+        journey = build_journey(self.env, world, self.records, arm, streams)
         sim = world.scenario.simulation
         onsets_until = (sim.warmup_days + sim.horizon_days) * DAY_MIN
         for zone in world.zones:
             onsets = zone_onsets(
-                self.env,
-                world,
-                zone,
-                seed,
-                replication,
-                onsets_until,
-                journey.start,
-                PATIENT_STREAMS,
+                self.env, world, zone, streams, onsets_until, journey.start, PATIENT_STREAMS
             )
             self.env.process(onsets)
 
@@ -87,17 +90,88 @@ class ArmRun:
         self.tally.finish()
 
 
+class ReplicationRun:
+    """Every arm of one replication over the same patients, and, when the arms are
+    ``without`` and ``with``, their patient-by-patient comparison.
+
+    ``stage`` names what the run is doing (an arm's name, or ``PAIRING``), so that an error can
+    be reported with the arm it happened in.
+    """
+
+    def __init__(
+        self,
+        world: World,
+        arms: Sequence[Arm],
+        streams: Streams,
+        full_log: bool = False,
+    ) -> None:
+        self.world = world
+        self.streams = streams
+        self.full_log = full_log
+        self.stage: str | None = None
+        self.plan = tuple(arms)
+        self.paired = {WITHOUT.name, "with"} <= {arm.name for arm in arms}
+        self.pairing = Pairing() if self.paired else None
+        self.arms: dict[str, ArmRun] = {}
+
+    def build(self) -> ReplicationRun:
+        """Set up each arm's sites, mechanisms and onsets."""
+        for arm in self.plan:
+            self.stage = arm.name
+            self.arms[arm.name] = ArmRun(
+                self.world, arm, self.streams, self.full_log, keep_patients=self.paired
+            )
+        self.stage = None
+        return self
+
+    def run(self) -> ReplicationRun:
+        """Simulate warm-up, the measured period and the drain; fold and pair as the days end."""
+        if not self.arms:
+            self.build()
+        with collector_paused():
+            for until_min in fold_times(self.world):
+                self.advance(until_min)
+        self.finish()
+        return self
+
+    def advance(self, until_min: float) -> None:
+        """Every arm up to ``until_min``, folded; then the patients who have ended in both."""
+        for name, arm_run in self.arms.items():
+            self.stage = name
+            arm_run.advance(until_min)
+        self._pair()
+        self.stage = None
+
+    def finish(self) -> None:
+        """Episodes still in care count as they stand; every measured patient is paired."""
+        for name, arm_run in self.arms.items():
+            self.stage = name
+            arm_run.finish()
+        self._pair(last=True)
+        self.stage = None
+
+    def _pair(self, last: bool = False) -> None:
+        if self.pairing is None:
+            return
+        self.stage = PAIRING
+        without, with_ = self.arms[WITHOUT.name].tally.ended, self.arms["with"].tally.ended
+        assert without is not None and with_ is not None  # kept because the arms are paired
+        self.pairing.fold(without, with_)
+        if last and (without or with_):
+            raise RuntimeError(
+                f"{len(without) + len(with_)} measured patients are in one arm only "
+                "(the arms must see the same patients)"
+            )
+
+
 def simulate(
     world: World, arm: Arm, seed: int, replication: int, full_log: bool = False
 ) -> Records:
-    """Simulate warm-up plus the measured period, then let open episodes finish (drain).
+    """One arm of one replication: warm-up plus the measured period, then let open episodes
+    finish (drain).
 
-    The records come back folded (``records.folded``: read them with ``analysis.metrics``);
+    The records come back folded (``records.folded``: read them with ``accounting.metrics``);
     their rows are kept only with ``full_log``.
     """
-    run = ArmRun(world, arm, seed, replication, full_log)
-    with collector_paused():
-        for until_min in fold_times(world):
-            run.advance(until_min)
-    run.finish()
-    return run.records
+    run = ReplicationRun(world, (arm,), Streams(seed, replication), full_log).run()
+    return run.arms[arm.name].records

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 
+from .metric_registry import METRICS
 from .schema import TIERS, Scenario
 
 Problem = tuple[tuple, str]
@@ -178,14 +179,10 @@ def _outreach_problems(scenario: Scenario) -> list[Problem]:
 
 
 def _plausibility_problems(scenario: Scenario) -> list[Problem]:
-    # Imported here: the metric names belong to analysis, which imports the inputs.
-    from ..accounting.metrics import METRICS
-    from ..accounting.paired import PAIRED_METRICS
-
     problems: list[Problem] = []
     for i, benchmark in enumerate(scenario.plausibility):
-        known = PAIRED_METRICS if benchmark.arm == "paired" else METRICS
-        if benchmark.metric not in known:
+        scope = "paired" if benchmark.arm == "paired" else "arm"
+        if not METRICS.knows(benchmark.metric, scope):
             message = f"no metric {benchmark.metric!r} for arm {benchmark.arm!r}"
             problems.append((("plausibility", i, "metric"), message))
         if benchmark.source not in scenario.sources:

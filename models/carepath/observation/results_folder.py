@@ -1,8 +1,15 @@
-"""Writing a scenario's result files so that a reader never sees a half-written file.
+"""The results folder: what a run writes, under which names, how, and how it is read back.
 
-A run produces, per scenario, the tidy per-replication outcomes, their summary and a manifest
-recording how they were made, including a checksum of each table so that later analyses can
-prove which results they used.
+``<out>/<scenario>/`` holds the tidy per-replication outcomes (``replications.csv``), their
+summary (``summary.csv``), per-station, per-facility-week and credit tables, the model beside
+the published figures (``plausibility.csv``) and a manifest recording how they were made, with
+a checksum of each table so that later analyses can prove which results they used.  A sweep's
+folder holds ``sweep.csv`` and ``sweep_replications.csv`` instead; ``<out>/validation/`` the
+queueing checks; ``<out>/figures/`` and ``<out>/validation.md`` what is drawn from them.
+
+Every file is written atomically (a reader sees the old file or the new one, never half of
+one), and the manifest last, so a folder with a manifest is complete.  This module is the one
+place that knows these names; it depends on nothing else of carepath.
 """
 
 from __future__ import annotations
@@ -12,6 +19,7 @@ import hashlib
 import json
 import os
 import secrets
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path, PurePath
 from typing import Any
@@ -19,10 +27,81 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+# -- names ------------------------------------------------------------------------------------
+
 REPLICATIONS_FILE = "replications.csv"
 SUMMARY_FILE = "summary.csv"
+STATIONS_FILE = "stations.csv"
+REFERRALS_FILE = "referrals.csv"
+CREDIT_FILE = "credit.csv"
+PLAUSIBILITY_FILE = "plausibility.csv"
 MANIFEST_FILE = "manifest.json"
+SWEEP_FILE = "sweep.csv"
+SWEEP_REPLICATIONS_FILE = "sweep_replications.csv"
+# <out>/validation/queueing.csv: the queueing-theory checks (``carepath validate``)
+VALIDATION_FOLDER = "validation"
+QUEUEING_FILE = "queueing.csv"
+# <out>/figures/<scenario>/<figure>.png, .pdf, .txt and <out>/validation.md, drawn from the above
+FIGURES_FOLDER = "figures"
+REPORT_FILE = "validation.md"
+# <out>/<scenario>/.partial/: a batch's finished replications, until its files are written
+PARTIAL_FOLDER = ".partial"
+
+# -- columns ----------------------------------------------------------------------------------
+
+REPLICATION_COLUMNS = ("scenario", "replication", "arm", "metric", "value")
+SUMMARY_COLUMNS = ("scenario", "metric", "arm", "n", "mean", "sd", "ci_low", "ci_high")
+# per station and arm of each replication
+STATION_COLUMNS = ("facility", "station", "servers", "visits", "wait_min", "utilisation")
+# per facility, measured week and arm of each replication
+FACILITY_WEEK_COLUMNS = (
+    "facility",
+    "tier",
+    "week",
+    "referred_up",
+    "referred_down",
+    "self_referred",
+    "wait_min",
+    "queue_length",
+)
+# per simulated day and arm of each replication, when a credit line was drawn on
+CREDIT_DAY_COLUMNS = ("day", "outstanding_yuan", "defaulted_yuan")
+PER_REPLICATION = ("scenario", "replication", "arm")
+STATIONS_COLUMNS = (*PER_REPLICATION, *STATION_COLUMNS)
+REFERRALS_COLUMNS = (*PER_REPLICATION, *FACILITY_WEEK_COLUMNS)
+CREDIT_COLUMNS = (*PER_REPLICATION, *CREDIT_DAY_COLUMNS)
+PLAUSIBILITY_COLUMNS = (
+    "scenario",
+    "metric",
+    "arm",
+    "model_mean",
+    "model_ci_low",
+    "model_ci_high",
+    "published",
+    "published_low",
+    "published_high",
+    "overlaps",
+    "source",
+)
+QUEUEING_COLUMNS = (
+    "system",
+    "station",
+    "quantity",
+    "expected",
+    "n",
+    "mean",
+    "ci_low",
+    "ci_high",
+    "within_95",
+    "level",
+    "family_ci_low",
+    "family_ci_high",
+    "passed",
+)
+
 FLOAT_FORMAT = "%.12g"
+
+# -- writing ----------------------------------------------------------------------------------
 
 
 def write_atomic(path: Path, data: bytes) -> None:
@@ -69,33 +148,20 @@ def sha256_file(path: Path) -> str:
     return digest.hexdigest()
 
 
-def write_run(
-    out_dir: Path,
-    scenario_name: str,
-    replications: pd.DataFrame,
-    summary: pd.DataFrame,
-    manifest: dict,
-    more: dict[str, pd.DataFrame] | None = None,
-) -> Path:
-    """Write a scenario's replications, summary and manifest into ``<out_dir>/<scenario_name>``.
-
-    ``more`` adds tables by file name (e.g. ``stations.csv``).  The manifest is written last
-    and records the checksum and size of every table, so a folder with a manifest is complete.
-    The caller's ``manifest`` dict is not modified.  Returns the scenario folder.
-    """
-    tables = {REPLICATIONS_FILE: replications, SUMMARY_FILE: summary, **(more or {})}
-    return write_tables(out_dir, scenario_name, tables, manifest)
-
-
 def write_tables(
     out_dir: Path, scenario_name: str, tables: dict[str, pd.DataFrame], manifest: dict
 ) -> Path:
-    """Write ``tables`` (file name -> table) and then the manifest into ``<out_dir>/<name>``.
-
-    As ``write_run``, for result folders of another shape (a sweep's).
-    """
+    """Write ``tables`` (file name -> table) and then the manifest into
+    ``<out_dir>/<scenario_name>``; return the folder.  See :func:`write_folder`."""
     _check_folder_name(scenario_name)
-    folder = Path(out_dir) / scenario_name
+    return write_folder(Path(out_dir) / scenario_name, tables, manifest)
+
+
+def write_folder(folder: Path, tables: dict[str, pd.DataFrame], manifest: dict) -> Path:
+    """Write each table into ``folder``, then the manifest, which records the checksum and size
+    of every table (so a folder with a manifest is complete).  The caller's ``manifest`` dict is
+    not modified."""
+    folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     files: dict[str, dict[str, Any]] = {}
     for name, table in tables.items():
@@ -147,3 +213,60 @@ def _fsync_folder(folder: Path) -> None:
             os.fsync(fd)
     finally:
         os.close(fd)
+
+
+# -- reading ----------------------------------------------------------------------------------
+
+
+class ResultsProblem(Exception):
+    """A results folder that cannot be read; the message names the file."""
+
+
+@dataclass
+class ResultsFolder:
+    """One ``<out>/<scenario>/`` folder: its manifest and its tables, read when first used."""
+
+    path: Path
+    manifest: dict
+    _tables: dict[str, pd.DataFrame] = field(default_factory=dict, repr=False)
+
+    @classmethod
+    def read(cls, path: Path) -> ResultsFolder:
+        file = Path(path) / MANIFEST_FILE
+        try:
+            manifest = json.loads(file.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as error:
+            raise ResultsProblem(f"{file}: cannot read the manifest: {error}") from None
+        return cls(Path(path), manifest)
+
+    @property
+    def name(self) -> str:
+        return str(self.manifest.get("scenario") or self.path.name)
+
+    def has(self, file: str) -> bool:
+        return (self.path / file).is_file()
+
+    def table(self, file: str) -> pd.DataFrame:
+        if file not in self._tables:
+            try:
+                self._tables[file] = pd.read_csv(self.path / file)
+            except (OSError, ValueError) as error:
+                raise ResultsProblem(f"{self.path / file}: cannot read: {error}") from None
+        return self._tables[file]
+
+
+def has_results(results: Path) -> bool:
+    """Whether ``results`` holds at least one folder with a manifest."""
+    results = Path(results)
+    return results.is_dir() and any(results.glob(f"*/{MANIFEST_FILE}"))
+
+
+def result_folders(results: Path, skip: tuple[Path, ...] = ()) -> list[ResultsFolder]:
+    """The folders under ``results`` holding a manifest, in name order (``skip``: folders that
+    are not results, such as the figures')."""
+    skipped = {Path(p).resolve() for p in skip}
+    return [
+        ResultsFolder.read(path)
+        for path in sorted(Path(results).iterdir())
+        if path.is_dir() and (path / MANIFEST_FILE).is_file() and path.resolve() not in skipped
+    ]

@@ -10,6 +10,7 @@ shifts anyone else's numbers.  The global numpy and ``random`` generators are ne
 from __future__ import annotations
 
 import hashlib
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -23,3 +24,16 @@ def stream(seed: int, replication: int, name: str, *keys: int) -> np.random.Gene
     """The generator for stream ``name`` (optionally sub-keyed, e.g. by zone) of one replication."""
     entropy = (int(seed), int(replication), stream_key(name), *(int(k) for k in keys))
     return np.random.Generator(np.random.PCG64(np.random.SeedSequence(entropy)))
+
+
+@dataclass(frozen=True)
+class Streams:
+    """The random streams of one replication (every arm of it shares them): what a process
+    needs to draw its own numbers, in place of the seed and replication number."""
+
+    seed: int
+    replication: int
+
+    def __call__(self, name: str, *keys: int) -> np.random.Generator:
+        """The generator of stream ``name``, sub-keyed by ``keys`` (a zone, a patient...)."""
+        return stream(self.seed, self.replication, name, *keys)

@@ -22,13 +22,13 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from ..accounting.metrics import METRICS
-from ..accounting.paired import PAIRED_METRICS
 from ..analysis.statistics import PAIRED, summarise
 from ..analysis.warmup import BATCH, daily_wait, warmup_days
 from ..execution.batch import RunResult, run_replications
+from ..execution.options import DEFAULT_OPTIONS, RunOptions
 from ..execution.replication import simulate
 from ..inputs.arms import arms_for
+from ..inputs.metric_registry import METRICS
 from ..inputs.schema import Scenario
 from ..system.world import World
 
@@ -53,10 +53,10 @@ def target_problems(target: Target) -> list[str]:
     problems = []
     if not target.relative > 0:
         problems.append(f"--precision: must be > 0, got {target.relative}")
-    if target.metric not in (*METRICS, *PAIRED_METRICS):
+    if not METRICS.knows(target.metric):
         problems.append(f"--precision-metric: no such metric, got {target.metric!r}")
     elif target.arm is not None:
-        paired = target.metric in PAIRED_METRICS
+        paired = METRICS.knows(target.metric, "paired")
         if paired != (target.arm == PAIRED):
             arms = PAIRED if paired else "without, with or difference"
             problems.append(f"--precision-arm: {target.metric} is summarised as {arms}")
@@ -64,7 +64,7 @@ def target_problems(target: Target) -> list[str]:
 
 
 def default_arm(scenario: Scenario, metric: str) -> str:
-    if metric in PAIRED_METRICS:
+    if METRICS.knows(metric, "paired"):
         return PAIRED
     return "difference" if scenario.switched_on() else "without"
 
@@ -105,7 +105,7 @@ def join(parts: list[RunResult]) -> RunResult:
         first.scenario,
         first.seed,
         table,
-        summarise(table),
+        summarise(table, registry=METRICS),
         stack("stations"),
         stack("credit"),
         stack("referrals"),
@@ -113,21 +113,20 @@ def join(parts: list[RunResult]) -> RunResult:
 
 
 def run_to_precision(
-    scenario: Scenario,
-    target: Target,
-    seed: int | None = None,
-    jobs: int = 1,
-    progress: bool = False,
+    scenario: Scenario, target: Target, options: RunOptions = DEFAULT_OPTIONS
 ) -> tuple[RunResult, dict]:
-    """Run rounds of replications until ``target`` is met or its cap; the batch and a report."""
+    """Run rounds of replications until ``target`` is met or its cap; the batch and a report.
+
+    ``options``: the seed, jobs and progress bar (the replication count is the target's).
+    """
     problems = target_problems(target)
     if problems:
         raise ValueError("; ".join(problems))
-    seed = scenario.simulation.seed if seed is None else seed
+    seed = options.seed_of(scenario)
     arm = target.arm or default_arm(scenario, target.metric)
     cap = max(target.max_replications, MIN_PILOT)
     n = min(cap, max(MIN_PILOT, target.pilot or scenario.simulation.replications))
-    parts = [run_replications(scenario, range(n), seed, jobs, progress)]
+    parts = [run_replications(scenario, range(n), seed, options)]
     rounds = []
     while True:
         result = join(parts)
@@ -137,7 +136,7 @@ def run_to_precision(
         if met or n >= cap:
             break
         more = next_count(n, mean, half, target.relative, cap)
-        parts.append(run_replications(scenario, range(n, more), seed, jobs, progress))
+        parts.append(run_replications(scenario, range(n, more), seed, options))
         n = more
     report = {
         "target_relative_half_width": target.relative,

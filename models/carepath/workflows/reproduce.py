@@ -9,10 +9,9 @@ scenario and seed give byte-identical tables, so values are compared as the text
 
 from __future__ import annotations
 
-import contextlib
-import io
 import json
 import os
+import sys
 import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -21,11 +20,19 @@ from typing import Any
 
 import pandas as pd
 
-from ..execution.manifest import package_versions
+from ..execution.batch import BatchFailed
+from ..execution.manifest import RunRecord, package_versions
+from ..execution.options import RunOptions
 from ..inputs.loading import ScenarioError
 from ..inputs.scenario_file import load_scenario, resolved
 from ..inputs.schema import Scenario
-from ..observation.results_folder import MANIFEST_FILE, sha256_file
+from ..observation.results_folder import (
+    MANIFEST_FILE,
+    REPLICATIONS_FILE,
+    SUMMARY_FILE,
+    sha256_file,
+)
+from .runs import run_files
 
 # Columns that say which row a value belongs to, in the order a difference names them.
 KEY_COLUMNS = ("metric", "arm", "variant", "replication", "facility", "station", "day")
@@ -96,12 +103,15 @@ def reproduce_folder(
     notes = _input_notes(manifest, resolved(scenario))
     runs = f"seed {manifest['seed']}, {manifest['replications']} replications, {jobs} jobs"
     log(f"{name}: re-running {file} ({runs})")
-    options = [*_overrides(manifest, scenario), "--jobs", str(jobs)]
-    options += [] if progress else ["--quiet"]
-    with _rerun(file, options) as out:
-        new = out / scenario.name
+    seed, replications = _overrides(manifest, scenario)
+    with tempfile.TemporaryDirectory(prefix="carepath-reproduce-") as tmp:
+        options = RunOptions(replications, seed, jobs, progress, Path(tmp))
+        again = run_files([(file, scenario)], options, RunRecord.start(_command(), jobs))
+        if again.batch.failures:
+            raise BatchFailed(again.batch)
+        new = Path(tmp) / scenario.name
         # The summary first, then the replications: what a reader of the listing wants to see.
-        first = {"summary.csv": 0, "replications.csv": 1}
+        first = {SUMMARY_FILE: 0, REPLICATIONS_FILE: 1}
         for table in sorted(manifest.get("files") or {}, key=lambda t: (first.get(t, 2), t)):
             differences += compare_tables(name, table, folder / table, new / table)
     return Outcome(name, differences, notes)
@@ -165,32 +175,19 @@ def report(outcomes: list[Outcome], log: Callable[[str], None] = print) -> int:
     return 0
 
 
-def _overrides(manifest: dict, scenario: Scenario) -> list[str]:
-    """Command-line options that give the committed run's seed and replication count.
-
-    Only what differs from the file is passed, so that a sweep lever on either is kept.
-    """
-    options = []
-    if int(manifest["seed"]) != scenario.simulation.seed:
-        options += ["--seed", str(manifest["seed"])]
-    if int(manifest["replications"]) != scenario.simulation.replications:
-        options += ["--replications", str(manifest["replications"])]
-    return options
+def _overrides(manifest: dict, scenario: Scenario) -> tuple[int | None, int | None]:
+    """The seed and replication count that give the committed run's, as ``carepath run``'s
+    options: only what differs from the file (None otherwise), so that a sweep lever on either
+    is kept."""
+    seed, replications = int(manifest["seed"]), int(manifest["replications"])
+    return (
+        seed if seed != scenario.simulation.seed else None,
+        replications if replications != scenario.simulation.replications else None,
+    )
 
 
-@contextlib.contextmanager
-def _rerun(file: Path, options: list[str]) -> Iterator[Path]:
-    """Run the scenario file as ``carepath run`` does, into a temporary folder."""
-    # Imported here: the command line imports this module for its `reproduce` subcommand.
-    from ..cli import main
-
-    with tempfile.TemporaryDirectory(prefix="carepath-reproduce-") as tmp:
-        # What `run` prints (files written, plausibility) is not news here.
-        with contextlib.redirect_stdout(io.StringIO()):
-            code = main(["run", str(file), "--out", tmp, *options])
-        if code != 0:
-            raise RuntimeError(f"re-running {file} failed with exit code {code}")
-        yield Path(tmp)
+def _command() -> list[str]:
+    return ["carepath", *sys.argv[1:]]
 
 
 def edited_files(name: str, folder: Path, manifest: dict) -> Iterator[Difference]:

@@ -13,10 +13,8 @@ variant's lever values, seed and replications).
 from __future__ import annotations
 
 import json
-import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -24,15 +22,13 @@ import pandas as pd
 
 from ..execution.batch import RunResult, run_many
 from ..execution.checkpoint import Checkpoint
-from ..execution.manifest import build_manifest, code_state, scenario_files, scenario_hash
+from ..execution.manifest import RunRecord, build_manifest, scenario_files, scenario_hash
+from ..execution.options import DEFAULT_OPTIONS, RunOptions
 from ..inputs.scenario_file import resolved
 from ..inputs.schema import Scenario
 from ..inputs.sweep import Sweep
 from ..inputs.variants import Variant, variants
-from ..observation.results_folder import write_tables
-
-SWEEP_FILE = "sweep.csv"
-SWEEP_REPLICATIONS_FILE = "sweep_replications.csv"
+from ..observation.results_folder import SWEEP_FILE, SWEEP_REPLICATIONS_FILE, write_tables
 
 
 @dataclass
@@ -76,36 +72,38 @@ def run_sweep(
     """Run every variant of a sweep as one batch.
 
     ``levers`` (lever path -> values) and ``mode`` define the sweep; without them the
-    scenario's own ``sweep:`` block is run.  ``out`` and ``scheduler`` as in ``run_batch``:
-    finished replications are kept (and reused by a re-run), and a Dask cluster runs them.
+    scenario's own ``sweep:`` block is run.  The other options as in ``carepath.run``
+    (``RunOptions``): finished replications are kept under ``out`` (and reused by a re-run),
+    and a Dask ``scheduler`` runs them.
 
     >>> run_sweep(scenario, {"reforms.credit.enrolment": [0, 0.5, 1]}, replications=5)
     """
-    pairs = [(scenario, _sweep(scenario, levers, mode))]
-    return run_sweeps(pairs, replications, seed, jobs, progress, out, scheduler)[0]
+    options = RunOptions(replications, seed, jobs, progress, out, scheduler)
+    return run_sweeps([(scenario, _sweep(scenario, levers, mode))], options)[0]
 
 
 def run_sweeps(
-    sweeps: Sequence[tuple[Scenario, Sweep]],
-    replications: int | None = None,
-    seed: int | None = None,
-    jobs: int = 1,
-    progress: bool = False,
-    out: Path | None = None,
-    scheduler: str | None = None,
+    sweeps: Sequence[tuple[Scenario, Sweep]], options: RunOptions = DEFAULT_OPTIONS
 ) -> list[SweepResult]:
     """Run several sweeps' variants together, under one progress bar (``run_sweep``)."""
     plans = [(scenario, sweep, variants(scenario, sweep)) for scenario, sweep in sweeps]
     found = [v.scenario for _, _, mine in plans for v in mine]
-    runs = run_many(found, replications, seed, jobs, progress, out, scheduler)
-    out, start = [], 0
-    for scenario, sweep, found in plans:
-        mine = runs[start : start + len(found)]
-        start += len(found)
-        n = replications if replications is not None else scenario.simulation.replications
-        s = seed if seed is not None else scenario.simulation.seed
-        out.append(SweepResult(scenario, sweep, found, mine, s, n))
-    return out
+    runs = run_many(found, options)
+    results, start = [], 0
+    for scenario, sweep, mine in plans:
+        done = runs[start : start + len(mine)]
+        start += len(mine)
+        results.append(
+            SweepResult(
+                scenario,
+                sweep,
+                mine,
+                done,
+                options.seed_of(scenario),
+                options.replications_of(scenario),
+            )
+        )
+    return results
 
 
 def with_lever_columns(found: Sequence[Variant], tables: Sequence[pd.DataFrame]) -> pd.DataFrame:
@@ -128,10 +126,7 @@ def write_sweep(
     out_dir: Path,
     file: Path | None,
     result: SweepResult,
-    started: datetime,
-    finished: datetime,
-    git: dict,
-    jobs: int,
+    run: RunRecord,
 ) -> Path:
     """Write a sweep's tables and its manifest into ``<out_dir>/<scenario name>/``."""
     manifest = build_manifest(
@@ -141,43 +136,39 @@ def write_sweep(
         seed=result.seed,
         replications=result.replications,
         arms=result.runs[0].arms,
-        command=["carepath", *sys.argv[1:]],
-        started=started,
-        finished=finished,
+        command=run.command,
+        started=run.started,
+        finished=run.finished,
         extra={
-            "jobs": jobs,
+            **run.where(),
             "scenario_files": {} if file is None else scenario_files(file),
             "sweep": sweep_record(result),
         },
-        git=git,
+        git=run.git,
     )
     tables = {SWEEP_FILE: result.table, SWEEP_REPLICATIONS_FILE: result.replications_table}
     return write_tables(out_dir, result.scenario.name, tables, manifest)
 
 
 def run_sweep_files(
-    loaded: Sequence[tuple[Path, Scenario]],
-    out_dir: Path,
-    replications: int | None,
-    seed: int | None,
-    jobs: int,
-    progress: bool,
-    scheduler: str | None = None,
+    loaded: Sequence[tuple[Path, Scenario]], options: RunOptions, run: RunRecord
 ) -> list[Path]:
-    """Run the sweeps of several loaded files as one batch and write each one's folder.
+    """Run the sweeps of several loaded files as one batch and write each one's folder into
+    ``options.out``.
 
-    Finished replications are kept under ``<out_dir>/<scenario>/.partial/`` (one folder per
+    Finished replications are kept under ``<out>/<scenario>/.partial/`` (one folder per
     variant) until the sweep's tables are written, so an interrupted sweep resumes.
     """
-    started, git = datetime.now(timezone.utc), code_state()
-    pairs = [(scenario, scenario.sweep) for _, scenario in loaded]
-    results = run_sweeps(pairs, replications, seed, jobs, progress, out_dir, scheduler)
-    finished = datetime.now(timezone.utc)
+    if options.out is None:
+        raise ValueError("a sweep's files need an output folder (options.out)")
+    pairs = [(scenario, scenario.sweep) for _, scenario in loaded if scenario.sweep is not None]
+    results = run_sweeps(pairs, options)
+    run = run.ended()
     folders = []
     for (file, _), result in zip(loaded, results, strict=True):
-        folders.append(write_sweep(out_dir, file, result, started, finished, git, jobs))
+        folders.append(write_sweep(options.out, file, result, run))
         for variant in result.variants:
-            Checkpoint(out_dir, variant.scenario, result.seed).discard()
+            Checkpoint(options.out, variant.scenario, result.seed).discard()
     return folders
 
 

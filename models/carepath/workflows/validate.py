@@ -14,7 +14,6 @@ The plain 95% interval is reported beside it.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
@@ -29,30 +28,15 @@ from ..accounting.window import measured_window
 from ..analysis.bare_system import Network, NotBareSystem, expected
 from ..analysis.queue_records import QUANTITIES, station_queues
 from ..analysis.statistics import describe
-from ..execution.manifest import scenario_hash
+from ..execution.manifest import RunRecord, package_versions, scenario_hash
 from ..execution.replication import simulate
 from ..inputs.arms import WITHOUT
 from ..inputs.loading import ScenarioError
 from ..inputs.scenario_file import load_scenario, resolved
 from ..inputs.schema import Scenario
-from ..observation.results_folder import MANIFEST_FILE, sha256_file, table_bytes, write_atomic
+from ..observation.results_folder import QUEUEING_COLUMNS, QUEUEING_FILE, write_folder
 from ..system.world import World
 
-QUEUEING_COLUMNS = (
-    "system",
-    "station",
-    "quantity",
-    "expected",
-    "n",
-    "mean",
-    "ci_low",
-    "ci_high",
-    "within_95",
-    "level",
-    "family_ci_low",
-    "family_ci_high",
-    "passed",
-)
 EPISODE = "per episode"  # the station label of the whole-journey rows
 FAMILY_CONFIDENCE = 0.95
 
@@ -149,9 +133,6 @@ def _map(tasks: Sequence[_Replication], jobs: int) -> list[dict]:
         return list(pool.map(_observe, tasks))
 
 
-QUEUEING_FILE = "queueing.csv"
-
-
 def validate_files(
     files: Sequence[Path], replications: int | None = None, jobs: int = 1
 ) -> tuple[pd.DataFrame, list[dict], list[str]]:
@@ -186,13 +167,33 @@ def validate_files(
     return pd.concat(tables, ignore_index=True), systems, []
 
 
-def write_validation(out_dir: Path, table: pd.DataFrame, manifest: dict) -> Path:
-    """Write ``queueing.csv`` and a manifest with its checksum into ``out_dir``, atomically."""
-    out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    target = out_dir / QUEUEING_FILE
-    write_atomic(target, table_bytes(table))
-    files = {QUEUEING_FILE: {"sha256": sha256_file(target), "bytes": target.stat().st_size}}
-    text = json.dumps({**manifest, "files": files}, indent=2, ensure_ascii=False)
-    write_atomic(out_dir / MANIFEST_FILE, (text + "\n").encode("utf-8"))
-    return target
+@dataclass
+class Validation:
+    """What ``carepath validate`` found: the checks, or why nothing ran; the file written."""
+
+    table: pd.DataFrame
+    problems: list[str]
+    written: Path | None = None
+
+
+def run_validation(
+    files: Sequence[Path], out_dir: Path, run: RunRecord, replications: int | None = None
+) -> Validation:
+    """Check every bare system on ``run.jobs`` processes and write ``queueing.csv`` and its
+    manifest into ``out_dir``; nothing is written if a file has a problem."""
+    table, systems, problems = validate_files(files, replications, run.jobs)
+    if problems:
+        return Validation(table, problems)
+    run = run.ended()
+    assert run.finished is not None
+    manifest = {
+        "command": run.command,
+        "started": run.started.isoformat(),
+        "finished": run.finished.isoformat(),
+        "git": run.git,
+        "versions": package_versions(),
+        "family_confidence": FAMILY_CONFIDENCE,
+        "systems": systems,
+    }
+    folder = write_folder(out_dir, {QUEUEING_FILE: table}, manifest)
+    return Validation(table, [], folder / QUEUEING_FILE)

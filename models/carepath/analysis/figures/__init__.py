@@ -4,9 +4,8 @@
 directly on a run's tables (a ``Chart`` shows itself as an image in Jupyter).
 """
 
+from .chart import Chart, MissingData
 from .charts import (
-    Chart,
-    MissingData,
     cost_saved,
     headline,
     referral_load_weekly,
@@ -14,18 +13,21 @@ from .charts import (
     utilisation,
     waiting_by_station,
 )
-from .report import FIGURES, ResultsProblem, draw_all, result_folders
+from .registry import FigureSpec, figure, figure_family, figures_of, registered
+from .report import draw_all
 
 __all__ = [
-    "FIGURES",
+    "FigureSpec",
+    "figure",
+    "figure_family",
+    "figures_of",
+    "registered",
     "Chart",
     "MissingData",
-    "ResultsProblem",
     "cost_saved",
     "draw_all",
     "headline",
     "referral_load_weekly",
-    "result_folders",
     "sweep_curve",
     "utilisation",
     "waiting_by_station",

@@ -10,17 +10,25 @@ replications with ``analysis.statistics.describe`` (the same t-interval).
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
 
 import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
+from ...inputs.metric_registry import METRICS
+from ...observation.results_folder import (
+    STATIONS_FILE,
+    SUMMARY_FILE,
+    SWEEP_FILE,
+    ResultsFolder,
+)
 from ..headline import headline_table
 from ..statistics import describe
-from .style import ARM_COLOURS, figure_bytes, new_figure, styled
+from .chart import Chart, MissingData
+from .registry import FigureSpec, figure, figure_family
+from .style import ARM_COLOURS, new_figure, styled
 
 ARMS = ("without", "with")
 TIER_ORDER = ("village", "township", "county", "city")
@@ -29,36 +37,10 @@ WEEKLY_LOAD = re.compile(r"^referral_load_(village|township|county|city)_week(\d
 COST_COMPONENT = re.compile(r"^cost_(?!total_)\w+_yuan$")
 INTERVAL = "bars or lines: mean over replications; whiskers or bands: 95% t-interval"
 
-# Axis words for the metrics the charts show; any other metric is shown by its name.
-LABELS = {
-    "cost_total_yuan": "total cost per episode (yuan)",
-    "cost_medical_yuan": "medical fees per episode (yuan)",
-    "cost_travel_yuan": "travel cost per episode (yuan)",
-    "wait_min": "minutes queueing per episode",
-    "cashier_wait_min": "minutes queueing at cashiers per episode",
-    "time_to_care_min": "minutes from onset to care",
-    "referral_load_county": "referred arrivals per week, county",
-    "referral_load_city": "referred arrivals per week, city",
-}
-
-
-class MissingData(Exception):
-    """The tables lack what a chart plots; the message says what."""
-
-
-@dataclass
-class Chart:
-    """A drawn figure and what it plots (one sentence, for the caption)."""
-
-    figure: Figure
-    plotted: str
-
-    def _repr_png_(self) -> bytes:  # shown as an image in notebooks
-        return figure_bytes(self.figure, "png")
-
 
 def label(metric: str) -> str:
-    return LABELS.get(metric, metric)
+    """The metric's words on an axis or panel (the metric registry's label), else its name."""
+    return METRICS.get(metric).label if METRICS.knows(metric) else metric
 
 
 def station_statistic(stations: pd.DataFrame, column: str) -> pd.DataFrame:
@@ -74,6 +56,7 @@ def station_statistic(stations: pd.DataFrame, column: str) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=columns)
 
 
+@figure("waiting time by station", STATIONS_FILE, order=10)
 def waiting_by_station(stations: pd.DataFrame, title: str = "", top: int = 12) -> Chart:
     """Mean wait per visit at the ``top`` busiest stations (most visits), by arm."""
     if stations.empty:
@@ -90,6 +73,7 @@ def waiting_by_station(stations: pd.DataFrame, title: str = "", top: int = 12) -
     return _station_chart(stats, order, "minutes queueing per visit", title, plotted)
 
 
+@figure("utilisation of scarce resources", STATIONS_FILE, order=40)
 def utilisation(stations: pd.DataFrame, title: str = "", doctors: int = 10) -> Chart:
     """Utilisation of CT and MRI units and of the ``doctors`` busiest doctor stations, by arm."""
     exams = stations[stations.station.isin(SCARCE_EXAMS)]
@@ -112,6 +96,7 @@ def utilisation(stations: pd.DataFrame, title: str = "", doctors: int = 10) -> C
     return _station_chart(stats, order, "utilisation of open minutes (%)", title, plotted)
 
 
+@figure("cost saved by component", SUMMARY_FILE, order=20)
 def cost_saved(summary: pd.DataFrame, title: str = "") -> Chart:
     """Yuan saved per episode (``without - with``) by cost component, and in total."""
     rows = summary[summary.arm == "difference"].drop_duplicates("metric")
@@ -139,6 +124,7 @@ def cost_saved(summary: pd.DataFrame, title: str = "") -> Chart:
     return Chart(figure, plotted)
 
 
+@figure("referral load per tier and week", SUMMARY_FILE, order=30)
 def referral_load_weekly(summary: pd.DataFrame, title: str = "") -> Chart:
     """Referred patients arriving per tier and measured week, by arm, with a 95% band."""
     matches = summary.metric.str.extract(WEEKLY_LOAD)
@@ -166,6 +152,7 @@ def referral_load_weekly(summary: pd.DataFrame, title: str = "") -> Chart:
     return Chart(figure, plotted)
 
 
+@figure("saved cost, saved time and referral load", SUMMARY_FILE, order=50)
 def headline(summary: pd.DataFrame, title: str = "") -> Chart:
     """Saved cost, saved time and referral load by arm, from a run's summary."""
     table = headline_table(summary)
@@ -197,6 +184,29 @@ def headline(summary: pd.DataFrame, title: str = "") -> Chart:
         f"(paired difference without - with) and referred arrivals per week by arm; {INTERVAL}"
     )
     return Chart(figure, plotted)
+
+
+@figure_family
+def sweep_figures(folder: ResultsFolder) -> list[FigureSpec]:
+    """One curve of the savings per lever of a sweep's folder."""
+    if not folder.has(SWEEP_FILE):
+        return []
+    return [
+        FigureSpec(
+            f"sweep_{re.sub(r'[^A-Za-z0-9]+', '_', lever)}",
+            f"savings across the sweep of {lever}",
+            SWEEP_FILE,
+            _sweep_drawer(lever),
+        )
+        for lever in lever_columns(folder.table(SWEEP_FILE))
+    ]
+
+
+def _sweep_drawer(lever: str) -> Callable[[pd.DataFrame, str], Chart]:
+    def draw(table: pd.DataFrame, title: str) -> Chart:
+        return sweep_curve(table, lever, title=title)
+
+    return draw
 
 
 def lever_columns(table: pd.DataFrame) -> list[str]:

@@ -8,107 +8,18 @@ runs, so a fresh clone redraws everything in seconds, and the same results give 
 
 from __future__ import annotations
 
-import json
-import re
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
 from pathlib import Path
 
-import pandas as pd
-
-from ...observation.results_folder import MANIFEST_FILE, write_atomic
-from . import charts
-from .charts import Chart, MissingData
-from .style import FORMATS, figure_bytes
-
-SUMMARY, STATIONS, SWEEP = "summary.csv", "stations.csv", "sweep.csv"
-
-
-class ResultsProblem(Exception):
-    """A results folder that cannot be read; the message names the file."""
-
-
-@dataclass
-class ResultsFolder:
-    """One ``results/<scenario>/`` folder: its manifest and its tables, read when first used."""
-
-    path: Path
-    manifest: dict
-    _tables: dict[str, pd.DataFrame] = field(default_factory=dict, repr=False)
-
-    @classmethod
-    def read(cls, path: Path) -> ResultsFolder:
-        file = path / MANIFEST_FILE
-        try:
-            manifest = json.loads(file.read_text(encoding="utf-8"))
-        except (OSError, ValueError) as error:
-            raise ResultsProblem(f"{file}: cannot read the manifest: {error}") from None
-        return cls(path, manifest)
-
-    @property
-    def name(self) -> str:
-        return str(self.manifest.get("scenario") or self.path.name)
-
-    def has(self, file: str) -> bool:
-        return (self.path / file).is_file()
-
-    def table(self, file: str) -> pd.DataFrame:
-        if file not in self._tables:
-            try:
-                self._tables[file] = pd.read_csv(self.path / file)
-            except (OSError, ValueError) as error:
-                raise ResultsProblem(f"{self.path / file}: cannot read: {error}") from None
-        return self._tables[file]
-
-
-@dataclass(frozen=True)
-class FigureSpec:
-    """A figure of the report: file stem, title, the table it is drawn from, how to draw it."""
-
-    name: str
-    title: str
-    source: str
-    draw: Callable[[pd.DataFrame, str], Chart]
-
-
-def _spec(draw: Callable[[pd.DataFrame, str], Chart], title: str, source: str) -> FigureSpec:
-    return FigureSpec(draw.__name__, title, source, draw)
-
-
-# Each is saved as <name>.png / .pdf / .txt, named after its chart function.
-FIGURES = (
-    _spec(charts.waiting_by_station, "waiting time by station", STATIONS),
-    _spec(charts.cost_saved, "cost saved by component", SUMMARY),
-    _spec(charts.referral_load_weekly, "referral load per tier and week", SUMMARY),
-    _spec(charts.utilisation, "utilisation of scarce resources", STATIONS),
-    _spec(charts.headline, "saved cost, saved time and referral load", SUMMARY),
+from ...observation.results_folder import (
+    FIGURES_FOLDER,
+    ResultsFolder,
+    result_folders,
+    write_atomic,
 )
-
-
-def result_folders(results: Path, skip: Iterable[Path] = ()) -> list[ResultsFolder]:
-    """The folders under ``results`` holding a manifest, in name order."""
-    skipped = {Path(p).resolve() for p in skip}
-    return [
-        ResultsFolder.read(path)
-        for path in sorted(Path(results).iterdir())
-        if path.is_dir() and (path / MANIFEST_FILE).is_file() and path.resolve() not in skipped
-    ]
-
-
-def figures_of(folder: ResultsFolder) -> list[FigureSpec]:
-    """The figures a folder's tables allow: the report's, and one curve per sweep lever."""
-    specs = [spec for spec in FIGURES if folder.has(spec.source)]
-    if folder.has(SWEEP):
-        for lever in charts.lever_columns(folder.table(SWEEP)):
-            specs.append(
-                FigureSpec(
-                    f"sweep_{re.sub(r'[^A-Za-z0-9]+', '_', lever)}",
-                    f"savings across the sweep of {lever}",
-                    SWEEP,
-                    _sweep_drawer(lever),
-                )
-            )
-    return specs
+from .chart import Chart, MissingData
+from .registry import FigureSpec, figures_of
+from .style import FORMATS, figure_bytes
 
 
 def caption(folder: ResultsFolder, spec: FigureSpec, chart: Chart) -> str:
@@ -155,9 +66,9 @@ def draw_all(
     Raises ``ResultsProblem`` if a manifest or table cannot be read.
     """
     results = Path(results)
-    out = Path(out) if out is not None else results / "figures"
+    out = Path(out) if out is not None else results / FIGURES_FOLDER
     written: list[Path] = []
-    for folder in result_folders(results, skip=[out]):
+    for folder in result_folders(results, skip=(out,)):
         target = out / folder.name
         for spec in figures_of(folder):
             try:
@@ -172,13 +83,6 @@ def draw_all(
             text = caption(folder, spec, chart).encode("utf-8")
             written.append(_write(target / f"{spec.name}.txt", text))
     return written
-
-
-def _sweep_drawer(lever: str) -> Callable[[pd.DataFrame, str], Chart]:
-    def draw(table: pd.DataFrame, title: str) -> Chart:
-        return charts.sweep_curve(table, lever, title=title)
-
-    return draw
 
 
 def _write(path: Path, data: bytes) -> Path:

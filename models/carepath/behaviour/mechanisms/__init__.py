@@ -13,6 +13,7 @@ import simpy
 
 from ...inputs.arms import Arm
 from ...observation.records import Records
+from ...system.streams import Streams
 from ...system.world import World
 from . import credit, outreach, recognition
 from .credit import Credit
@@ -40,13 +41,12 @@ class Mechanisms:
         world: World,
         records: Records,
         arm: Arm,
-        seed: int = 0,
-        replication: int = 0,
+        streams: Streams,
     ) -> Mechanisms:
-        """The mechanisms of one arm of one replication (``seed`` and ``replication`` key the
-        streams of mechanisms that draw for more than patients, such as free-clinic visitors)."""
+        """The mechanisms of one arm of one replication (``streams`` for mechanisms that draw
+        for more than patients, such as free-clinic visitors)."""
         return cls(
             recognition=Recognition(env, world, records, arm),
             credit=Credit(world, records, arm),
-            outreach=Outreach(env, world, records, arm, seed, replication),
+            outreach=Outreach(env, world, records, arm, streams),
         )

@@ -27,7 +27,7 @@ from ...observation.records import (
 )
 from ...system.durations import Sampler, sampler
 from ...system.hours import DAY_MIN
-from ...system.streams import stream
+from ...system.streams import Streams
 from ...system.world import World
 
 ROLES = (
@@ -90,8 +90,7 @@ class FreeClinicService:
         world: World,
         records: Records,
         config: FreeClinics,
-        seed: int,
-        replication: int,
+        streams: Streams,
     ) -> None:
         self.env = env
         self.records = records
@@ -111,7 +110,7 @@ class FreeClinicService:
         until_min = (sim.warmup_days + sim.horizon_days) * DAY_MIN
         if holds_events:
             for zone in zones:
-                rng = stream(seed, replication, "free_clinic", zone)
+                rng = streams("free_clinic", zone)
                 env.process(self.hold_events(zone, until_min, rng))
 
     def event(self, zone: int, number: int) -> Event:

@@ -26,6 +26,7 @@ from ...observation.records import NO_FACILITY, ChargeRow, Records
 from ...system.clock import At
 from ...system.hours import DAY_MIN
 from ...system.site import PRIORITY_NORMAL, PRIORITY_REFERRED
+from ...system.streams import Streams
 from ...system.world import TIER_RANK, FacilityPlan, World, ZonePlan
 from ..patient import Patient
 from .family_doctor import FamilyDoctorService
@@ -71,8 +72,7 @@ class Outreach:
         world: World,
         records: Records,
         arm: Arm,
-        seed: int = 0,
-        replication: int = 0,
+        streams: Streams,
     ) -> None:
         config = world.scenario.reforms.outreach
         self.active = arm.has("outreach") and config.enabled
@@ -82,7 +82,7 @@ class Outreach:
         self.config = config
         on = self.active
         self.clinics = (
-            FreeClinicService(env, world, records, config.free_clinics, seed, replication)
+            FreeClinicService(env, world, records, config.free_clinics, streams)
             if on and config.free_clinics
             else None
         )

@@ -1,0 +1,24 @@
+"""A drawn chart, and the error a chart raises when its data is absent."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from matplotlib.figure import Figure
+
+from .style import figure_bytes
+
+
+class MissingData(Exception):
+    """The tables lack what a chart plots; the message says what."""
+
+
+@dataclass
+class Chart:
+    """A drawn figure and what it plots (one sentence, for the caption)."""
+
+    figure: Figure
+    plotted: str
+
+    def _repr_png_(self) -> bytes:  # shown as an image in notebooks
+        return figure_bytes(self.figure, "png")
