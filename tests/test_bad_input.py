@@ -34,6 +34,7 @@ def test_every_problem_reported_at_once_with_file_and_key(tmp_path):
     ]
 
 
+@pytest.mark.integration
 def test_command_exits_2_without_traceback_and_writes_nothing(tmp_path):
     path = broken(tmp_path)
     out = tmp_path / "results"
@@ -145,6 +146,7 @@ def test_check_command_accepts_the_bundled_scenario(capsys):
     assert "ok (demo_county" in capsys.readouterr().out
 
 
+@pytest.mark.integration
 def test_check_reports_a_yaml_syntax_error_without_traceback(tmp_path):
     path = tmp_path / "broken.yaml"
     path.write_text("name: x\nfacilities: [1, 2\n")

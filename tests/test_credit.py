@@ -145,6 +145,7 @@ def cashier_wait(world: World, seed: int) -> float:
     ]
 
 
+@pytest.mark.integration
 @pytest.mark.parametrize("seed", [0, 1, 2])
 def test_more_enrolment_never_means_longer_cashier_waits(seed):
     waits = [cashier_wait(busy(enrolment=share), seed) for share in (0.0, 0.2, 0.4, 0.6, 0.8, 1.0)]
@@ -152,6 +153,7 @@ def test_more_enrolment_never_means_longer_cashier_waits(seed):
     assert waits[0] > waits[-1] == 0.0
 
 
+@pytest.mark.integration
 def test_zero_enrolment_gives_exactly_zero_difference(tmp_path):
     off = {
         "credit": {
@@ -185,6 +187,7 @@ def test_money_side_balances():
     assert book["credit_charged_yuan"] <= sum(row.fee_yuan for row in records.credit)
 
 
+@pytest.mark.integration
 def test_credit_run_saves_cashier_queueing_own_and_spill_over(tmp_path):
     result = carepath.run(shorter(CREDIT, tmp_path, "credit_short", replications=2))
     paired = result.summary[result.summary.arm == "paired"].set_index("metric")
@@ -204,6 +207,7 @@ def test_enrolment_by_an_unknown_zone_is_refused(tmp_path):
     ]
 
 
+@pytest.mark.integration
 def test_credit_run_writes_the_daily_balance_and_names_who_bears_the_cost(tmp_path):
     path = shorter(CREDIT, tmp_path, "credit_files", replications=1)
     assert main(["run", str(path), "--out", str(tmp_path / "out"), "--quiet"]) == 0

@@ -12,6 +12,8 @@ from carepath.cli import BAD_INPUT, main
 from carepath.execution import executors
 from conftest import DEMO, few_days
 
+pytestmark = pytest.mark.integration  # simulates whole scenarios or runs the command
+
 distributed = pytest.importorskip("distributed", reason="the cluster extra is not installed")
 
 TABLES = ("replications.csv", "summary.csv", "stations.csv")

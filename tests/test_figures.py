@@ -25,6 +25,8 @@ from carepath.cli import main
 from carepath.execution import batch, replication
 from conftest import REPO
 
+pytestmark = pytest.mark.integration  # simulates whole scenarios or runs the command
+
 COMMITTED = REPO / "results" / "demo_county_credit"
 EXPECTED = ["cost_saved", "headline", "referral_load_weekly", "utilisation", "waiting_by_station"]
 

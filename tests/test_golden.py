@@ -19,6 +19,8 @@ from carepath.workflows.golden import (
 )
 from conftest import REPO, tiny_data, write_yaml
 
+pytestmark = pytest.mark.integration  # simulates whole scenarios or runs the command
+
 BUNDLED = sorted((REPO / "scenarios").glob("*.yaml"))
 GOLDEN = REPO / "tests" / "golden"
 # A county of a million takes minutes even over four days: checked by `make test-slow`.

@@ -44,6 +44,7 @@ def short(name: str):
     )
 
 
+@pytest.mark.integration
 @pytest.mark.parametrize("name", ["chongqing_three_links", "mianyang_credit"])
 def test_the_accounting_computes_exactly_the_registered_metrics_in_their_order(name):
     scenario = short(name)
@@ -155,6 +156,7 @@ def test_a_section_in_a_new_module_of_the_sections_package_joins_the_report(tmp_
     sys.modules.pop("more_sections", None)
 
 
+@pytest.mark.integration
 def test_a_registered_figure_is_drawn_for_every_folder_with_its_table(tmp_path, monkeypatch):
     monkeypatch.setattr(figures, "_FIGURES", dict(figures._FIGURES))
     results = tmp_path / "results"

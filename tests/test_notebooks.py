@@ -12,6 +12,8 @@ from nbclient import NotebookClient
 from carepath.execution.quick import QUICK_ENV
 from conftest import REPO
 
+pytestmark = pytest.mark.integration  # simulates whole scenarios or runs the command
+
 NOTEBOOKS = sorted((REPO / "notebooks").glob("*.ipynb"))
 # A notebook cell may take this long in quick mode before the test gives up on it.
 CELL_TIMEOUT_S = 300

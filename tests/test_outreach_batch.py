@@ -4,6 +4,7 @@ published figures set beside the model's."""
 from __future__ import annotations
 
 import pandas as pd
+import pytest
 
 from carepath.accounting.metrics import compute
 from carepath.accounting.tally import tally_of
@@ -12,6 +13,8 @@ from carepath.execution.replication import simulate
 from carepath.inputs.arms import WITHOUT
 from carepath.system.world import World
 from conftest import REPO, shorter, tiny
+
+pytestmark = pytest.mark.integration  # simulates whole scenarios or runs the command
 
 CHONGQING = REPO / "scenarios" / "chongqing_three_links.yaml"
 

@@ -22,6 +22,8 @@ from carepath.workflows.precision import (
 )
 from conftest import tiny_data, write_yaml
 
+pytestmark = pytest.mark.integration  # simulates whole scenarios or runs the command
+
 
 def small(**reforms) -> Scenario:
     data = tiny_data()

@@ -9,6 +9,7 @@ count on the demo county), test_recognition_batch.py (more acceptance, wider win
 from __future__ import annotations
 
 import numpy as np
+import pytest
 import simpy
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
@@ -29,6 +30,8 @@ from carepath.system.streams import Streams, stream
 from carepath.system.world import World
 from conftest import only, tiny_data
 from test_recognition_batch import busy_referrals, performed
+
+pytestmark = pytest.mark.integration  # simulates whole scenarios or runs the command
 
 SLOW_OK = settings(suppress_health_check=[HealthCheck.too_slow])
 

@@ -18,6 +18,8 @@ from carepath.inputs.schema import Scenario
 from carepath.workflows.validate import EPISODE, check_system, expectations
 from conftest import DEMO, REPO
 
+pytestmark = pytest.mark.integration  # simulates whole scenarios or runs the command
+
 VALIDATION = REPO / "scenarios" / "validation"
 
 

@@ -18,6 +18,8 @@ from carepath.inputs.schema import Scenario
 from carepath.system.world import World
 from conftest import REPO, shorter, tiny_data, write_yaml
 
+pytestmark = pytest.mark.integration  # simulates whole scenarios or runs the command
+
 RECOGNITION = REPO / "scenarios" / "demo_county_recognition.yaml"
 WITH = Arm("with", ("recognition",))
 

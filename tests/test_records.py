@@ -6,12 +6,16 @@ from __future__ import annotations
 import dataclasses
 import typing
 
+import pytest
+
 import carepath
 from carepath.execution.replication import simulate
 from carepath.inputs.arms import arms_for
 from carepath.observation.records import TABLES, EpisodeRow, Records, StationRow, new_row
 from carepath.system.world import World
 from conftest import REPO
+
+pytestmark = pytest.mark.integration  # simulates whole scenarios or runs the command
 
 # Between them every table gets rows: recognition (and remote reading), credit (and
 # registration validity), outreach (free clinics, family doctors, visiting experts).

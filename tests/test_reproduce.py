@@ -12,6 +12,8 @@ from carepath.observation.results_folder import sha256_file
 from carepath.workflows.reproduce import MAX_LISTED, Difference, Outcome, compare_tables, report
 from conftest import DEMO, write_yaml
 
+pytestmark = pytest.mark.integration  # simulates whole scenarios or runs the command
+
 
 def mini(folder, fee: int = 10):
     """A bundled-style scenario: the demo county over two measured days, two replications."""

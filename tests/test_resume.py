@@ -24,6 +24,8 @@ from carepath.execution.failures import Failure, ReplicationFailed
 from carepath.inputs.schema import Scenario
 from conftest import REPO, few_days, tiny, tiny_data, write_yaml
 
+pytestmark = pytest.mark.integration  # simulates whole scenarios or runs the command
+
 CREDIT = REPO / "scenarios" / "demo_county_credit.yaml"
 NAME = "credit_short"
 REPLICATIONS = 6

@@ -15,6 +15,8 @@ from carepath.inputs.schema import TIERS
 from carepath.system.world import World
 from conftest import DEMO, shorter
 
+pytestmark = pytest.mark.integration  # simulates whole scenarios or runs the command
+
 
 def metric_count(path) -> int:
     """The core metrics, and the weekly referral loads of the file's measured weeks."""

@@ -7,6 +7,7 @@ import subprocess
 import sys
 
 import numpy as np
+import pytest
 
 from carepath.execution.replication import simulate
 from carepath.inputs.arms import WITHOUT
@@ -24,6 +25,7 @@ def test_a_stream_is_a_function_of_seed_replication_and_name():
     assert not np.array_equal(a, stream(5, 1, "onsets", 1).random(4))
 
 
+@pytest.mark.integration
 def test_stream_key_is_the_same_in_every_process():
     # hash() of a str changes with PYTHONHASHSEED; a stream's key must not
     code = "from carepath.system.streams import stream_key; print(stream_key('onsets'))"

@@ -19,6 +19,8 @@ from carepath.inputs.sweep import MAX_VARIANTS, Sweep
 from carepath.inputs.variants import lever_rows
 from conftest import REPO, tiny, write_yaml
 
+pytestmark = pytest.mark.integration  # simulates whole scenarios or runs the command
+
 CREDIT = REPO / "scenarios" / "demo_county_credit.yaml"
 
 

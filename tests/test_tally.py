@@ -29,6 +29,8 @@ from carepath.system.streams import Streams
 from carepath.system.world import World
 from conftest import REPO, TINY, tiny
 
+pytestmark = pytest.mark.integration  # simulates whole scenarios or runs the command
+
 # One scenario per reform family, cut to one day of warm-up and three measured days.
 REFORM_SCENARIOS = ("demo_county_recognition", "demo_county_credit", "chongqing_three_links")
 # Tables whose rows belong to one patient's episode, and the column with the row's latest time.

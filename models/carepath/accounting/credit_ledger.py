@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import cast
 
 import pandas as pd
 
@@ -118,6 +119,7 @@ class CreditBook:
         # A defaulting patient's balance goes into default when the interest-free period runs
         # out, whatever repayment day they might also have been given.
         days = self.terms.interest_free_days if defaults else repay_days
+        assert days is not None  # checked above: a repaying patient has a repayment day
         due = first + days * MIN_PER_DAY
         before = [(float(fee), float(time)) for fee, time in draws if time < self.horizon_min]
         self.patients += bool(before)
@@ -188,8 +190,9 @@ def _book(
     missing = sorted(set(draws["patient"]) - set(repay_days) - set(defaults))
     if missing:
         raise _missing(missing)
-    for patient, mine in draws.groupby("patient", sort=True):
+    for who, mine in draws.groupby("patient", sort=True):
         rows = list(zip(mine["fee_yuan"], mine["time_min"], strict=True))
+        patient = int(cast(int, who))
         book.settle(patient, rows, repay_days.get(patient), patient in defaults)
     return book
 

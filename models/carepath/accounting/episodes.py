@@ -118,9 +118,9 @@ class EpisodeTotals:
         self.primary_visits = 0
         self.in_county_visits = 0
         self.return_visits = 0
-        self.referrals = Counter()
+        self.referrals: Counter[str] = Counter()
         self.tests_performed = 0
-        self.tests_avoided = Counter({test: 0 for test in TEST_TYPES})
+        self.tests_avoided: Counter[str] = Counter({test: 0 for test in TEST_TYPES})
         self.person_times = 0
         self.credit_patients = 0
         self.credit_drawn_yuan = ExactSum()

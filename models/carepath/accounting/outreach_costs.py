@@ -23,7 +23,8 @@ class OutreachTally:
 
     def __init__(self, world: World) -> None:
         self.window = measured_window(world)
-        self.prices = world.scenario.reforms.outreach.staff_day_cost_yuan
+        costs = world.scenario.reforms.outreach.staff_day_cost_yuan
+        self.prices: dict[str, float] = {role: cost for role, cost in costs.items()}
         self.services: Counter[tuple[str, str]] = Counter()  # (service, outcome)
         self.staff_days = ExactSum()
         self.cost_yuan = ExactSum()

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..inputs.schema import TEST_TYPES, Duration, Scenario
+from ..inputs.schema import TEST_TYPES, Duration, Scenario, TestType
 from ..system.hours import DAY_MIN
 from ..system.world import TIER_RANK
 from .queueing import MMc, traffic_equations
@@ -132,7 +132,7 @@ def _servers(scenario: Scenario) -> dict[str, int]:
     }
 
 
-def _orderable(scenario: Scenario, condition_id: str) -> list[tuple[str, float]]:
+def _orderable(scenario: Scenario, condition_id: str) -> list[tuple[TestType, float]]:
     """Tests the condition's doctor may order here, in the journey's order, with their chance."""
     facility = scenario.facilities[0]
     condition = next(c for c in scenario.conditions if c.id == condition_id)
@@ -176,8 +176,11 @@ def _route(
 
     edges: list[tuple[int, int, float]] = []
 
-    def go(origin: int, targets: list[tuple[int | None, float]]) -> None:
-        """From ``origin`` on to the first stage of each path that exists, with its chance."""
+    def go(origin: int | None, targets: list[tuple[int | None, float]]) -> None:
+        """From ``origin`` on to the first stage of each path that exists, with its chance
+        (from nowhere if the facility has no such station)."""
+        if origin is None:
+            return
         for target, chance in targets:
             if target is not None and chance > 0:
                 edges.append((origin, target, chance))

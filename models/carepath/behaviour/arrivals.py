@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from bisect import bisect_right
-from collections.abc import Callable, Generator
+from collections.abc import Callable, Generator, Sequence
 
 import numpy as np
 import simpy
@@ -22,7 +22,7 @@ def pick(cumulative: tuple[float, ...], u: float) -> int:
     return min(bisect_right(cumulative, u), len(cumulative) - 1)
 
 
-def _numbers(row: np.ndarray) -> memoryview:
+def _numbers(row: np.ndarray) -> memoryview[float]:
     """A patient's numbers, read-only, each read as a Python float when it is needed (most never
     are), holding no reference to the day's array."""
     return memoryview(row.tobytes()).cast("d")
@@ -75,6 +75,8 @@ def zone_onsets(
                 return
             mine = _numbers(draws[k])
             condition = world.conditions[pick(world.condition_cumulative, mine[SLOT["condition"]])]
-            own = {name: _numbers(rows[k]) for name, rows in extra.items()}
+            own: dict[str, Sequence[float]] = {
+                name: _numbers(rows[k]) for name, rows in extra.items()
+            }
             start(Patient(zone.index * PATIENT_ID_BASE + seq, zone, condition, onset, mine, own))
             seq += 1

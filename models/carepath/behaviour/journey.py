@@ -91,11 +91,11 @@ class Journey:
             site, leg, kind = self.sites[near_home], 1, "referral_up"
         while True:
             self.travel(patient, site.plan.index, kind, leg)
-            referred = yield from self.visit(patient, site, leg, kind)
-            if not referred:
+            referred_to = yield from self.visit(patient, site, leg, kind)
+            if referred_to is None:
                 break
             leg, kind = leg + 1, "referral_up"
-            site = self.sites[site.plan.refers_to]
+            site = self.sites[referred_to]
         self.go_home(patient)
         condition = patient.condition
         if patient.u(0, "second_opinion") < condition.second_opinion_probability:
@@ -113,8 +113,8 @@ class Journey:
 
     def visit(
         self, patient: Patient, site: Site, leg: int, kind: str
-    ) -> Generator[simpy.Event, None, bool]:
-        """One facility visit; True if the patient leaves referred up.
+    ) -> Generator[simpy.Event, None, int | None]:
+        """One facility visit; the facility the patient is referred up to, or None.
 
         A follow-up orders the condition's follow-up tests; follow-ups and second opinions end
         with treatment where they are, never with a referral.
@@ -140,9 +140,9 @@ class Journey:
             and self.refers_up(patient, site, leg)
             and not (yield from self.visiting_expert(patient, site, leg))
         ):
-            return True
+            return site.plan.refers_to
         yield from self.treat(patient, site, leg)
-        return False
+        return None
 
     def visiting_expert(
         self, patient: Patient, site: Site, leg: int
@@ -227,7 +227,7 @@ class Journey:
             patient.now += walk_min
             if patient.now > self.env.now:  # _catch_up, inlined: once per station visit
                 yield At(self.env, patient.now)
-            if station.in_line:
+            if isinstance(station, PriorityStation):
                 end = yield from station.serve_in_line(patient.id, service_min, patient.priority)
             else:
                 end = station.serve(patient.id, patient.now, service_min)

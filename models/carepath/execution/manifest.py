@@ -18,6 +18,8 @@ from pathlib import Path
 from typing import Any
 
 from ..inputs.loading import read_tree
+from ..inputs.scenario_file import resolved
+from ..inputs.schema import Scenario
 from ..observation.results_folder import sha256_file
 
 MANIFEST_VERSION = 1
@@ -73,6 +75,35 @@ class RunRecord:
     def where(self) -> dict:
         """The manifest's entry for where the replications ran."""
         return {"scheduler": self.scheduler} if self.scheduler else {"jobs": self.jobs}
+
+    def manifest(
+        self,
+        scenario: Scenario,
+        scenario_file: str | Path | None,
+        seed: int,
+        replications: int,
+        arms: list[str],
+        extra: dict | None = None,
+    ) -> dict:
+        """The manifest of one scenario's results made by this run (``build_manifest``): where
+        it ran, then ``extra``, then the checksums of the scenario file and its bases."""
+        return build_manifest(
+            scenario_name=scenario.name,
+            scenario_file=None if scenario_file is None else str(scenario_file),
+            resolved=resolved(scenario),
+            seed=seed,
+            replications=replications,
+            arms=arms,
+            command=self.command,
+            started=self.started,
+            finished=self.finished or datetime.now(timezone.utc),
+            extra={
+                **self.where(),
+                **(extra or {}),
+                "scenario_files": {} if scenario_file is None else scenario_files(scenario_file),
+            },
+            git=self.git,
+        )
 
 
 def build_manifest(

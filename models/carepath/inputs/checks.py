@@ -8,15 +8,15 @@ from __future__ import annotations
 
 import math
 
-from .metric_registry import METRICS
+from .metric_registry import METRICS, Scope
 from .schema import TIERS, Scenario
 
-Problem = tuple[tuple, str]
+Problem = tuple[tuple[str | int, ...], str]  # (key path, message)
 
 
 def _duplicates(items: list, section: str) -> list[Problem]:
     seen: dict[str, int] = {}
-    problems = []
+    problems: list[Problem] = []
     for i, item in enumerate(items):
         if item.id in seen:
             problems.append(
@@ -27,7 +27,8 @@ def _duplicates(items: list, section: str) -> list[Problem]:
 
 
 def _referral_chain(scenario: Scenario, start: str) -> list[str]:
-    chain, current = [], start
+    chain: list[str] = []
+    current: str | None = start
     while current is not None and current not in chain:
         chain.append(current)
         current = scenario.facility(current).refers_to
@@ -35,7 +36,7 @@ def _referral_chain(scenario: Scenario, start: str) -> list[str]:
 
 
 def _facility_problems(scenario: Scenario) -> list[Problem]:
-    problems = []
+    problems: list[Problem] = []
     rank = {t: i for i, t in enumerate(TIERS)}
     departments = {c.department for c in scenario.conditions}
     for i, fac in enumerate(scenario.facilities):
@@ -74,7 +75,7 @@ def _facility_problems(scenario: Scenario) -> list[Problem]:
 
 
 def _zone_problems(scenario: Scenario) -> list[Problem]:
-    problems = []
+    problems: list[Problem] = []
     tier_of = {f.id: f.tier for f in scenario.facilities}
     for i, zone in enumerate(scenario.zones):
         reachable = set()
@@ -99,7 +100,7 @@ def _zone_problems(scenario: Scenario) -> list[Problem]:
 
 
 def _condition_problems(scenario: Scenario) -> list[Problem]:
-    problems = []
+    problems: list[Problem] = []
     total = sum(c.share for c in scenario.conditions)
     if not math.isclose(total, 1.0, abs_tol=1e-6):
         problems.append((("conditions",), f"shares must sum to 1, got {total:.6g}"))
@@ -155,7 +156,9 @@ def _outreach_problems(scenario: Scenario) -> list[Problem]:
         if entry.sites == "townships":
             if not townships:
                 problems.append(((*where, i, "sites"), "no township centre under facilities"))
-            sites = [(site, (*where, i, "sites")) for site in townships]
+            sites: list[tuple[str, tuple[str | int, ...]]] = [
+                (site, (*where, i, "sites")) for site in townships
+            ]
         else:
             sites = [(site, (*where, i, "sites", j)) for j, site in enumerate(entry.sites)]
         for site_id, key in sites:
@@ -181,7 +184,7 @@ def _outreach_problems(scenario: Scenario) -> list[Problem]:
 def _plausibility_problems(scenario: Scenario) -> list[Problem]:
     problems: list[Problem] = []
     for i, benchmark in enumerate(scenario.plausibility):
-        scope = "paired" if benchmark.arm == "paired" else "arm"
+        scope: Scope = "paired" if benchmark.arm == "paired" else "arm"
         if not METRICS.knows(benchmark.metric, scope):
             message = f"no metric {benchmark.metric!r} for arm {benchmark.arm!r}"
             problems.append((("plausibility", i, "metric"), message))

@@ -65,11 +65,11 @@ def with_levers(scenario: Scenario, levers: Mapping[str, Any]) -> Scenario:
             found.append((path, str(error.args[0])))
     if found:
         raise LeverError(found)
-    scenario, problems = _validate(data)
-    if problems:
+    changed, problems = _validate(data)
+    if changed is None or problems:
         where = ", ".join(levers) or "(no lever)"
         raise LeverError([(where, _without_prefix(problem, levers)) for problem in problems])
-    return scenario
+    return changed
 
 
 def _validate(data: dict) -> tuple[Scenario | None, list[str]]:
@@ -78,9 +78,8 @@ def _validate(data: dict) -> tuple[Scenario | None, list[str]]:
         scenario = Scenario.model_validate(data, context=_ids(data))
     except ValidationError as error:
         lines = format_errors(error, {}, Path(_MARKER), Scenario)
-        scenario = None
-    else:
-        lines = [format_problem(key, msg, {}, Path(_MARKER)) for key, msg in cross_checks(scenario)]
+        return None, [line.removeprefix(f"{_MARKER}: ") for line in lines]
+    lines = [format_problem(key, msg, {}, Path(_MARKER)) for key, msg in cross_checks(scenario)]
     return scenario, [line.removeprefix(f"{_MARKER}: ") for line in lines]
 
 

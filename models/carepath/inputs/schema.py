@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 import re
-from typing import Annotated, Literal
+from typing import Annotated, Literal, get_args
 
 from pydantic import (
     AfterValidator,
@@ -25,11 +25,11 @@ from pydantic import (
 from .sweep import Sweep
 
 Tier = Literal["village", "township", "county", "city"]
-TIERS: tuple[str, ...] = ("village", "township", "county", "city")
+TIERS: tuple[Tier, ...] = get_args(Tier)
 TestType = Literal["lab", "xray", "ultrasound", "ct", "mri", "ecg"]
-TEST_TYPES: tuple[str, ...] = ("lab", "xray", "ultrasound", "ct", "mri", "ecg")
+TEST_TYPES: tuple[TestType, ...] = get_args(TestType)
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
-WEEKDAYS: tuple[str, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+WEEKDAYS: tuple[Weekday, ...] = get_args(Weekday)
 REFORMS: tuple[str, ...] = ("recognition", "credit", "outreach")
 
 Probability = Annotated[float, Field(ge=0.0, le=1.0)]

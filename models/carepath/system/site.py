@@ -159,5 +159,5 @@ class Site:
         self.pharmacy = station("pharmacy", plan.pharmacy)
         self.exams = {t: station(f"exam:{t}", n) for t, n in plan.exams.items()}
 
-    def doctor(self, department: str) -> Station | PriorityStation:
+    def doctor(self, department: str) -> Station | PriorityStation | None:
         return self.doctors[self.plan.department(department)]

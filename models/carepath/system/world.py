@@ -12,7 +12,7 @@ from ..inputs.schema import TEST_TYPES, TIERS, Scenario, Zone
 from .durations import Sampler, sampler
 from .hours import Hours
 
-TIER_RANK = {tier: rank for rank, tier in enumerate(TIERS)}
+TIER_RANK: dict[str, int] = {tier: rank for rank, tier in enumerate(TIERS)}
 PRIMARY_RANKS = (TIER_RANK["village"], TIER_RANK["township"])
 
 

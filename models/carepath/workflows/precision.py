@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Any
 
 import pandas as pd
 
@@ -159,7 +160,7 @@ def warmup_estimate(scenario: Scenario, seed: int | None = None) -> dict:
     """MSER-5 warm-up of the daily mean wait, replication 0 of each arm, beside the configured."""
     seed = scenario.simulation.seed if seed is None else seed
     world = World.build(scenario)
-    by_arm = {}
+    by_arm: dict[str, dict[str, Any]] = {}
     for arm in arms_for(scenario):
         series = daily_wait(simulate(world, arm, seed, 0, full_log=True), world)
         try:

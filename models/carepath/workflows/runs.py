@@ -16,9 +16,8 @@ import pandas as pd
 
 from ..analysis.plausibility import beside_published
 from ..execution.batch import Batch, RunResult, run_batch
-from ..execution.manifest import RunRecord, build_manifest, scenario_files
+from ..execution.manifest import RunRecord
 from ..execution.options import RunOptions
-from ..inputs.scenario_file import resolved
 from ..inputs.schema import Scenario
 from ..observation.results_folder import (
     CREDIT_FILE,
@@ -73,23 +72,13 @@ def write_outputs(
     out: Path, file: Path, result: RunResult, run: RunRecord, extra: dict | None = None
 ) -> Written:
     """Write one scenario's results folder (its tables, then its manifest) under ``out``."""
-    manifest = build_manifest(
-        scenario_name=result.scenario.name,
-        scenario_file=str(file),
-        resolved=resolved(result.scenario),
-        seed=result.seed,
-        replications=result.replication_count,
-        arms=result.arms,
-        command=run.command,
-        started=run.started,
-        finished=run.finished or run.started,
-        extra={
-            **run.where(),
-            **_credit_entries(result),
-            **(extra or {}),
-            "scenario_files": scenario_files(file),
-        },
-        git=run.git,
+    manifest = run.manifest(
+        result.scenario,
+        file,
+        result.seed,
+        result.replication_count,
+        result.arms,
+        extra={**_credit_entries(result), **(extra or {})},
     )
     tables = output_tables(result)
     folder = write_tables(out, result.scenario.name, tables, manifest)

@@ -22,7 +22,7 @@ import pandas as pd
 
 from ..execution.batch import RunResult, run_many
 from ..execution.checkpoint import Checkpoint
-from ..execution.manifest import RunRecord, build_manifest, scenario_files, scenario_hash
+from ..execution.manifest import RunRecord, scenario_hash
 from ..execution.options import DEFAULT_OPTIONS, RunOptions
 from ..inputs.scenario_file import resolved
 from ..inputs.schema import Scenario
@@ -129,22 +129,13 @@ def write_sweep(
     run: RunRecord,
 ) -> Path:
     """Write a sweep's tables and its manifest into ``<out_dir>/<scenario name>/``."""
-    manifest = build_manifest(
-        scenario_name=result.scenario.name,
-        scenario_file=None if file is None else str(file),
-        resolved=resolved(result.scenario),
-        seed=result.seed,
-        replications=result.replications,
-        arms=result.runs[0].arms,
-        command=run.command,
-        started=run.started,
-        finished=run.finished,
-        extra={
-            **run.where(),
-            "scenario_files": {} if file is None else scenario_files(file),
-            "sweep": sweep_record(result),
-        },
-        git=run.git,
+    manifest = run.manifest(
+        result.scenario,
+        file,
+        result.seed,
+        result.replications,
+        result.runs[0].arms,
+        extra={"sweep": sweep_record(result)},
     )
     tables = {SWEEP_FILE: result.table, SWEEP_REPLICATIONS_FILE: result.replications_table}
     return write_tables(out_dir, result.scenario.name, tables, manifest)

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 
 from ...inputs.metric_registry import METRICS
 from ...observation.results_folder import (
@@ -141,7 +142,9 @@ def referral_load_weekly(summary: pd.DataFrame, title: str = "") -> Chart:
                 _line_with_band(ax, rows.week.to_numpy(), rows, arm, ARM_COLOURS[arm])
             ax.set_title(tier)
             ax.set_xlabel("measured week")
-            ax.xaxis.get_major_locator().set_params(integer=True)
+            locator = ax.xaxis.get_major_locator()
+            assert isinstance(locator, MaxNLocator)  # the default AutoLocator is one
+            locator.set_params(integer=True)
         axes[0].set_ylabel("referred patients arriving per week")
         axes[0].legend()
         _title(figure, title)
@@ -283,7 +286,10 @@ def _group_name(others: list[str], key) -> str:
 
 
 def _triple(rows: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    return tuple(rows[c].to_numpy(dtype=float) for c in ("mean", "ci_low", "ci_high"))
+    def column(name: str) -> np.ndarray:
+        return rows[name].to_numpy(dtype=float)
+
+    return column("mean"), column("ci_low"), column("ci_high")
 
 
 def _station_chart(

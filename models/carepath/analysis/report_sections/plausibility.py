@@ -67,14 +67,14 @@ def scenario_section(folder: Path) -> list[str]:
         table = pd.read_csv(published)
         rows = [
             [
-                f"{r.metric} ({r.arm})",
-                with_interval(r.model_mean, r.model_ci_low, r.model_ci_high),
-                str(r.published),
-                gap(r.model_mean, r.published_low, r.published_high),
-                str(r.overlaps),
-                str(r.source).split(":")[0],
+                f"{r['metric']} ({r['arm']})",
+                with_interval(r["model_mean"], r["model_ci_low"], r["model_ci_high"]),
+                str(r["published"]),
+                gap(r["model_mean"], r["published_low"], r["published_high"]),
+                str(r["overlaps"]),
+                str(r["source"]).split(":")[0],
             ]
-            for r in table.itertuples()
+            for r in table.to_dict("records")
         ]
         header = ["figure", "model mean [95% CI]", "published", "gap (model mean)"]
         lines += markdown_table([*header, "CI meets range", "source"], rows)
