@@ -38,7 +38,7 @@ def crediting(conditions=None, **config) -> Scenario:
 def stations_of(records, patient=0):
     return [
         (row.station, row.arrive_min, row.start_min, row.end_min)
-        for row in records.stations
+        for row in records.rows("stations")
         if row.patient == patient
     ]
 
@@ -106,11 +106,11 @@ def test_registration_valid_three_days_first_day_included(after_days, pays_again
     )
     records = run_patients(scenario, [(540.0, {})], arm=WITH)
     registrations = [s for s in stations_of(records) if s[0] == "registration"]
-    fees = [row for row in records.charges if row.item == "registration"]
+    fees = [row for row in records.rows("charges") if row.item == "registration"]
     assert len(registrations) == len(fees) == (2 if pays_again else 1)
     assert len(records.waivers) == (0 if pays_again else 1)
     if not pays_again:
-        waiver = records.waivers[0]
+        waiver = records.rows("waivers")[0]
         assert (waiver.facility, waiver.fee_yuan) == (CENTRE, 1 + 2)
 
 
@@ -118,7 +118,7 @@ def test_coming_back_next_morning_for_results_needs_no_new_registration():
     # the lab result is ready at closing time: the patient comes back on day 1
     scenario = crediting(enrolment=0.0, registration_validity_days=3)
     records = run_patients(scenario, [(960.0, {})], arm=WITH)
-    assert [v.kind for v in records.visits] == ["first", "return"]
+    assert [v.kind for v in records.rows("visits")] == ["first", "return"]
     assert [s[0] for s in stations_of(records)].count("registration") == 1
     assert len(records.waivers) == 1
 
@@ -184,7 +184,7 @@ def test_money_side_balances():
         book["credit_repaid_yuan"] + book["credit_defaulted_yuan"] + book["credit_outstanding_yuan"]
     )
     assert book["credit_charged_yuan"] == pytest.approx(total, rel=1e-12)
-    assert book["credit_charged_yuan"] <= sum(row.fee_yuan for row in records.credit)
+    assert book["credit_charged_yuan"] <= sum(row.fee_yuan for row in records.rows("credit"))
 
 
 @pytest.mark.integration

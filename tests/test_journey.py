@@ -16,7 +16,7 @@ CLINIC, CENTRE, HOSPITAL = 0, 1, 2
 
 
 def station_rows(records, patient=0):
-    return [row[1:] for row in records.stations if row.patient == patient]
+    return [row[1:] for row in records.rows("stations") if row.patient == patient]
 
 
 def test_one_patient_timeline_with_a_test():
@@ -32,7 +32,7 @@ def test_one_patient_timeline_with_a_test():
         (CENTRE, "pharmacy", 603.0, 603.0, 605.0),
     ]
     assert records.trips == [(0, HOME, CENTRE, 30, 5, 540.0), (0, CENTRE, HOME, 30, 5, 605.0)]
-    assert [(row.item, row.fee_yuan) for row in records.charges] == [
+    assert [(row.item, row.fee_yuan) for row in records.rows("charges")] == [
         ("registration", 1),
         ("consultation", 2),
         ("test:lab", 30),
@@ -74,7 +74,7 @@ def test_caught_by_closing_time_comes_back_next_opening_and_registers_again():
         (CENTRE, "cashier", 1947.0, 1947.0, 1948.0),
         (CENTRE, "pharmacy", 1948.0, 1948.0, 1950.0),
     ]
-    fees = [row.item for row in records.charges]
+    fees = [row.item for row in records.rows("charges")]
     assert fees.count("registration") == 2 and fees.count("consultation") == 2
     assert records.episodes[0].end_min == 1980.0
 
@@ -93,7 +93,7 @@ def test_turned_away_at_the_registration_window_comes_back_and_registers_once():
         (CENTRE, "registration", 1922.0, 1922.0, 1923.0),
         (CENTRE, "doctor:general", 1925.0, 1925.0, 1930.0),
     ]
-    fees = [row.item for row in records.charges]
+    fees = [row.item for row in records.rows("charges")]
     assert fees.count("registration") == 1 and fees.count("consultation") == 1
 
 
@@ -137,7 +137,7 @@ def test_referral_up_repeats_the_tests_at_the_next_facility():
         (0, CENTRE, HOSPITAL, 60, 12, 602.0),
         (0, HOSPITAL, HOME, 60, 12, 697.0),
     ]
-    assert [(t.facility, t.test, t.outcome) for t in records.tests] == [
+    assert [(t.facility, t.test, t.outcome) for t in records.rows("tests")] == [
         (CENTRE, "lab", "performed"),
         (HOSPITAL, "lab", "performed"),
     ]
@@ -174,7 +174,7 @@ def test_village_clinic_has_only_a_doctor_who_also_dispenses():
     )
     records = run_patients(scenario, [(600.0, {})])
     assert station_rows(records) == [(CLINIC, "doctor:general", 610.0, 610.0, 615.0)]
-    assert [(row.item, row.fee_yuan) for row in records.charges] == [
+    assert [(row.item, row.fee_yuan) for row in records.rows("charges")] == [
         ("registration", 0),
         ("consultation", 5),
         ("drugs", 15),
@@ -243,7 +243,7 @@ def test_second_opinion_at_a_hospital_some_days_later():
     records = run_patients(scenario, [(540.0, {})])
     # treated at the centre on day 0; on day 2 at the county hospital when it opens (3360)
     assert records.visits == [(0, CENTRE, "first", 570.0), (0, HOSPITAL, "second_opinion", 3360.0)]
-    assert [(t.facility, t.test, t.outcome) for t in records.tests] == [
+    assert [(t.facility, t.test, t.outcome) for t in records.rows("tests")] == [
         (CENTRE, "lab", "performed"),
         (HOSPITAL, "lab", "performed"),
     ]

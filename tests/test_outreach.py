@@ -51,7 +51,7 @@ def outreach(**parts) -> dict:
 
 
 def rows_of(records, patient=0):
-    return [row for row in records.outreach if row.patient == patient]
+    return [row for row in records.rows("outreach") if row.patient == patient]
 
 
 def test_a_screened_case_waits_for_the_free_clinic_and_is_referred_up_to_the_county():
@@ -64,7 +64,9 @@ def test_a_screened_case_waits_for_the_free_clinic_and_is_referred_up_to_the_cou
     # No trip to the village clinic or the township centre: straight from home to the county.
     assert records.trips[0] == (0, HOME, HOSPITAL, 60, 12, 610.0)
     assert records.visits[0] == (0, HOSPITAL, "referral_up", 670.0)
-    assert [(row.facility, row.station) for row in records.stations if row.patient == 0][:2] == [
+    assert [(row.facility, row.station) for row in records.rows("stations") if row.patient == 0][
+        :2
+    ] == [
         (HOSPITAL, "registration"),
         (HOSPITAL, "doctor:general"),
     ]
@@ -148,7 +150,7 @@ def test_screening_visitors_take_the_teams_time_and_staff_days_are_recorded():
     records = run_patients(tiny(**outreach(free_clinics=config)), [], arm=WITH)
     roles = sorted((role, staff) for service, _, role, staff, _ in records.outreach_staff)
     assert roles == [("city_expert", 1), ("county_doctor", 2)]
-    screened = [row for row in records.outreach if row.service == "screening"]
+    screened = [row for row in records.rows("outreach") if row.service == "screening"]
     assert 20 <= len(screened) <= 65  # Poisson(40), far tails excluded
     assert all(540.0 <= row.arrive_min < 960.0 for row in screened)
     assert {row.outcome for row in screened} <= {"checked", "referred"}
@@ -339,7 +341,7 @@ def test_free_clinics_nobody_can_use_change_nothing(team, share, max_days, atten
     with_, records = patient_rows(scenario, WITH)
     assert with_ == without
     assert all(
-        row.patient == NO_EPISODE for row in records.outreach
+        row.patient == NO_EPISODE for row in records.rows("outreach")
     )  # only screening visitors, if any
 
 
@@ -362,7 +364,7 @@ def test_outreach_switched_off_changes_nothing_even_with_every_part_configured()
     on, records = patient_rows(scenario, WITH)
     assert on != without
     assert len(on["episodes"]) == len(without["episodes"])
-    assert {row.service for row in records.outreach} >= {"free_clinic", "family_doctor"}
+    assert {row.service for row in records.rows("outreach")} >= {"free_clinic", "family_doctor"}
 
 
 def test_conditions_first_diagnosed_at_primary_level_send_compliant_patients_to_primary_care():
@@ -390,7 +392,7 @@ def test_facility_week_rows_count_referred_and_self_referred_arrivals_and_queuei
     }
     assert rows["hospital"][:6] == ("hospital", "county", 1, 1, 0, 1)
     assert rows["centre"][:6] == ("centre", "township", 1, 0, 0, 0)
-    hospital = [r for r in records.stations if r.facility == HOSPITAL]
+    hospital = [r for r in records.rows("stations") if r.facility == HOSPITAL]
     queued = sum(r.start_min - r.arrive_min for r in hospital)
     assert rows["hospital"][6] == pytest.approx(queued / len(hospital))
     assert rows["hospital"][7] == pytest.approx(queued / 1440.0)  # a one-day measured week

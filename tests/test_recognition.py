@@ -34,18 +34,18 @@ def timeline(row):
 
 
 def decisions(records):
-    return [(r.facility, r.test, r.owner, r.decision) for r in records.recognition]
+    return [(r.facility, r.test, r.owner, r.decision) for r in records.rows("recognition")]
 
 
 def outcomes(records):
-    return [(r.facility, r.test, r.outcome) for r in records.tests]
+    return [(r.facility, r.test, r.outcome) for r in records.rows("tests")]
 
 
 def test_referred_patient_is_not_tested_again():
     records = run_patients(recognising(), [(540.0, {})], arm=WITH)
     assert decisions(records) == [(HOSPITAL, "lab", CENTRE, "accepted")]
     assert outcomes(records) == [(CENTRE, "lab", "performed"), (HOSPITAL, "lab", "avoided")]
-    hospital = [timeline(row) for row in records.stations if row.facility == HOSPITAL]
+    hospital = [timeline(row) for row in records.rows("stations") if row.facility == HOSPITAL]
     # no cashier for the test, no exam, no turnaround, no second trip to the doctor
     assert hospital == [
         ("registration", 662.0, 662.0, 663.0),
@@ -53,7 +53,7 @@ def test_referred_patient_is_not_tested_again():
         ("cashier", 668.0, 668.0, 669.0),
         ("pharmacy", 669.0, 669.0, 671.0),
     ]
-    assert [row.item for row in records.charges if row.facility == HOSPITAL] == [
+    assert [row.item for row in records.rows("charges") if row.facility == HOSPITAL] == [
         "registration",
         "consultation",
         "drugs",
@@ -125,7 +125,7 @@ def test_remote_reading_makes_the_township_exam_the_hospitals_own_result():
     records = run_patients(scenario, [(540.0, {})], arm=WITH)
     assert records.readings == [(0, HOSPITAL, CENTRE, "lab", 580.0, 580.0, 595.0)]
     # read at 595 instead of the local 20-minute turnaround (600)
-    assert [timeline(row) for row in records.stations if row.facility == CENTRE][-1] == (
+    assert [timeline(row) for row in records.rows("stations") if row.facility == CENTRE][-1] == (
         "doctor:general",
         595.0,
         595.0,

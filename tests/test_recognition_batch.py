@@ -93,7 +93,7 @@ def busy_referrals(**recognition) -> Scenario:
 
 def performed(scenario: Scenario, seed: int) -> int:
     records = simulate(World.build(scenario), WITH, seed=seed, replication=0, full_log=True)
-    return sum(1 for row in records.tests if row.outcome == "performed")
+    return sum(1 for row in records.rows("tests") if row.outcome == "performed")
 
 
 @settings(

@@ -1,4 +1,4 @@
-"""Metrics folded from the records as the run goes (``analysis.tally``): the same numbers with
+"""Metrics folded from the records as the run goes (``accounting.tally``): the same numbers with
 the full event log kept, whatever the order and the batches the rows come in, with rows
 released as they are folded so that what is held follows the episodes in care."""
 
@@ -170,7 +170,7 @@ def test_rows_are_released_as_they_are_folded_and_what_is_held_follows_the_episo
         rows_in_care = sum(
             1
             for table in ("visits", "stations", "charges", "trips", "credit")
-            for row in getattr(kept.records, table)
+            for row in kept.records.rows(table)
             if row.patient in mine
         )
         assert held_by_episodes(released.tally) == rows_in_care

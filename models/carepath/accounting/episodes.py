@@ -12,7 +12,7 @@ import math
 from collections import Counter
 
 from ..inputs.schema import TEST_TYPES
-from ..observation.records import HOME, EpisodeRow, StationRow, TripRow, VisitRow
+from ..observation.records import HOME, EpisodeRow
 from ..system.world import PRIMARY_RANKS, TIER_RANK, World
 from .exact import ExactSum
 from .window import measured_window
@@ -43,11 +43,11 @@ class Episode:
 
     def __init__(self, row: EpisodeRow) -> None:
         self.row = row
-        self.stations: list[StationRow] = []
+        self.stations: list[tuple] = []  # StationRow
         self.outreach_waits: list[float] = []  # at free clinics and visiting experts
         self.fees: list[float] = []
-        self.trips: list[TripRow] = []
-        self.visits: list[VisitRow] = []
+        self.trips: list[tuple] = []  # TripRow
+        self.visits: list[tuple] = []  # VisitRow
         self.performed = 0
         self.avoided: list[str] = []  # tests skipped by recognition
         self.accepted: set[int] = set()  # facilities that recognised a result
@@ -79,7 +79,9 @@ class Episode:
         """Minutes queued at each station, in the order of ``stations`` (worked out once the
         episode has ended: the totals and the paired comparison both read them)."""
         if self._station_waits is None or len(self._station_waits) != len(self.stations):
-            self._station_waits = [row.start_min - row.arrive_min for row in self.stations]
+            self._station_waits = [
+                start_min - arrive_min for _, _, _, arrive_min, start_min, _ in self.stations
+            ]
         return self._station_waits
 
     def waits(self) -> list[float]:
@@ -89,17 +91,19 @@ class Episode:
     def cashier_waits(self) -> list[float]:
         return [
             wait
-            for row, wait in zip(self.stations, self.station_waits(), strict=True)
-            if row.station == "cashier"
+            for (_, _, station, _, _, _), wait in zip(
+                self.stations, self.station_waits(), strict=True
+            )
+            if station == "cashier"
         ]
 
     def outward_trips(self) -> int:
         """Journeys to a facility (from home or from another facility)."""
-        return sum(row.destination != HOME for row in self.trips)
+        return sum(destination != HOME for _, _, destination, _, _, _ in self.trips)
 
 
 class EpisodeTotals:
-    """Sums over the measured episodes of one arm (``analysis.metrics`` reads them)."""
+    """Sums over the measured episodes of one arm (``accounting.metrics`` reads them)."""
 
     def __init__(self, world: World) -> None:
         self.window = measured_window(world)
@@ -137,22 +141,22 @@ class EpisodeTotals:
             self.finished += 1
             self.time_to_care_min.add(episode.time_to_care_min)
         self.medical_yuan.extend(episode.fees)
-        self.travel_min.extend([trip.travel_min for trip in episode.trips])
-        self.travel_yuan.extend([trip.travel_yuan for trip in episode.trips])
+        self.travel_min.extend([travel_min for _, _, _, travel_min, _, _ in episode.trips])
+        self.travel_yuan.extend([travel_yuan for _, _, _, _, travel_yuan, _ in episode.trips])
         self.trips += episode.outward_trips()
         self.station_wait_min.extend(episode.station_waits())
         self.outreach_wait_min.extend(episode.outreach_waits)
         self.cashier_wait_min.extend(episode.cashier_waits())
-        for visit in episode.visits:
-            if visit.kind == "return":
+        for _, facility, kind, _ in episode.visits:
+            if kind == "return":
                 self.return_visits += 1
                 continue
-            rank = self.rank[visit.facility]
+            rank = self.rank[facility]
             self.visits += 1
             self.primary_visits += rank in PRIMARY_RANKS
             # in the county: at village, township or county facilities, not a city hospital
             self.in_county_visits += rank < TIER_RANK["city"]
-            self.referrals[visit.kind] += 1
+            self.referrals[kind] += 1
         self.tests_performed += episode.performed
         self.tests_avoided.update(episode.avoided)
         # a person-time: one patient's visit to one facility with a result recognised

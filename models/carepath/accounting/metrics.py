@@ -3,7 +3,7 @@
 Per-episode metrics count the episodes whose onset falls in the measured period (after
 warm-up), following each of them to its end, follow-ups included.  Loads per week count
 arrivals in the measured period, whoever they are.  The aggregates are folded as the run goes
-(``analysis.tally``); :func:`compute` only divides and names them.
+(``accounting.tally``); :func:`compute` only divides and names them.
 """
 
 from __future__ import annotations

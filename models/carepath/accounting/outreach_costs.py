@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections import Counter
 
-from ..observation.records import OutreachRow, OutreachStaffRow
 from ..system.world import World
 from .episodes import EpisodeTotals
 from .exact import ExactSum
@@ -29,16 +28,20 @@ class OutreachTally:
         self.staff_days = ExactSum()
         self.cost_yuan = ExactSum()
 
-    def add_service(self, row: OutreachRow) -> None:
+    def add_service(self, row: tuple) -> None:
+        """One ``OutreachRow``."""
+        _, _, _, service, arrive_min, _, _, outcome = row
         start, end = self.window
-        if start <= row.arrive_min < end:
-            self.services[(row.service, row.outcome)] += 1
+        if start <= arrive_min < end:
+            self.services[(service, outcome)] += 1
 
-    def add_staff(self, row: OutreachStaffRow) -> None:
+    def add_staff(self, row: tuple) -> None:
+        """One ``OutreachStaffRow``."""
+        _, _, role, staff_days, time_min = row
         start, end = self.window
-        if start <= row.time_min < end:
-            self.staff_days.add(row.staff_days)
-            self.cost_yuan.add(row.staff_days * float(self.prices.get(row.role, 0.0)))
+        if start <= time_min < end:
+            self.staff_days.add(staff_days)
+            self.cost_yuan.add(staff_days * float(self.prices.get(role, 0.0)))
 
     def metrics(self, totals: EpisodeTotals) -> dict[str, float]:
         def count(service: str, *outcomes: str) -> float:

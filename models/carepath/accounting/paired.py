@@ -38,8 +38,8 @@ def patient_values(episode: Episode) -> PatientValues:
     return PatientValues(
         wait_min=math.fsum(episode.waits()),
         trips=episode.outward_trips(),
-        travel_min=math.fsum(trip.travel_min for trip in trips),
-        travel_yuan=math.fsum(trip.travel_yuan for trip in trips),
+        travel_min=math.fsum(travel_min for _, _, _, travel_min, _, _ in trips),
+        travel_yuan=math.fsum(travel_yuan for _, _, _, _, travel_yuan, _ in trips),
         cashier_wait_min=math.fsum(episode.cashier_waits()),
         medical_yuan=math.fsum(episode.fees),
         time_to_care_min=episode.time_to_care_min,

@@ -14,7 +14,6 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable
 
 from ..inputs.schema import TIERS
-from ..observation.records import StationRow, VisitRow
 from ..system.hours import DAY_MIN
 from ..system.world import TIER_RANK, World
 from .episodes import Episode, EpisodeTotals
@@ -66,30 +65,32 @@ class ReferralTally:
             tally = self.facility_weeks[key] = _FacilityWeek()
         return tally
 
-    def add_visit(self, row: VisitRow) -> None:
-        _, facility, kind, arrive = row
-        week = self._week(arrive)
-        if week is None:
-            return
-        rank = self.rank[facility]
-        self.arrivals[(kind, rank)] += 1
-        if kind in REFERRAL_KINDS:
-            self.weekly[(rank, week)] += 1
-        tally = self._facility_week(facility, week)
-        tally.referred_up += kind == "referral_up"
-        tally.referred_down += kind == "referral_down"
-        tally.self_referred += kind == "first" and rank >= TIER_RANK["county"]
+    def fold_visits(self, rows: Iterable[tuple]) -> None:
+        """Arrivals in the measured period by kind, tier, facility and week (``VisitRow``s)."""
+        county = TIER_RANK["county"]
+        for _, facility, kind, arrive_min in rows:
+            week = self._week(arrive_min)
+            if week is None:
+                continue
+            rank = self.rank[facility]
+            self.arrivals[(kind, rank)] += 1
+            if kind in REFERRAL_KINDS:
+                self.weekly[(rank, week)] += 1
+            tally = self._facility_week(facility, week)
+            tally.referred_up += kind == "referral_up"
+            tally.referred_down += kind == "referral_down"
+            tally.self_referred += kind == "first" and rank >= county
 
-    def fold_stations(self, rows: Iterable[StationRow]) -> None:
-        """Queueing at each facility by measured week of arrival, from station rows (a day's)."""
+    def fold_stations(self, rows: Iterable[tuple]) -> None:
+        """Queueing at each facility by measured week of arrival, from station rows
+        (``StationRow``; a day's)."""
         start, end = self.window
         last = self.weeks - 1
         by_key: dict[tuple[int, int], list[float]] = defaultdict(list)
-        for row in rows:
-            arrive = row.arrive_min
-            if start <= arrive < end:
-                week = min(int((arrive - start) // WEEK_MIN), last)  # _week, inlined
-                by_key[row.facility, week].append(row.start_min - arrive)
+        for _, facility, _, arrive_min, start_min, _ in rows:
+            if start <= arrive_min < end:
+                week = min(int((arrive_min - start) // WEEK_MIN), last)  # _week, inlined
+                by_key[facility, week].append(start_min - arrive_min)
         for (facility, week), queued_min in by_key.items():
             tally = self._facility_week(facility, week)
             tally.queued += len(queued_min)
@@ -101,21 +102,21 @@ class ReferralTally:
         time (each station visit belongs to the patient's latest arrival at a facility)."""
         start, end = self.window
         arrivals = [
-            visit.arrive_min
-            for visit in episode.visits
-            if visit.kind == "referral_up"
-            and start <= visit.arrive_min < end
-            and self.rank[visit.facility] >= TIER_RANK["county"]
+            arrive_min
+            for _, facility, kind, arrive_min in episode.visits
+            if kind == "referral_up"
+            and start <= arrive_min < end
+            and self.rank[facility] >= TIER_RANK["county"]
         ]
         if not arrivals:
             return
         self.received += len(arrivals)
         received = set(arrivals)
-        times = sorted(visit.arrive_min for visit in episode.visits)
-        for station in episode.stations:
-            latest = bisect_right(times, station.arrive_min) - 1
+        times = sorted(arrive_min for _, _, _, arrive_min in episode.visits)
+        for _, _, _, arrive_min, start_min, _ in episode.stations:
+            latest = bisect_right(times, arrive_min) - 1
             if latest >= 0 and times[latest] in received:
-                self.received_queued_min.add(station.start_min - station.arrive_min)
+                self.received_queued_min.add(start_min - arrive_min)
 
     def metrics(self, totals: EpisodeTotals) -> dict[str, float]:
         """The loads, per week of the measured period, and the measured episodes' in-county

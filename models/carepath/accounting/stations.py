@@ -12,7 +12,6 @@ from collections.abc import Iterable
 
 import pandas as pd
 
-from ..observation.records import StationRow
 from ..observation.results_folder import STATION_COLUMNS
 from ..system.hours import DAY_MIN, Hours
 from ..system.world import World
@@ -50,20 +49,25 @@ class StationTally:
         self.window = measured_window(world)
         self.by_station: dict[tuple[int, str], _Served] = {}
 
-    def fold(self, rows: Iterable[StationRow]) -> None:
-        """Fold station rows (a day's), station by station."""
+    def fold(self, rows: Iterable[tuple]) -> None:
+        """Fold station rows (``StationRow``; a day's), station by station: the services that
+        started in the measured period."""
         start, stop = self.window
-        by_key: dict[tuple[int, str], list[StationRow]] = defaultdict(list)
-        for row in rows:
-            if start <= row.start_min < stop:
-                by_key[row.facility, row.station].append(row)
-        for key, served_rows in by_key.items():
+        by_key: dict[tuple[int, str], tuple[list[float], list[float]]] = defaultdict(
+            lambda: ([], [])
+        )
+        for _, facility, station, arrive_min, start_min, end_min in rows:
+            if start <= start_min < stop:
+                queued, busy = by_key[facility, station]
+                queued.append(start_min - arrive_min)
+                busy.append(end_min - start_min)
+        for key, (queued, busy) in by_key.items():
             served = self.by_station.get(key)
             if served is None:
                 served = self.by_station[key] = _Served()
-            served.count += len(served_rows)
-            served.queued_min.extend([row.start_min - row.arrive_min for row in served_rows])
-            served.busy_min.extend([row.end_min - row.start_min for row in served_rows])
+            served.count += len(queued)
+            served.queued_min.extend(queued)
+            served.busy_min.extend(busy)
 
     def rows(self) -> list[tuple]:
         """One row per station that served anyone in the measured period, in facility order."""

@@ -1,6 +1,6 @@
 """The metrics' aggregates, folded from one arm's records as the run goes.
 
-Every simulated day (``orchestration.replication``) the rows appended since the last fold are
+Every simulated day (``execution.replication``) the rows appended since the last fold are
 taken from the records and folded: rows that count by when they happened (arrivals, station
 services, outreach in the measured period) straight into per-tier, per-station and per-week
 totals; rows of an episode still in care into that episode (``episodes.Episode``), which is
@@ -54,53 +54,56 @@ class ArmTally:
         self.ended: dict[int, PatientValues] | None = {} if keep_patients else None
 
     def fold(self, records: Records) -> None:
-        """Fold the rows appended since the last fold, then the episodes that have ended."""
+        """Fold the rows appended since the last fold, then the episodes that have ended.
+
+        Rows are unpacked into their record types' field names (``observation.records``).
+        """
         in_care = self.in_care
-        for episode_row in records.take("episodes"):
-            in_care[episode_row.patient] = Episode(episode_row)
-        for visit in records.take("visits"):
-            self.referrals.add_visit(visit)
-            if (episode := in_care.get(visit.patient)) is not None:
+        for row in records.take("episodes"):
+            in_care[row.patient] = Episode(row)
+        visits = records.take("visits")
+        self.referrals.fold_visits(visits)
+        for visit in visits:
+            if (episode := in_care.get(visit[0])) is not None:  # VisitRow.patient
                 episode.visits.append(visit)
         stations = records.take("stations")
         self.stations.fold(stations)
         self.referrals.fold_stations(stations)
         for station in stations:
-            if (episode := in_care.get(station.patient)) is not None:
+            if (episode := in_care.get(station[0])) is not None:  # StationRow.patient
                 episode.stations.append(station)
-        for charge in records.take("charges"):
-            if (episode := in_care.get(charge.patient)) is not None:
-                episode.fees.append(charge.fee_yuan)
+        for patient, _, _, fee_yuan, _ in records.take("charges"):
+            if (episode := in_care.get(patient)) is not None:
+                episode.fees.append(fee_yuan)
         for trip in records.take("trips"):
-            if (episode := in_care.get(trip.patient)) is not None:
+            if (episode := in_care.get(trip[0])) is not None:  # TripRow.patient
                 episode.trips.append(trip)
-        for order in records.take("tests"):
-            if (episode := in_care.get(order.patient)) is not None:
-                if order.outcome == "performed":
+        for patient, _, test, outcome, _ in records.take("tests"):
+            if (episode := in_care.get(patient)) is not None:
+                if outcome == "performed":
                     episode.performed += 1
-                elif order.outcome == "avoided":
-                    episode.avoided.append(order.test)
-        for decision in records.take("recognition"):
-            if decision.decision == "accepted" and (
-                (episode := in_care.get(decision.patient)) is not None
-            ):
-                episode.accepted.add(decision.facility)
+                elif outcome == "avoided":
+                    episode.avoided.append(test)
+        for patient, facility, _, _, decision, _ in records.take("recognition"):
+            if decision == "accepted" and (episode := in_care.get(patient)) is not None:
+                episode.accepted.add(facility)
         records.take("readings")  # not in any metric
-        for draw in records.take("credit"):
-            if (episode := in_care.get(draw.patient)) is not None:
-                episode.draws.append((draw.fee_yuan, draw.time_min))
-        for account in records.take("credit_accounts"):
-            if (episode := in_care.get(account.patient)) is not None:
-                episode.account = (account.repay_days, bool(account.defaults))
-        for waiver in records.take("waivers"):
-            if (episode := in_care.get(waiver.patient)) is not None:
-                episode.waived.append(waiver.fee_yuan)
+        for patient, _, fee_yuan, time_min in records.take("credit"):
+            if (episode := in_care.get(patient)) is not None:
+                episode.draws.append((fee_yuan, time_min))
+        for patient, repay_days, defaults in records.take("credit_accounts"):
+            if (episode := in_care.get(patient)) is not None:
+                episode.account = (repay_days, bool(defaults))
+        for patient, _, fee_yuan, _ in records.take("waivers"):
+            if (episode := in_care.get(patient)) is not None:
+                episode.waived.append(fee_yuan)
         for service in records.take("outreach"):
             self.outreach.add_service(service)
-            if (episode := in_care.get(service.patient)) is not None:
+            patient, _, _, kind, arrive_min, start_min, _, _ = service
+            if (episode := in_care.get(patient)) is not None:
                 episode.reached = True
-                if service.service in QUEUED_SERVICES:
-                    episode.outreach_waits.append(service.start_min - service.arrive_min)
+                if kind in QUEUED_SERVICES:
+                    episode.outreach_waits.append(start_min - arrive_min)
         for staff in records.take("outreach_staff"):
             self.outreach.add_staff(staff)
         # episode.ended, inlined: every episode in care is asked every day

@@ -15,16 +15,7 @@ from collections.abc import Generator
 import simpy
 
 from ..inputs.schema import TEST_TYPES
-from ..observation.records import (
-    HOME,
-    ChargeRow,
-    EpisodeRow,
-    OrderRow,
-    Records,
-    TripRow,
-    VisitRow,
-    new_row,
-)
+from ..observation.records import HOME, EpisodeRow, Records
 from ..system.clock import At
 from ..system.hours import DAY_MIN
 from ..system.site import PriorityStation, Site, Station
@@ -243,13 +234,9 @@ class Journey:
         now, plan = patient.now, site.plan
         if not self.mechanisms.credit.registration_due(patient, site, now):
             return
-        for item, fee_yuan in (
-            ("registration", plan.registration_fee_yuan),
-            ("consultation", plan.consultation_fee_yuan),
-        ):
-            self.records.charges.append(
-                new_row(ChargeRow, (patient.id, plan.index, item, fee_yuan, now))
-            )
+        charges = self.records.charges  # ChargeRow
+        charges.append((patient.id, plan.index, "registration", plan.registration_fee_yuan, now))
+        charges.append((patient.id, plan.index, "consultation", plan.consultation_fee_yuan, now))
         yield from self.at(
             patient,
             site,
@@ -298,9 +285,7 @@ class Journey:
         to_do = []
         for test in ordered:
             if recognition.recognises(patient, site, test, leg, patient.now):
-                records.tests.append(
-                    new_row(OrderRow, (patient.id, plan.index, test, "avoided", patient.now))
-                )
+                records.tests.append((patient.id, plan.index, test, "avoided", patient.now))
             else:
                 to_do.append(test)
         if not to_do:
@@ -311,9 +296,7 @@ class Journey:
         for test in to_do:
             exam_min = self.world.tests[test].exam(patient.u(leg, f"exam:{test}"))
             yield from self.at(patient, site, site.exams[test], exam_min, leg)
-            records.tests.append(
-                new_row(OrderRow, (patient.id, plan.index, test, "performed", patient.now))
-            )
+            records.tests.append((patient.id, plan.index, test, "performed", patient.now))
             if recognition.reads_remotely(site, test):
                 yield from self._catch_up(patient)  # the reading centre's queue is shared
                 readings.append(recognition.remote_reading(patient, site, test, leg))
@@ -338,9 +321,7 @@ class Journey:
         """Fees charged, at the cashier window unless a reform bills them otherwise."""
         now, plan = patient.now, site.plan
         for item, fee in fees:
-            self.records.charges.append(
-                new_row(ChargeRow, (patient.id, plan.index, item, fee, now))
-            )
+            self.records.charges.append((patient.id, plan.index, item, fee, now))
         total = sum(fee for _, fee in fees)
         if self.mechanisms.credit.queues_at_cashier(patient, site, total, now):
             cashier_min = plan.service["cashier"](patient.u(leg, slot))
@@ -383,22 +364,18 @@ class Journey:
             arrive = opening + offset * self.world.arrive_after_opening_min
         depart = max(patient.now, arrive - travel_min)
         origin = HOME if patient.location is None else patient.location
-        self.records.trips.append(
-            new_row(TripRow, (patient.id, origin, facility, travel_min, travel_yuan, depart))
-        )
+        self.records.trips.append((patient.id, origin, facility, travel_min, travel_yuan, depart))
         # Waiting at home and travelling are one stretch: nothing happens to the patient between.
         patient.now = max(patient.now, depart + travel_min)
         patient.location = facility
-        self.records.visits.append(new_row(VisitRow, (patient.id, facility, kind, patient.now)))
+        self.records.visits.append((patient.id, facility, kind, patient.now))
 
     def go_home(self, patient: Patient) -> None:
         if patient.location is None:
             return
         travel_min, travel_yuan = patient.zone.travel[patient.location]
         self.records.trips.append(
-            new_row(
-                TripRow, (patient.id, patient.location, HOME, travel_min, travel_yuan, patient.now)
-            )
+            (patient.id, patient.location, HOME, travel_min, travel_yuan, patient.now)
         )
         patient.location = None
         patient.now += travel_min

@@ -7,10 +7,10 @@ of a scenario lives at ``<out>/<scenario>/.partial/<key>/rep-000r.json``.  Chang
 the seed, the code or a library changes the key, so a stale replication is never read back; a
 larger ``--replications`` reuses the ones already done.
 
-Each file is written atomically (``results.write_atomic``): a killed batch leaves whole files or
-none.  JSON keeps row order, and Python writes a float as the shortest text that reads back as
-the same float (NaN and infinities included), so a table rebuilt from checkpoints is the table
-the replications made.  The folder is removed once the scenario's final files are written.
+Each file is written atomically (``results_folder.write_atomic``): a killed batch leaves whole
+files or none.  JSON keeps row order, and Python writes a float as the shortest text that reads
+back as the same float (NaN and infinities included), so a table rebuilt from checkpoints is the
+table the replications made.  The folder is removed once the scenario's final files are written.
 """
 
 from __future__ import annotations

@@ -7,7 +7,13 @@ does not grow with the simulated horizon.  Times are minutes on the simulation c
 ``patient`` is the patient id, unique within a replication and the same in every arm.
 
 Each record type below is the schema of its table: field names (the columns of
-``Records.table``) and types.  Rows are named tuples, as cheap to build and read as plain ones.
+``Records.table``) and types, in order.  A row is a tuple of its table's fields in that order:
+the processes append plain tuples (a named tuple per row would cost the simulation about a tenth
+of its speed: a station visit writes about three rows, and building an instance of a tuple
+subclass takes five times the work of a plain tuple), and the fold unpacks them into the
+schema's names.  Readers outside the hot path get named rows from ``Records.rows`` or a table
+with named columns from ``Records.table``; ``tests/test_records.py`` checks every row a run
+writes against its schema, field by field.
 """
 
 from __future__ import annotations
@@ -187,13 +193,6 @@ class OutreachStaffRow(NamedTuple):
     time_min: float
 
 
-# Builds a row of a record type from a tuple of its fields, in order:
-# ``new_row(StationRow, (...))`` is ``StationRow(...)`` without the named tuple's Python-level
-# constructor, which costs twice as much; a station visit appends about three rows, and the
-# constructor alone took the model's speed down by a tenth (``make bench``).
-new_row = tuple.__new__
-
-
 # Table name -> its record type (a named tuple, or EpisodeRow: each has ``_fields``), in the
 # order tables are folded and listed.
 TABLES: dict[str, Any] = {
@@ -223,18 +222,18 @@ class Records:
     """
 
     episodes: list[EpisodeRow] = field(default_factory=list)
-    visits: list[VisitRow] = field(default_factory=list)
-    stations: list[StationRow] = field(default_factory=list)
-    charges: list[ChargeRow] = field(default_factory=list)
-    trips: list[TripRow] = field(default_factory=list)
-    tests: list[OrderRow] = field(default_factory=list)
-    recognition: list[RecognitionRow] = field(default_factory=list)
-    readings: list[ReadingRow] = field(default_factory=list)
-    credit: list[CreditDrawRow] = field(default_factory=list)
-    credit_accounts: list[CreditAccountRow] = field(default_factory=list)
-    waivers: list[WaiverRow] = field(default_factory=list)
-    outreach: list[OutreachRow] = field(default_factory=list)
-    outreach_staff: list[OutreachStaffRow] = field(default_factory=list)
+    visits: list[tuple] = field(default_factory=list)  # VisitRow
+    stations: list[tuple] = field(default_factory=list)  # StationRow
+    charges: list[tuple] = field(default_factory=list)  # ChargeRow
+    trips: list[tuple] = field(default_factory=list)  # TripRow
+    tests: list[tuple] = field(default_factory=list)  # OrderRow
+    recognition: list[tuple] = field(default_factory=list)  # RecognitionRow
+    readings: list[tuple] = field(default_factory=list)  # ReadingRow
+    credit: list[tuple] = field(default_factory=list)  # CreditDrawRow
+    credit_accounts: list[tuple] = field(default_factory=list)  # CreditAccountRow
+    waivers: list[tuple] = field(default_factory=list)  # WaiverRow
+    outreach: list[tuple] = field(default_factory=list)  # OutreachRow
+    outreach_staff: list[tuple] = field(default_factory=list)  # OutreachStaffRow
 
     keep_rows: bool = True
     # The aggregates folded from these rows (``accounting.tally.ArmTally``), once made.
@@ -270,17 +269,28 @@ class Records:
         """Rows held in memory, over every table."""
         return sum(len(getattr(self, name)) for name in TABLES)
 
+    def rows(self, name: str) -> list:
+        """The rows of one table as instances of its record type (named), in the order
+        appended.  Needs the full log."""
+        self._need_rows(name)
+        record = TABLES[name]
+        rows = getattr(self, name)
+        return list(rows) if record is EpisodeRow else [record._make(row) for row in rows]
+
+    def _need_rows(self, name: str) -> None:
+        if not self.keep_rows:
+            raise RuntimeError(
+                f"the {name} rows were released as they were folded; "
+                "simulate with full_log=True to read tables"
+            )
+
     def table(self, name: str) -> pd.DataFrame:
         """One kind of row as a DataFrame with named columns.
 
         Several analyses read the same rows after a run; the frame is built once and rebuilt
         only if rows were added since.  Treat it as read-only.  Needs the full log.
         """
-        if not self.keep_rows:
-            raise RuntimeError(
-                f"the {name} rows were released as they were folded; "
-                "simulate with full_log=True to read tables"
-            )
+        self._need_rows(name)
         rows = getattr(self, name)
         cached = self._tables.get(name)
         if cached is None or cached[0] != len(rows):

@@ -9,7 +9,6 @@ from heapq import heappop, heappush, heapreplace
 import simpy
 from simpy.events import Event
 
-from ..observation.records import StationRow, new_row
 from .clock import schedule_at
 from .world import FacilityPlan
 
@@ -34,9 +33,7 @@ class Station:
 
     in_line = False
 
-    def __init__(
-        self, facility: FacilityPlan, name: str, capacity: int, rows: list[StationRow]
-    ) -> None:
+    def __init__(self, facility: FacilityPlan, name: str, capacity: int, rows: list[tuple]) -> None:
         self.name = name
         self.facility = facility
         self.rows = rows
@@ -60,9 +57,7 @@ class Station:
         start = free[0] if free[0] > arrive else arrive
         end = start + service_min
         heapreplace(free, end)
-        self.rows.append(
-            new_row(StationRow, (patient, self.facility.index, self.name, arrive, start, end))
-        )
+        self.rows.append((patient, self.facility.index, self.name, arrive, start, end))
         return end
 
 
@@ -85,7 +80,7 @@ class PriorityStation:
         facility: FacilityPlan,
         name: str,
         capacity: int,
-        rows: list[StationRow],
+        rows: list[tuple],
     ) -> None:
         self.env = env
         self.name = name
@@ -119,9 +114,7 @@ class PriorityStation:
         self.busy += 1
         start = self.env.now
         end = start + service_min
-        self.rows.append(
-            new_row(StationRow, (patient, self.facility.index, self.name, arrive, start, end))
-        )
+        self.rows.append((patient, self.facility.index, self.name, arrive, start, end))
         done.callbacks.append(self._next)  # before the patient goes on
         schedule_at(self.env, done, end)
 
@@ -142,7 +135,7 @@ class Site:
         self,
         env: simpy.Environment,
         plan: FacilityPlan,
-        rows: list[StationRow],
+        rows: list[tuple],
         priority: bool = False,
     ) -> None:
         def station(name: str, capacity: int) -> Station | PriorityStation | None:

@@ -4,7 +4,7 @@ Credit billing: at a facility that offers it, a patient enrolled on a credit lin
 with a relative's line, "family pay") has each charge drawn on the line instead of queueing at
 a cashier window, until the next charge would pass the credit limit; from then on the patient
 pays at the window.  Each patient's drawing, repayment day and default are recorded so that the
-money side can be settled afterwards (``analysis.credit_ledger``).
+money side can be settled afterwards (``accounting.credit_ledger``).
 
 Registration validity ("one registration valid three days"): at those facilities, coming back
 for the same illness within N days of registering, the first day included, needs no new
@@ -18,7 +18,7 @@ from __future__ import annotations
 import math
 
 from ...inputs.arms import Arm
-from ...observation.records import CreditAccountRow, CreditDrawRow, Records, WaiverRow
+from ...observation.records import Records
 from ...system.durations import sampler
 from ...system.hours import DAY_MIN
 from ...system.site import Site
@@ -78,14 +78,14 @@ class Credit:
         if patient.id not in self.drawn:
             self._open_account(patient)
         self.drawn[patient.id] = drawn + fee_yuan
-        self.records.credit.append(CreditDrawRow(patient.id, site.plan.index, fee_yuan, now))
+        self.records.credit.append((patient.id, site.plan.index, fee_yuan, now))
         return False
 
     def _open_account(self, patient: Patient) -> None:
         """The patient's repayment day and whether they default, fixed at the first draw."""
         repay_days = min(self.repayment(_draw(patient, "repayment")), self.interest_free_days)
         defaults = _draw(patient, "default") < self.default_share
-        self.records.credit_accounts.append(CreditAccountRow(patient.id, repay_days, defaults))
+        self.records.credit_accounts.append((patient.id, repay_days, defaults))
 
     def registration_due(self, patient: Patient, site: Site, now: float) -> bool:
         """Whether the patient registers and pays registration and consultation fees again."""
@@ -95,7 +95,7 @@ class Credit:
         first = self.registered.get(key)
         if first is not None and today - first < self.validity_days:
             waived = site.plan.registration_fee_yuan + site.plan.consultation_fee_yuan
-            self.records.waivers.append(WaiverRow(patient.id, site.plan.index, waived, now))
+            self.records.waivers.append((patient.id, site.plan.index, waived, now))
             return False
         self.registered[key] = today
         return True

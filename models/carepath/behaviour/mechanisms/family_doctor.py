@@ -13,13 +13,7 @@ from collections.abc import Generator
 import simpy
 
 from ...inputs.schema import FamilyDoctors
-from ...observation.records import (
-    NO_FACILITY,
-    ChargeRow,
-    OutreachRow,
-    OutreachStaffRow,
-    Records,
-)
+from ...observation.records import NO_FACILITY, Records
 from ...system.durations import sampler
 from ...system.hours import DAY_MIN
 from ...system.world import World
@@ -68,13 +62,9 @@ class FamilyDoctorService:
             yield env.timeout(visit_min)
         records = self.records
         records.outreach.append(
-            OutreachRow(
-                patient, zone, NO_FACILITY, "family_doctor", arrive, start, env.now, "followed_up"
-            )
+            (patient, zone, NO_FACILITY, "family_doctor", arrive, start, env.now, "followed_up")
         )
         staff_days = self.config.team_size * visit_min / self.staff_day_min
-        records.outreach_staff.append(
-            OutreachStaffRow("family_doctor", zone, "family_doctor", staff_days, start)
-        )
+        records.outreach_staff.append(("family_doctor", zone, "family_doctor", staff_days, start))
         if drug_fee_yuan > 0:
-            records.charges.append(ChargeRow(patient, NO_FACILITY, "drugs", drug_fee_yuan, env.now))
+            records.charges.append((patient, NO_FACILITY, "drugs", drug_fee_yuan, env.now))

@@ -18,13 +18,7 @@ import numpy as np
 import simpy
 
 from ...inputs.schema import FreeClinics
-from ...observation.records import (
-    NO_EPISODE,
-    NO_FACILITY,
-    OutreachRow,
-    OutreachStaffRow,
-    Records,
-)
+from ...observation.records import NO_EPISODE, NO_FACILITY, Records
 from ...system.durations import Sampler, sampler
 from ...system.hours import DAY_MIN
 from ...system.streams import Streams
@@ -136,9 +130,7 @@ class FreeClinicService:
             for role, attribute in ROLES:
                 staff = getattr(self.config.team, attribute)
                 if staff:
-                    self.records.outreach_staff.append(
-                        OutreachStaffRow("free_clinic", zone, role, staff, start)
-                    )
+                    self.records.outreach_staff.append(("free_clinic", zone, role, staff, start))
             screening = self.config.screening
             visitors = int(rng.poisson(screening.attendance_per_event))
             session_min = event.end_min - event.start_min
@@ -181,6 +173,6 @@ class FreeClinicService:
         if not seen:
             start, outcome = env.now, "unseen"
         self.records.outreach.append(
-            OutreachRow(patient, event.zone, NO_FACILITY, service, arrive, start, env.now, outcome)
+            (patient, event.zone, NO_FACILITY, service, arrive, start, env.now, outcome)
         )
         return seen

@@ -22,7 +22,7 @@ from typing import Final, Literal
 import simpy
 
 from ...inputs.arms import Arm
-from ...observation.records import NO_FACILITY, ChargeRow, Records
+from ...observation.records import NO_FACILITY, Records
 from ...system.clock import At
 from ...system.hours import DAY_MIN
 from ...system.site import PRIORITY_NORMAL, PRIORITY_REFERRED
@@ -139,7 +139,7 @@ class Outreach:
         if resolved:
             if condition.drug_fee_yuan > 0:
                 self.records.charges.append(
-                    ChargeRow(patient.id, NO_FACILITY, "drugs", condition.drug_fee_yuan, env.now)
+                    (patient.id, NO_FACILITY, "drugs", condition.drug_fee_yuan, env.now)
                 )
             return RESOLVED
         return self._referral_target(zone, TIER_RANK[clinics.config.refer_to])

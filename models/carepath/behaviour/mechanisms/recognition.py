@@ -23,7 +23,7 @@ import simpy
 
 from ...inputs.arms import Arm
 from ...inputs.schema import TEST_TYPES
-from ...observation.records import ReadingRow, RecognitionRow, Records
+from ...observation.records import Records
 from ...system.durations import sampler
 from ...system.hours import DAY_MIN
 from ...system.site import Site
@@ -69,7 +69,7 @@ class ReadingCentre:
                     yield env.timeout(self.reading(u))
                     break
         self.rows.append(
-            ReadingRow(patient.id, self.plan.index, site.plan.index, test, arrive, start, env.now)
+            (patient.id, self.plan.index, site.plan.index, test, arrive, start, env.now)
         )
         patient.results.append((test, self.plan.index, site.plan.index, done_at))
 
@@ -154,7 +154,7 @@ class Recognition:
             decision = f"excluded:{excluded}"
         elif _draw(patient, leg, test, "acceptance") >= chance:
             decision = "declined"
-        row = RecognitionRow(patient.id, site.plan.index, test, owner, decision, now)
+        row = (patient.id, site.plan.index, test, owner, decision, now)
         self.records.recognition.append(row)
         return decision == "accepted"
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import simpy
 
 from ...inputs.schema import OpeningHours, VisitingExperts
-from ...observation.records import OutreachRow, OutreachStaffRow, Records
+from ...observation.records import Records
 from ...system.durations import Sampler, sampler
 from ...system.hours import DAY_MIN, Hours
 from ...system.world import TIER_RANK, World
@@ -79,9 +79,7 @@ def record_staff(
             return
         yield env.timeout(start - env.now)
         records.outreach_staff.append(
-            OutreachStaffRow(
-                "visiting_expert", session.site, "visiting_expert", float(session.staff), start
-            )
+            ("visiting_expert", session.site, "visiting_expert", float(session.staff), start)
         )
         yield env.timeout(session.hours.end_min - session.hours.start_min)
 
@@ -116,7 +114,5 @@ def see_expert(
         start = env.now
         yield env.timeout(session.consult(u_consult))
     records.outreach.append(
-        OutreachRow(
-            patient, zone, session.site, "visiting_expert", arrive, start, env.now, "managed"
-        )
+        (patient, zone, session.site, "visiting_expert", arrive, start, env.now, "managed")
     )
