@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import math
 
-from ..observation.records import Records
+from ..observation.records import EpisodeRow, Records
 from ..system.world import World
 from .credit_ledger import CreditBook, LedgerTerms
 from .episodes import QUEUED_SERVICES, Episode, EpisodeTotals
@@ -54,61 +54,97 @@ class ArmTally:
         self.ended: dict[int, PatientValues] | None = {} if keep_patients else None
 
     def fold(self, records: Records) -> None:
-        """Fold the rows appended since the last fold, then the episodes that have ended.
+        """Fold the rows appended since the last fold, table by table (episodes first, so that
+        the rows of an episode that started since find it), then the episodes that have ended.
 
         Rows are unpacked into their record types' field names (``observation.records``).
         """
+        self._fold_episodes(records.take("episodes"))
+        self._fold_visits(records.take("visits"))
+        self._fold_stations(records.take("stations"))
+        self._fold_charges(records.take("charges"))
+        self._fold_trips(records.take("trips"))
+        self._fold_tests(records.take("tests"))
+        self._fold_recognition(records.take("recognition"))
+        records.take("readings")  # not in any metric
+        self._fold_credit(records.take("credit"))
+        self._fold_credit_accounts(records.take("credit_accounts"))
+        self._fold_waivers(records.take("waivers"))
+        self._fold_outreach(records.take("outreach"))
+        for staff in records.take("outreach_staff"):
+            self.outreach.add_staff(staff)
+        # episode.ended, inlined: every episode in care is asked every day
+        ended = [p for p, episode in self.in_care.items() if episode.row.end_min is not None]
+        for patient in ended:
+            self._close(self.in_care.pop(patient))
+
+    def _fold_episodes(self, rows: list[EpisodeRow]) -> None:
+        for row in rows:
+            self.in_care[row.patient] = Episode(row)
+
+    def _fold_visits(self, rows: list[tuple]) -> None:
+        self.referrals.fold_visits(rows)
         in_care = self.in_care
-        for row in records.take("episodes"):
-            in_care[row.patient] = Episode(row)
-        visits = records.take("visits")
-        self.referrals.fold_visits(visits)
-        for visit in visits:
+        for visit in rows:
             if (episode := in_care.get(visit[0])) is not None:  # VisitRow.patient
                 episode.visits.append(visit)
-        stations = records.take("stations")
-        self.stations.fold(stations)
-        self.referrals.fold_stations(stations)
-        for station in stations:
+
+    def _fold_stations(self, rows: list[tuple]) -> None:
+        self.stations.fold(rows)
+        self.referrals.fold_stations(rows)
+        in_care = self.in_care
+        for station in rows:
             if (episode := in_care.get(station[0])) is not None:  # StationRow.patient
                 episode.stations.append(station)
-        for patient, _, _, fee_yuan, _ in records.take("charges"):
+
+    def _fold_charges(self, rows: list[tuple]) -> None:
+        in_care = self.in_care
+        for patient, _, _, fee_yuan, _ in rows:
             if (episode := in_care.get(patient)) is not None:
                 episode.fees.append(fee_yuan)
-        for trip in records.take("trips"):
+
+    def _fold_trips(self, rows: list[tuple]) -> None:
+        in_care = self.in_care
+        for trip in rows:
             if (episode := in_care.get(trip[0])) is not None:  # TripRow.patient
                 episode.trips.append(trip)
-        for patient, _, test, outcome, _ in records.take("tests"):
-            if (episode := in_care.get(patient)) is not None:
+
+    def _fold_tests(self, rows: list[tuple]) -> None:
+        for patient, _, test, outcome, _ in rows:
+            if (episode := self.in_care.get(patient)) is not None:
                 if outcome == "performed":
                     episode.performed += 1
                 elif outcome == "avoided":
                     episode.avoided.append(test)
-        for patient, facility, _, _, decision, _ in records.take("recognition"):
-            if decision == "accepted" and (episode := in_care.get(patient)) is not None:
+
+    def _fold_recognition(self, rows: list[tuple]) -> None:
+        for patient, facility, _, _, decision, _ in rows:
+            if decision == "accepted" and (episode := self.in_care.get(patient)) is not None:
                 episode.accepted.add(facility)
-        records.take("readings")  # not in any metric
-        for patient, _, fee_yuan, time_min in records.take("credit"):
-            if (episode := in_care.get(patient)) is not None:
+
+    def _fold_credit(self, rows: list[tuple]) -> None:
+        for patient, _, fee_yuan, time_min in rows:
+            if (episode := self.in_care.get(patient)) is not None:
                 episode.draws.append((fee_yuan, time_min))
-        for patient, repay_days, defaults in records.take("credit_accounts"):
-            if (episode := in_care.get(patient)) is not None:
+
+    def _fold_credit_accounts(self, rows: list[tuple]) -> None:
+        for patient, repay_days, defaults in rows:
+            if (episode := self.in_care.get(patient)) is not None:
                 episode.account = (repay_days, bool(defaults))
-        for patient, _, fee_yuan, _ in records.take("waivers"):
-            if (episode := in_care.get(patient)) is not None:
+
+    def _fold_waivers(self, rows: list[tuple]) -> None:
+        for patient, _, fee_yuan, _ in rows:
+            if (episode := self.in_care.get(patient)) is not None:
                 episode.waived.append(fee_yuan)
-        for service in records.take("outreach"):
+
+    def _fold_outreach(self, rows: list[tuple]) -> None:
+        for service in rows:
             self.outreach.add_service(service)
             patient, _, _, kind, arrive_min, start_min, _, _ = service
-            if (episode := in_care.get(patient)) is not None:
+            if (episode := self.in_care.get(patient)) is not None:
                 episode.reached = True
                 if kind in QUEUED_SERVICES:
                     episode.outreach_waits.append(start_min - arrive_min)
-        for staff in records.take("outreach_staff"):
-            self.outreach.add_staff(staff)
-        # episode.ended, inlined: every episode in care is asked every day
-        for patient in [p for p, e in in_care.items() if e.row.end_min is not None]:
-            self._close(in_care.pop(patient))
 
     def finish(self) -> None:
         """The run is over: fold the episodes still in care as they stand."""

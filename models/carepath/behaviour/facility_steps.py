@@ -1,0 +1,197 @@
+"""A visit's steps inside a facility: queue at a station, register, have the tests ordered done
+(pay, exam, wait for the result), pay, collect the drugs; caught by closing time, go home and
+come back at the next opening.  Reform mechanisms change single steps (``mechanisms``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Generator
+
+import simpy
+
+from ..inputs.schema import TEST_TYPES
+from ..observation.records import Records
+from ..system.clock import At
+from ..system.site import PriorityStation, Site, Station
+from ..system.world import ConditionPlan, World
+from .mechanisms import Mechanisms
+from .moves import Moves, Process
+from .patient import Patient
+
+
+class FacilitySteps(Moves):
+    """The steps of facility visits, with the arm's reform mechanisms deciding single steps."""
+
+    def __init__(
+        self,
+        env: simpy.Environment,
+        world: World,
+        sites: list[Site],
+        records: Records,
+        mechanisms: Mechanisms,
+    ) -> None:
+        super().__init__(env, world, sites, records)
+        self.mechanisms = mechanisms
+        self._order_cache: dict[tuple[int, int, bool], tuple[tuple[str, str, float], ...]] = {}
+
+    def at(
+        self,
+        patient: Patient,
+        site: Site,
+        station: Station | PriorityStation | None,
+        service_min: float,
+        leg: int,
+        extra_walk_min: float = 0.0,
+    ) -> Process:
+        """Walk to a station, queue, be served; caught by closing time, come back next opening."""
+        if station is None:
+            return
+        walk_min = site.plan.walk_min + extra_walk_min
+        while True:
+            patient.now += walk_min
+            if patient.now > self.env.now:  # _catch_up, inlined: once per station visit
+                yield At(self.env, patient.now)
+            if isinstance(station, PriorityStation):
+                end = yield from station.serve_in_line(patient.id, service_min, patient.priority)
+            else:
+                end = station.serve(patient.id, patient.now, service_min)
+            if end is not None:
+                patient.now = end
+                return
+            # Turned away at the registration window itself: back to queue there, once.
+            again = station is not site.registration
+            yield from self.come_back(patient, site, leg, register_again=again)
+
+    def register(self, patient: Patient, site: Site, leg: int) -> Process:
+        """Registration, paying the registration and consultation fees at the window."""
+        now, plan = patient.now, site.plan
+        if not self.mechanisms.credit.registration_due(patient, site, now):
+            return
+        charges = self.records.charges  # ChargeRow
+        charges.append((patient.id, plan.index, "registration", plan.registration_fee_yuan, now))
+        charges.append((patient.id, plan.index, "consultation", plan.consultation_fee_yuan, now))
+        yield from self.at(
+            patient,
+            site,
+            site.registration,
+            plan.service["registration"](patient.u(leg, "registration")),
+            leg,
+        )
+
+    def tests_ordered(self, patient: Patient, site: Site, leg: int, followup: bool) -> list[str]:
+        """Tests the doctor orders here, among those the facility can do."""
+        return [
+            test
+            for test, slot, chance in self._orders(patient.condition, site, followup)
+            if patient.u(leg, slot) < chance
+        ]
+
+    def _orders(
+        self, condition: ConditionPlan, site: Site, followup: bool
+    ) -> tuple[tuple[str, str, float], ...]:
+        """(test, its order slot, chance) of each test the doctor may order here; a test never
+        ordered has no need of its draw, which stays unused as a skipped step's does."""
+        key = (condition.index, site.plan.index, followup)
+        orders = self._order_cache.get(key)
+        if orders is None:
+            rank = site.plan.rank
+            chances = (
+                (test, condition.followup_tests.get(test, 0.0))
+                if followup
+                else (test, condition.tests.get(test, {}).get(rank, 0.0))
+                for test in TEST_TYPES
+                if test in site.exams
+            )
+            orders = tuple((test, f"order:{test}", p) for test, p in chances if p > 0.0)
+            self._order_cache[key] = orders
+        return orders
+
+    def do_tests(
+        self, patient: Patient, site: Site, leg: int, ordered: list[str]
+    ) -> Generator[simpy.Event, None, bool]:
+        """Pay for the tests not recognised, do each exam, wait for the last result.
+
+        Returns whether any exam was done (and so needs reviewing with the doctor).
+        """
+        plan, records = site.plan, self.records
+        recognition = self.mechanisms.recognition
+        to_do = []
+        for test in ordered:
+            if recognition.recognises(patient, site, test, leg, patient.now):
+                records.tests.append((patient.id, plan.index, test, "avoided", patient.now))
+            else:
+                to_do.append(test)
+        if not to_do:
+            return False
+        fees = [(f"test:{t}", plan.test_fee_yuan[t]) for t in to_do]
+        yield from self.pay(patient, site, leg, "cashier_tests", fees)
+        ready, readings = patient.now, []
+        for test in to_do:
+            exam_min = self.world.tests[test].exam(patient.u(leg, f"exam:{test}"))
+            yield from self.at(patient, site, site.exams[test], exam_min, leg)
+            records.tests.append((patient.id, plan.index, test, "performed", patient.now))
+            if recognition.reads_remotely(site, test):
+                yield from self._catch_up(patient)  # the reading centre's queue is shared
+                readings.append(recognition.remote_reading(patient, site, test, leg))
+                continue
+            patient.results.append((test, plan.index, plan.index, patient.now))
+            turnaround = self.world.tests[test].turnaround(patient.u(leg, f"turnaround:{test}"))
+            ready = max(ready, patient.now + turnaround)
+        if readings:
+            yield from self._catch_up(patient)
+            yield self.env.all_of(readings)
+            patient.now = self.env.now
+        ready = max(ready, patient.now)
+        if plan.hours.is_open(ready):
+            patient.now = ready
+        else:
+            yield from self.come_back(patient, site, leg, not_before=ready)
+        return True
+
+    def pay(
+        self, patient: Patient, site: Site, leg: int, slot: str, fees: list[tuple[str, float]]
+    ) -> Process:
+        """Fees charged, at the cashier window unless a reform bills them otherwise."""
+        now, plan = patient.now, site.plan
+        for item, fee in fees:
+            self.records.charges.append((patient.id, plan.index, item, fee, now))
+        total = sum(fee for _, fee in fees)
+        if self.mechanisms.credit.queues_at_cashier(patient, site, total, now):
+            cashier_min = plan.service["cashier"](patient.u(leg, slot))
+            yield from self.at(patient, site, site.cashier, cashier_min, leg, plan.cashier_walk_min)
+
+    def refers_up(self, patient: Patient, site: Site, leg: int) -> bool:
+        plan, condition = site.plan, patient.condition
+        if plan.refers_to is None:
+            return False
+        if condition.lowest_rank > plan.rank:
+            return True
+        return patient.u(leg, "referral_up") < condition.referral_up.get(plan.rank, 0.0)
+
+    def treat(self, patient: Patient, site: Site, leg: int) -> Process:
+        """Pay for and collect the drugs."""
+        fee = patient.condition.drug_fee_yuan
+        if fee > 0:
+            yield from self.pay(patient, site, leg, "cashier_drugs", [("drugs", fee)])
+        yield from self.at(
+            patient,
+            site,
+            site.pharmacy,
+            site.plan.service["pharmacy"](patient.u(leg, "pharmacy")),
+            leg,
+        )
+
+    def come_back(
+        self,
+        patient: Patient,
+        site: Site,
+        leg: int,
+        not_before: float = 0.0,
+        register_again: bool = True,
+    ) -> Process:
+        """Closed: home now, back at the next opening, and register again (unless it was the
+        registration window that was closed)."""
+        self.go_home(patient)
+        self.travel(patient, site.plan.index, "return", leg, not_before)
+        if register_again:
+            yield from self.register(patient, site, leg)
