@@ -10,6 +10,7 @@ import typing
 import pytest
 
 import carepath
+from carepath.accounting.tally import ArmTally
 from carepath.execution.replication import simulate
 from carepath.inputs.arms import arms_for
 from carepath.observation.records import TABLES, EpisodeRow, Records, StationRow
@@ -77,6 +78,27 @@ def test_named_rows_and_tables_read_the_tuples_by_the_schemas_names():
     released = Records(keep_rows=False)
     with pytest.raises(RuntimeError, match="full_log=True"):
         released.rows("stations")
+
+
+def a_row(record: type, patient: int) -> object:
+    """A row of ``record`` with a value of each field's type (``patient`` where there is one)."""
+    values = {int: 0, float: 1.0, str: "x", bool: False}
+    fields = {name: values[kinds[0]] for name, kinds in field_types(record).items()}
+    fields.update({"patient": patient} if "patient" in fields else {})
+    if record is EpisodeRow:
+        return EpisodeRow(**fields)
+    return tuple(fields.values())
+
+
+def test_the_fold_takes_every_table_a_run_writes():
+    """A table the fold forgets would be held in memory for the whole run."""
+    world = World.build(carepath.load_scenario(REPO / "scenarios" / "demo_county.yaml"))
+    records = Records(keep_rows=False)
+    for table, record in TABLES.items():
+        getattr(records, table).append(a_row(record, patient=7))
+    ArmTally(world).fold(records)
+    assert records.held() == 0
+    assert all(records.count(table) == 1 for table in TABLES)
 
 
 @pytest.mark.integration
