@@ -266,7 +266,7 @@ def _print_written(done: FilesRun, target: Target | None) -> None:
     for written in done.written:
         if written.sweep_variants:
             print(
-                f"{written.file}: wrote {written.folder}/ sweep.csv, sweep_replications.csv "
+                f"{written.file}: wrote {written.folder}/ {', '.join(written.files)} "
                 f"({written.sweep_variants} variants)"
             )
             continue

@@ -26,6 +26,8 @@ from ..observation.results_folder import (
     REPLICATIONS_FILE,
     STATIONS_FILE,
     SUMMARY_FILE,
+    SWEEP_FILE,
+    SWEEP_REPLICATIONS_FILE,
     write_tables,
 )
 from .precision import Target, run_to_precision, warmup_estimate
@@ -115,7 +117,8 @@ def run_files(
         folders = run_sweep_files(sweeps, options, run)
         for (file, scenario), folder in zip(sweeps, folders, strict=True):
             count = scenario.sweep.variant_count if scenario.sweep is not None else 0
-            written.append(Written(file, folder, [], sweep_variants=count))
+            tables = [SWEEP_FILE, SWEEP_REPLICATIONS_FILE]
+            written.append(Written(file, folder, tables, sweep_variants=count))
     plain = [(file, scenario) for file, scenario in loaded if scenario.sweep is None]
     if not plain:
         return FilesRun(written, Batch([], [], {}))
