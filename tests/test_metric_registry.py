@@ -21,6 +21,7 @@ from carepath.analysis.figures.chart import Chart
 from carepath.analysis.figures.report import draw_all
 from carepath.analysis.figures.style import new_figure
 from carepath.analysis.headline import change_reading
+from carepath.analysis.plugins import Registry
 from carepath.analysis.statistics import summarise
 from carepath.execution.replication import simulate
 from carepath.inputs.metric_registry import (
@@ -135,6 +136,22 @@ def test_the_report_says_each_headline_metrics_unit_and_direction():
     assert cells[-1] in ("gain", "loss", "no clear change", "no change")
 
 
+def test_a_name_is_registered_by_one_function_only():
+    registry = Registry("carepath.analysis.report_sections", "report section")
+
+    def costs(results):
+        return []
+
+    def other(results):
+        return []
+
+    registry.add("costs", 1, costs)
+    registry.add("costs", 2, costs)  # the same function again (its module reloaded)
+    with pytest.raises(ValueError, match="report section 'costs' is registered twice"):
+        registry.add("costs", 3, other)
+    assert registry.entries() == [2]
+
+
 def test_a_section_in_a_new_module_of_the_sections_package_joins_the_report(tmp_path, monkeypatch):
     package = tmp_path / "more_sections"
     package.mkdir()
@@ -146,9 +163,8 @@ def test_a_section_in_a_new_module_of_the_sections_package_joins_the_report(tmp_
         "    return ['## Costs by perspective', '']\n"
     )
     monkeypatch.syspath_prepend(str(tmp_path))
-    monkeypatch.setattr(report, "SECTIONS_PACKAGE", "more_sections")
-    monkeypatch.setattr(report, "_SECTIONS", dict(report._SECTIONS))
-    report.sections()  # the built-in sections, already loaded
+    report.sections()  # the built-in sections, loaded
+    monkeypatch.setattr(report, "SECTIONS", report.SECTIONS.copy(package="more_sections"))
     text = report.report_text(RESULTS)
     order = [text.index(h) for h in ("## Plausibility", "## Costs by perspective", "## Queueing")]
     assert order == sorted(order)
@@ -158,7 +174,8 @@ def test_a_section_in_a_new_module_of_the_sections_package_joins_the_report(tmp_
 
 @pytest.mark.integration
 def test_a_registered_figure_is_drawn_for_every_folder_with_its_table(tmp_path, monkeypatch):
-    monkeypatch.setattr(figures, "_FIGURES", dict(figures._FIGURES))
+    figures.registered()  # the built-in figures, loaded
+    monkeypatch.setattr(figures, "FIGURES", figures.FIGURES.copy())
     results = tmp_path / "results"
     shutil.copytree(RESULTS / "demo_county_credit", results / "demo_county_credit")
 

@@ -249,19 +249,18 @@ def _run(args: argparse.Namespace) -> int:
         return INTERRUPTED
     except BatchFailed as error:  # raised by a sweep or a --precision round; a batch never raises
         return _report_failures(error.batch)
-    _print_written(done, target)
+    _print_written(done)
     return _report_failures(done.batch)
 
 
-def _print_written(done: FilesRun, target: Target | None) -> None:
+def _print_written(done: FilesRun) -> None:
     for name, chosen in done.precision.items():
         report_ = chosen["precision"]
         met = "met" if report_["met"] else "NOT met (stopped at --max-replications)"
-        relative = target.relative if target is not None else report_["target_relative_half_width"]
         print(
             f"{name}: {report_['replications']} replications; {report_['metric']} "
             f"({report_['arm']}) = {report_['mean']:.4g} +- {report_['half_width']:.4g}: "
-            f"target {relative:g} of the mean {met}"
+            f"target {report_['target_relative_half_width']:g} of the mean {met}"
         )
     for written in done.written:
         if written.sweep_variants:

@@ -78,7 +78,7 @@ class Episode:
     def station_waits(self) -> list[float]:
         """Minutes queued at each station, in the order of ``stations`` (worked out once the
         episode has ended: the totals and the paired comparison both read them)."""
-        if self._station_waits is None or len(self._station_waits) != len(self.stations):
+        if self._station_waits is None:
             self._station_waits = [
                 start_min - arrive_min for _, _, _, arrive_min, start_min, _ in self.stations
             ]

@@ -9,17 +9,14 @@ on the files it reads, so the same results give the same report byte for byte.
 
 from __future__ import annotations
 
-import importlib
 import json
 import math
-import pkgutil
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from ..observation.results_folder import MANIFEST_FILE, write_atomic
-
-SECTIONS_PACKAGE = f"{__package__}.report_sections"
+from .plugins import Registry
 
 
 @dataclass(frozen=True)
@@ -31,7 +28,7 @@ class Section:
     lines: Callable[[Path], list[str]]
 
 
-_SECTIONS: dict[str, Section] = {}
+SECTIONS: Registry[Section] = Registry(f"{__package__}.report_sections", "report section")
 
 
 def section(name: str, order: int) -> Callable[[Callable[[Path], list[str]]], Callable]:
@@ -39,10 +36,7 @@ def section(name: str, order: int) -> Callable[[Callable[[Path], list[str]]], Ca
     ``name``, placed by ``order`` (the plausibility section is 100, the queueing one 200)."""
 
     def register(lines: Callable[[Path], list[str]]) -> Callable[[Path], list[str]]:
-        known = _SECTIONS.get(name)
-        if known is not None and known.lines.__qualname__ != lines.__qualname__:
-            raise ValueError(f"report section {name!r} is registered twice")
-        _SECTIONS[name] = Section(name, order, lines)
+        SECTIONS.add(name, Section(name, order, lines), lines)
         return lines
 
     return register
@@ -51,10 +45,7 @@ def section(name: str, order: int) -> Callable[[Callable[[Path], list[str]]], Ca
 def sections() -> list[Section]:
     """Every section of the report, in order, once every module of ``report_sections`` has
     been loaded."""
-    package = importlib.import_module(SECTIONS_PACKAGE)
-    for module in pkgutil.iter_modules(package.__path__):
-        importlib.import_module(f"{SECTIONS_PACKAGE}.{module.name}")
-    return sorted(_SECTIONS.values(), key=lambda s: (s.order, s.name))
+    return sorted(SECTIONS.entries(), key=lambda s: (s.order, s.name))
 
 
 def report_text(results: Path) -> str:

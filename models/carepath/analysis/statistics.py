@@ -15,15 +15,15 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from ..inputs.arms import PAIRED
 from ..inputs.metric_registry import MetricRegistry
 from ..observation.results_folder import REPLICATION_COLUMNS, SUMMARY_COLUMNS
 
 INPUT_COLUMNS = REPLICATION_COLUMNS
 OUTPUT_COLUMNS = SUMMARY_COLUMNS
 _KEYS = ["scenario", "replication", "arm", "metric"]
-# Rows of this arm hold patient-paired comparisons of the arms (e.g. the spill-over wait saved by
-# patients with nothing recognised), already a difference: they are described, not paired again.
-PAIRED = "paired"
+# Rows of arm PAIRED hold patient-paired comparisons of the arms (e.g. the spill-over wait saved
+# by patients with nothing recognised), already a difference: they are described, not paired again.
 
 
 def summarise(

@@ -21,8 +21,8 @@ import pandas as pd
 from tqdm.auto import tqdm
 
 from ..accounting.metrics import compute, credit_balance
-from ..analysis.statistics import PAIRED, summarise
-from ..inputs.arms import arms_for
+from ..analysis.statistics import summarise
+from ..inputs.arms import PAIRED, arms_for
 from ..inputs.metric_registry import METRICS
 from ..inputs.scenario_file import load_scenario
 from ..inputs.schema import Scenario
@@ -67,6 +67,20 @@ class RunResult:
     @property
     def replication_count(self) -> int:
         return int(self.replications.replication.nunique())
+
+    @classmethod
+    def of(
+        cls,
+        scenario: Scenario,
+        seed: int,
+        replications: pd.DataFrame,
+        stations: pd.DataFrame,
+        credit: pd.DataFrame,
+        referrals: pd.DataFrame,
+    ) -> RunResult:
+        """The result of these tables, with the summary of ``replications``."""
+        summary = summarise(replications, registry=METRICS)
+        return cls(scenario, seed, replications, summary, stations, credit, referrals)
 
 
 Row = tuple[str, str, float]  # arm, metric, value
@@ -196,9 +210,7 @@ def run_result(
         )
         for part, columns in TABLE_COLUMNS.items()
     )
-    return RunResult(
-        scenario, seed, table, summarise(table, registry=METRICS), stations, credit, referrals
-    )
+    return RunResult.of(scenario, seed, table, stations, credit, referrals)
 
 
 def _execute(

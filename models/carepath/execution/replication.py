@@ -23,16 +23,13 @@ from ..accounting.tally import ArmTally
 from ..behaviour.arrivals import zone_onsets
 from ..behaviour.journey import Journey
 from ..behaviour.mechanisms import PATIENT_STREAMS, Mechanisms
-from ..inputs.arms import WITHOUT, Arm
+from ..inputs.arms import PAIRED, WITHOUT, Arm
 from ..observation.records import Records
 from ..system.hours import DAY_MIN
 from ..system.site import Site
 from ..system.streams import Streams
 from ..system.world import World
 from .collector import collector_paused
-
-# What a replication is doing when it is not simulating an arm: comparing the arms.
-PAIRING = "paired"
 
 
 def build_journey(
@@ -66,7 +63,6 @@ class ArmRun:
         full_log: bool = False,
         keep_patients: bool = False,
     ) -> None:
-        self.arm = arm
         self.env = simpy.Environment()
         self.records = Records(keep_rows=full_log)
         self.tally = ArmTally(world, keep_patients)
@@ -94,7 +90,7 @@ class ReplicationRun:
     """Every arm of one replication over the same patients, and, when the arms are
     ``without`` and ``with``, their patient-by-patient comparison.
 
-    ``stage`` names what the run is doing (an arm's name, or ``PAIRING``), so that an error can
+    ``stage`` names what the run is doing (an arm's name, or ``PAIRED``), so that an error can
     be reported with the arm it happened in.
     """
 
@@ -153,7 +149,7 @@ class ReplicationRun:
     def _pair(self, last: bool = False) -> None:
         if self.pairing is None:
             return
-        self.stage = PAIRING
+        self.stage = PAIRED
         without, with_ = self.arms[WITHOUT.name].tally.ended, self.arms["with"].tally.ended
         assert without is not None and with_ is not None  # kept because the arms are paired
         self.pairing.fold(without, with_)

@@ -19,6 +19,9 @@ class Arm:
 
 
 WITHOUT = Arm("without")
+# The arm of the rows that compare ``without`` and ``with`` patient by patient (each already a
+# saving, ``without - with``): not a set of reforms, a comparison of two.
+PAIRED = "paired"
 
 
 def arms_for(scenario: Scenario) -> tuple[Arm, ...]:

@@ -23,12 +23,11 @@ from typing import Any
 
 import pandas as pd
 
-from ..analysis.statistics import PAIRED, summarise
 from ..analysis.warmup import BATCH, daily_wait, warmup_days
 from ..execution.batch import RunResult, run_replications
 from ..execution.options import DEFAULT_OPTIONS, RunOptions
 from ..execution.replication import simulate
-from ..inputs.arms import arms_for
+from ..inputs.arms import PAIRED, arms_for
 from ..inputs.metric_registry import METRICS
 from ..inputs.schema import Scenario
 from ..system.world import World
@@ -100,13 +99,11 @@ def join(parts: list[RunResult]) -> RunResult:
     def stack(name: str) -> pd.DataFrame:
         return pd.concat([getattr(p, name) for p in parts], ignore_index=True)
 
-    table = stack("replications")
     first = parts[0]
-    return RunResult(
+    return RunResult.of(
         first.scenario,
         first.seed,
-        table,
-        summarise(table, registry=METRICS),
+        stack("replications"),
         stack("stations"),
         stack("credit"),
         stack("referrals"),

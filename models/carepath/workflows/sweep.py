@@ -173,7 +173,7 @@ def sweep_record(result: SweepResult) -> dict:
                 "variant": variant.index,
                 "levers": variant.levers,
                 "seed": run.seed,
-                "replications": int(run.replications.replication.nunique()),
+                "replications": run.replication_count,
                 "scenario_sha256": scenario_hash(resolved(variant.scenario)),
             }
             for variant, run in zip(result.variants, result.runs, strict=True)

@@ -9,14 +9,13 @@ decorated function in a new (or existing) module there, and nothing else.
 
 from __future__ import annotations
 
-import importlib
-import pkgutil
 from collections.abc import Callable
 from dataclasses import dataclass
 
 import pandas as pd
 
 from ...observation.results_folder import ResultsFolder
+from ..plugins import Registry
 from .chart import Chart
 
 Draw = Callable[[pd.DataFrame, str], Chart]  # (table, title) -> the drawn chart
@@ -34,8 +33,9 @@ class FigureSpec:
     order: int = 100
 
 
-_FIGURES: dict[str, FigureSpec] = {}
-_FAMILIES: list[Callable[[ResultsFolder], list[FigureSpec]]] = []
+Family = Callable[[ResultsFolder], list[FigureSpec]]  # a folder -> the figures it calls for
+FIGURES: Registry[FigureSpec] = Registry(__package__ or "", "figure")
+FAMILIES: Registry[Family] = Registry(__package__ or "", "figure family")
 
 
 def figure(title: str, source: str, order: int = 100) -> Callable[[Draw], Draw]:
@@ -44,41 +44,27 @@ def figure(title: str, source: str, order: int = 100) -> Callable[[Draw], Draw]:
     ``source``."""
 
     def register(draw: Draw) -> Draw:
-        name = draw.__name__
-        known = _FIGURES.get(name)
-        if known is not None and known.draw.__qualname__ != draw.__qualname__:
-            raise ValueError(f"figure {name!r} is registered twice")
-        _FIGURES[name] = FigureSpec(name, title, source, draw, order)
+        FIGURES.add(draw.__name__, FigureSpec(draw.__name__, title, source, draw, order), draw)
         return draw
 
     return register
 
 
-def figure_family(
-    specs: Callable[[ResultsFolder], list[FigureSpec]],
-) -> Callable[[ResultsFolder], list[FigureSpec]]:
+def figure_family(specs: Family) -> Family:
     """Register a function giving the figures a folder's contents call for."""
-    if specs not in _FAMILIES:
-        _FAMILIES.append(specs)
+    FAMILIES.add(specs.__name__, specs, specs)
     return specs
-
-
-def _load() -> None:
-    package = importlib.import_module(__package__ or "")
-    for module in pkgutil.iter_modules(package.__path__):
-        importlib.import_module(f"{package.__name__}.{module.name}")
 
 
 def registered() -> list[FigureSpec]:
     """The report's figures drawn from a fixed table, in order."""
-    _load()
-    return sorted(_FIGURES.values(), key=lambda spec: (spec.order, spec.name))
+    return sorted(FIGURES.entries(), key=lambda spec: (spec.order, spec.name))
 
 
 def figures_of(folder: ResultsFolder) -> list[FigureSpec]:
     """The figures a folder's tables allow: the registered ones whose table it has, then those
     its contents call for."""
     specs = [spec for spec in registered() if folder.has(spec.source)]
-    for family in _FAMILIES:
+    for family in FAMILIES.entries():
         specs.extend(family(folder))
     return specs
