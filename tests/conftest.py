@@ -11,10 +11,10 @@ import simpy
 import yaml
 from hypothesis import settings
 
-from carepath.behaviour.mechanisms import PATIENT_STREAMS, credit, outreach
 from carepath.behaviour.patient import DRAWS_PER_PATIENT, SLOTS, Patient
 from carepath.execution.replication import build_journey
 from carepath.inputs.arms import WITHOUT, Arm
+from carepath.inputs.reform_registry import REFORMS
 from carepath.inputs.schema import Scenario
 from carepath.observation.records import Records
 from carepath.system.streams import Streams
@@ -162,9 +162,6 @@ def few_days(base: Path, folder: Path, name: str, replications: int) -> Path:
     return write_yaml(folder / f"{name}.yaml", data)
 
 
-NAMED_DRAWS = {credit.STREAM: credit.DRAWS, outreach.STREAM: outreach.DRAWS}
-
-
 def run_patients(
     scenario: Scenario,
     patients: list[tuple[float, dict]],
@@ -184,10 +181,11 @@ def run_patients(
 
     for pid, (onset, overrides) in enumerate(patients):
         draws = [0.5] * DRAWS_PER_PATIENT
-        own = {name: [0.5] * width for name, width in PATIENT_STREAMS.items()}
+        own = {name: [0.5] * width for name, width in REFORMS.patient_streams().items()}
+        names = REFORMS.draw_names()
         for (leg, slot), u in overrides.items():
             if isinstance(leg, str):
-                own[leg][NAMED_DRAWS[leg].index(slot)] = u
+                own[leg][names[leg].index(slot)] = u
             else:
                 draws[leg * len(SLOTS) + SLOTS.index(slot)] = u
         patient = Patient(pid, world.zones[0], world.conditions[0], onset, draws, own)

@@ -80,9 +80,9 @@ def test_one_bad_file_among_good_ones_stops_the_whole_batch(tmp_path, capsys):
         (
             lambda d: d.update(
                 reforms={
-                    "outreach": {
+                    "visiting_experts": {
                         "enabled": True,
-                        "visiting_experts": [
+                        "sessions": [
                             {
                                 "sites": ["hospital"],
                                 "weekdays": ["tue"],
@@ -93,14 +93,14 @@ def test_one_bad_file_among_good_ones_stops_the_whole_batch(tmp_path, capsys):
                     }
                 }
             ),
-            "reforms.outreach.visiting_experts[0].sites[0]: 'hospital' is a county facility; visiting experts go to township centres or village clinics",
+            "reforms.visiting_experts.sessions[0].sites[0]: 'hospital' is a county facility; visiting experts go to township centres or village clinics",
         ),
         (
             lambda d: d.update(
                 reforms={
-                    "outreach": {
+                    "visiting_experts": {
                         "enabled": True,
-                        "visiting_experts": [
+                        "sessions": [
                             {
                                 "sites": sites,
                                 "weekdays": ["tue"],
@@ -112,7 +112,7 @@ def test_one_bad_file_among_good_ones_stops_the_whole_batch(tmp_path, capsys):
                     }
                 }
             ),
-            "reforms.outreach.visiting_experts[1].sites[1]: 'centre' already has sessions under visiting_experts[0]; list a site once (one session plan per site)",
+            "reforms.visiting_experts.sessions[1].sites[1]: 'centre' already has sessions under sessions[0]; list a site once (one session plan per site)",
         ),
         (
             lambda d: d["conditions"][0].update(first_contact={"village": 0.5, "city": 0.6}),
@@ -156,3 +156,20 @@ def test_check_reports_a_yaml_syntax_error_without_traceback(tmp_path):
     assert done.returncode == 2
     assert "Traceback" not in done.stderr
     assert done.stderr.splitlines()[0].startswith(f"{path}: line 3, column 1: YAML syntax error")
+
+
+def test_a_reform_switched_on_without_the_levers_it_needs(tmp_path):
+    data = tiny_data(
+        reforms={
+            "free_clinics": {"enabled": True},
+            "family_doctors": {"enabled": False},  # off: its visit time may be left out
+            "registration_validity": {"enabled": True, "days": 0},
+        }
+    )
+    path = write_yaml(tmp_path / "x.yaml", data)
+    with pytest.raises(ScenarioError) as caught:
+        load_scenario(path)
+    assert caught.value.problems == [
+        f"{path}: reforms.registration_validity.days: Input should be greater than or equal to 1, got 0",
+        f"{path}: reforms.free_clinics: consult_min needed when enabled",
+    ]

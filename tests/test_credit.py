@@ -20,7 +20,7 @@ from carepath.execution.replication import simulate
 from carepath.inputs.arms import WITHOUT, Arm
 from carepath.inputs.schema import Scenario
 from carepath.system.world import World
-from conftest import REPO, only, run_patients, shorter, tiny_data, write_yaml
+from conftest import REPO, run_patients, shorter, tiny_data, write_yaml
 
 CLINIC, CENTRE, HOSPITAL, HOME = 0, 1, 2, -1
 WITH = Arm("with", ("credit",))
@@ -94,35 +94,6 @@ def test_cashier_on_another_floor_adds_the_walk():
     assert on_credit.episodes[0].end_min == 633.0
 
 
-def follow_up_after(days: int) -> list[dict]:
-    return only(tests=None, followup={"probability": 1.0, "after_days": days})
-
-
-@pytest.mark.parametrize(("after_days", "pays_again"), [(2, False), (3, True)])
-def test_registration_valid_three_days_first_day_included(after_days, pays_again):
-    # registered on day 0 (the first day); a follow-up on day 2 is the third day, day 3 the fourth
-    scenario = crediting(
-        conditions=follow_up_after(after_days), enrolment=0.0, registration_validity_days=3
-    )
-    records = run_patients(scenario, [(540.0, {})], arm=WITH)
-    registrations = [s for s in stations_of(records) if s[0] == "registration"]
-    fees = [row for row in records.rows("charges") if row.item == "registration"]
-    assert len(registrations) == len(fees) == (2 if pays_again else 1)
-    assert len(records.waivers) == (0 if pays_again else 1)
-    if not pays_again:
-        waiver = records.rows("waivers")[0]
-        assert (waiver.facility, waiver.fee_yuan) == (CENTRE, 1 + 2)
-
-
-def test_coming_back_next_morning_for_results_needs_no_new_registration():
-    # the lab result is ready at closing time: the patient comes back on day 1
-    scenario = crediting(enrolment=0.0, registration_validity_days=3)
-    records = run_patients(scenario, [(960.0, {})], arm=WITH)
-    assert [v.kind for v in records.rows("visits")] == ["first", "return"]
-    assert [s[0] for s in stations_of(records)].count("registration") == 1
-    assert len(records.waivers) == 1
-
-
 def busy(**config) -> World:
     data = tiny_data(
         simulation={
@@ -160,8 +131,8 @@ def test_zero_enrolment_gives_exactly_zero_difference(tmp_path):
             "enabled": True,
             "enrolment": 0.0,
             "family_pay": 0.0,
-            "registration_validity_days": 0,
-        }
+        },
+        "registration_validity": {"enabled": False},
     }
     result = carepath.run(shorter(CREDIT, tmp_path, "nobody", replications=2, reforms=off))
     differences = result.summary[result.summary.arm == "difference"]

@@ -8,7 +8,9 @@ The layers, lowest first (a module may import its own layer and those below it):
 Observation (the record schemas and the results-folder format) sits below the system because
 stations write named station rows; it depends on nothing of the model.
 
-``carepath/cli.py``, ``__init__.py`` (the Python API) and ``__main__.py`` are the top.  Every
+``carepath/cli.py``, ``__init__.py`` (the Python API), ``__main__.py`` and ``reforms.py`` (the
+registry lines of the built-in reforms, each joining a mechanism and maybe an accounting tally)
+are the top.  Every
 import counts: at module level, inside functions and under ``TYPE_CHECKING``.
 """
 
@@ -35,7 +37,7 @@ LAYERS = (
     "cli",
 )
 # Modules directly under carepath/, by file name: the command line and the public API.
-TOP_MODULES = {"cli.py": "cli", "__init__.py": "cli", "__main__.py": "cli"}
+TOP_MODULES = {"cli.py": "cli", "__init__.py": "cli", "__main__.py": "cli", "reforms.py": "cli"}
 
 
 def module_name(path: Path, root: Path) -> str:

@@ -14,10 +14,10 @@ from hypothesis import strategies as st
 
 from carepath.accounting.metrics import compute
 from carepath.accounting.tally import tally_of
-from carepath.behaviour.mechanisms.free_clinic import Calendar
+from carepath.behaviour.mechanisms.free_clinic_config import FreeClinicsConfig
+from carepath.behaviour.mechanisms.free_clinic_events import Calendar
 from carepath.execution.replication import simulate
 from carepath.inputs.arms import Arm
-from carepath.inputs.schema import FreeClinics
 from carepath.observation.records import (
     HOME,
     NO_EPISODE,
@@ -31,7 +31,8 @@ from conftest import TINY, fixed, only, run_patients, tiny
 
 CLINIC, CENTRE, HOSPITAL = 0, 1, 2
 VILLAGE = NO_FACILITY  # a free clinic's or family doctor's rows: in the village or at home
-WITH = Arm("with", ("outreach",))
+PROGRAMMES = ("free_clinics", "family_doctors", "visiting_experts", "primary_first")
+WITH = Arm("with", (*PROGRAMMES, "two_way_referral"))
 
 
 def clinics(**changes) -> dict:
@@ -46,8 +47,17 @@ def clinics(**changes) -> dict:
     return config
 
 
-def outreach(**parts) -> dict:
-    return {"reforms": {"outreach": {"enabled": True, **parts}}}
+def outreach(enabled: bool = True, referral: dict | None = None, **programmes) -> dict:
+    """The outreach programmes given, each switched on (or all off), as scenario sections;
+    ``visiting_experts`` a list of sessions, ``referral`` two-way referral's levers."""
+    sections = {}
+    for name, config in programmes.items():
+        assert name in PROGRAMMES, name
+        levers = {"sessions": config} if name == "visiting_experts" else config
+        sections[name] = {"enabled": enabled, **levers}
+    if referral is not None:
+        sections["two_way_referral"] = {"enabled": enabled, **referral}
+    return {"reforms": sections}
 
 
 def rows_of(records, patient=0):
@@ -161,7 +171,7 @@ def test_screening_visitors_take_the_teams_time_and_staff_days_are_recorded():
 
 
 def test_calendar_spreads_villages_over_the_cycle():
-    calendar = Calendar(FreeClinics.model_validate(clinics(every_days=30)), [4, 7, 9])
+    calendar = Calendar(FreeClinicsConfig.model_validate(clinics(every_days=30)), [4, 7, 9])
     assert [calendar.day(z, 0) for z in (4, 7, 9)] == [0, 10, 20]
     assert calendar.day(7, 2) == 70
     # After day 10's session has ended, zone 7's next event is day 40.
@@ -346,20 +356,20 @@ def test_free_clinics_nobody_can_use_change_nothing(team, share, max_days, atten
 
 
 def test_outreach_switched_off_changes_nothing_even_with_every_part_configured():
-    parts = outreach(
+    every_part = dict(
         free_clinics=clinics(),
         family_doctors={"contracted": 1.0, "conditions": ["cough"], "visit_min": fixed(20)},
         visiting_experts=[experts()],
         referral={"green_channel": "priority", "referral_down": {"cough": 1.0}},
     )
-    parts["reforms"]["outreach"]["enabled"] = False
+    parts = outreach(enabled=False, **every_part)
     scenario = busy_tiny(conditions=only(followup={"probability": 0.5, "after_days": 2}), **parts)
     without, _ = patient_rows(scenario, Arm("without"))
     with_, records = patient_rows(scenario, WITH)
     assert with_ == without
     assert records.outreach == [] and records.outreach_staff == []
     # and switched on, the same patients are cared for differently
-    parts["reforms"]["outreach"]["enabled"] = True
+    parts = outreach(**every_part)
     scenario = busy_tiny(conditions=only(followup={"probability": 0.5, "after_days": 2}), **parts)
     on, records = patient_rows(scenario, WITH)
     assert on != without

@@ -18,12 +18,12 @@ from carepath.accounting.metrics import compute
 from carepath.accounting.tally import tally_of
 from carepath.accounting.window import measured_window
 from carepath.behaviour.arrivals import zone_onsets
-from carepath.behaviour.mechanisms import PATIENT_STREAMS
 from carepath.execution.batch import run_many
 from carepath.execution.options import RunOptions
 from carepath.execution.replication import simulate
 from carepath.inputs.arms import WITHOUT, Arm, arms_for
 from carepath.inputs.metric_registry import METRICS
+from carepath.inputs.reform_registry import REFORMS
 from carepath.inputs.schema import Scenario
 from carepath.observation.records import Records
 from carepath.system.streams import Streams, stream
@@ -128,9 +128,15 @@ def reforms_configured_but_off(draw) -> dict:
         "enabled": False,
         "enrolment": draw(st.floats(0, 1)),
         "limit_yuan": draw(st.sampled_from([0, 50, 3000])),
-        "registration_validity_days": draw(st.integers(0, 3)),
     }
-    return {"recognition": recognition, "credit": credit}
+    validity = {"enabled": False, "facilities": "all", "days": draw(st.integers(1, 3))}
+    referral = {"enabled": False, "green_channel": "priority"}
+    return {
+        "recognition": recognition,
+        "credit": credit,
+        "registration_validity": validity,
+        "two_way_referral": referral,
+    }
 
 
 @SLOW_OK
@@ -143,7 +149,7 @@ def test_reforms_switched_off_change_nothing(scenario, reforms):
     without, with_ = arms_for(scenario)
     assert with_.reforms == ()
     # even an arm that asks for every reform: the file's switches are off
-    everything = Arm("everything", ("recognition", "credit", "outreach"))
+    everything = Arm("everything", REFORMS.names())
     runs = [
         simulate(world, arm, scenario.simulation.seed, 0, full_log=True)
         for arm in (without, everything)
@@ -163,7 +169,13 @@ def _patients(world: World, seed: int, own_streams: dict[str, int]) -> list[tupl
     env.process(zone_onsets(env, world, zone, streams, 1440.0, started.append, own_streams))
     env.run()
     return [
-        (p.id, p.onset_min, p.condition.index, p.draws, {n: p.own[n] for n in PATIENT_STREAMS})
+        (
+            p.id,
+            p.onset_min,
+            p.condition.index,
+            p.draws,
+            {n: p.own[n] for n in REFORMS.patient_streams()},
+        )
         for p in started
     ]
 
@@ -174,12 +186,12 @@ def _patients(world: World, seed: int, own_streams: dict[str, int]) -> list[tupl
     width=st.integers(1, 50),
 )
 def test_a_new_named_stream_leaves_every_other_draw_unchanged(seed, name, width):
-    assume(name not in PATIENT_STREAMS)
+    assume(name not in REFORMS.patient_streams())
     data = tiny_data()
     data["zones"][0]["episodes_per_person_year"] = 30.0
     world = World.build(Scenario.model_validate(data))
-    before = _patients(world, seed, PATIENT_STREAMS)
-    after = _patients(world, seed, {**PATIENT_STREAMS, name: width})
+    before = _patients(world, seed, REFORMS.patient_streams())
+    after = _patients(world, seed, {**REFORMS.patient_streams(), name: width})
     assert len(before) > 50
     assert before == after
     # and the streams themselves: one name's numbers do not depend on another's being drawn

@@ -181,7 +181,7 @@ PATH_SYNTAX = (
             {"reforms.credit.enrolment": [0, 1.5], "reforms.credt.limit_yuan": [1000, 2000]},
             [
                 "sweep.levers.reforms.credit.enrolment[1]: Input should be less than or equal to 1, got 1.5",
-                "sweep.levers.reforms.credt.limit_yuan: no key 'credt' under reforms (keys: credit, outreach, recognition)",
+                "sweep.levers.reforms.credt.limit_yuan: no key 'credt' under reforms (keys: credit, family_doctors, free_clinics, primary_first, recognition, registration_validity, two_way_referral, visiting_experts)",
             ],
         ),
     ],

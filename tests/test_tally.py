@@ -11,7 +11,7 @@ import pytest
 
 import carepath
 from carepath.accounting.exact import ExactSum, Mean
-from carepath.accounting.metrics import compute, credit_balance
+from carepath.accounting.metrics import compute
 from carepath.accounting.paired import Pairing
 from carepath.accounting.tally import ArmTally, tally_of
 from carepath.execution.batch import Task, run_task
@@ -72,7 +72,7 @@ def everything(tally: ArmTally) -> tuple:
     return (
         compute(tally),
         tally.stations.rows(),
-        credit_balance(tally),
+        tally.reform_tables(),
         tally.referrals.facility_week_rows(),
     )
 
@@ -98,8 +98,8 @@ def test_the_reform_acts_in_the_short_runs(both_modes):
     if "recognition" in reform:
         assert metrics[("with", "tests_avoided")] > 0
     if "credit" in reform:
-        assert metrics[("with", "credit_patients")] > 0 and aggregated.credit
-    if "outreach" in reform:
+        assert metrics[("with", "credit_patients")] > 0 and aggregated.parts["credit.csv"]
+    if {"free_clinics", "family_doctors", "visiting_experts"} & set(reform):
         assert metrics[("paired", "outreach_patients")] > 0
 
 

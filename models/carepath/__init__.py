@@ -10,6 +10,7 @@ The planner's entry points::
     sweep = carepath.run_sweep(scenario, {"reforms.credit.enrolment": [0, 0.5, 1]})
 """
 
+from . import reforms as _reforms  # noqa: F401  (registers the built-in reforms)
 from .execution.batch import RunResult, run
 from .execution.quick import quick
 from .inputs.levers import with_lever, with_levers

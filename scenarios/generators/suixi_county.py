@@ -61,16 +61,20 @@ REFORMS = """\
 reforms:
   recognition: {enabled: false}
   credit: {enabled: false}
-  outreach:
+  family_doctors:
     enabled: true
     source: suixi_2022
-    family_doctors:
-      contracted: 0.165               # source: suixi_2022 (165,000 contracts in 2022) over the assumed million residents
-      conditions: [hypertension, diabetes]   # assumption: the chronic conditions of the contract
-      teams_per_zone: 1               # assumption
-      team_size: 3                    # assumption
-      visit_min: {dist: lognormal, mean: 40, cv: 0.4}   # assumption
-    visiting_experts:
+    contracted: 0.165               # source: suixi_2022 (165,000 contracts in 2022) over the assumed million residents
+    conditions: [hypertension, diabetes]   # assumption: the chronic conditions of the contract
+    teams_per_zone: 1               # assumption
+    team_size: 3                    # assumption
+    visit_min: {dist: lognormal, mean: 40, cv: 0.4}   # assumption
+    staff_day_cost_yuan:            # assumption: salary and allowances per staff-day
+      family_doctor: 400
+  visiting_experts:
+    enabled: true
+    source: suixi_2022
+    sessions:
       - sites: townships              # source: suixi_2022 (visiting experts from the county hospitals)
         weekdays: [tue, fri]          # assumption
         session: {start: "08:30", end: "12:00"}   # assumption
@@ -79,12 +83,13 @@ reforms:
         share: 0.1                    # assumption: the cases an expert can take on at a centre
         consult_min: {dist: lognormal, mean: 15, cv: 0.5}   # assumption
         book_within_days: 4           # assumption
-    referral:
-      green_channel: priority         # source: suixi_2022 (three-tier referral information system, two-way referral)
-      referral_down: {hypertension: 0.7, diabetes: 0.7, chest_pain: 0.5, abdominal: 0.5, neurological: 0.4}   # assumption
-    staff_day_cost_yuan:              # assumption: salary and allowances per staff-day
-      family_doctor: 400
+    staff_day_cost_yuan:            # assumption: salary and allowances per staff-day
       visiting_expert: 1000
+  two_way_referral:
+    enabled: true
+    source: suixi_2022
+    green_channel: priority         # source: suixi_2022 (three-tier referral information system, two-way referral)
+    referral_down: {hypertension: 0.7, diabetes: 0.7, chest_pain: 0.5, abdominal: 0.5, neurological: 0.4}   # assumption
 
 plausibility:
   - metric: in_county_share

@@ -23,12 +23,17 @@ the day-end balances it belongs to, and nothing of it is kept.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import cast
 
 import pandas as pd
 
+from ..observation.results_folder import CREDIT_FILE
+from ..system.world import World
+from .episodes import Episode
 from .exact import ExactSum
+from .window import measured_window
 
 MIN_PER_DAY = 1440.0
 
@@ -231,3 +236,43 @@ def balance_by_day(
     """
     book = _book(draws, repay_days, defaults, terms, CreditBook(terms, days=days))
     return pd.DataFrame(book.balance(), columns=["day", "outstanding_yuan", "defaulted_yuan"])
+
+
+# The lender's book as metrics ``credit_<key>`` (in the metric registry).
+LEDGER_KEYS = (
+    "charged_yuan",
+    "repaid_yuan",
+    "defaulted_yuan",
+    "outstanding_yuan",
+    "financing_cost_yuan",
+)
+
+
+class CreditTally:
+    """Credit billing's in-run tally (``accounting.tally.ReformTally``): each patient's draws
+    settled into the lender's book as their episode ends, the book at the end of the measured
+    period, and the balance at the end of every simulated day (warm-up and drain included) for
+    ``credit.csv``."""
+
+    def __init__(self, world: World) -> None:
+        config, sim = world.scenario.reforms.section("credit"), world.scenario.simulation
+        days = range(math.ceil(sim.warmup_days + sim.horizon_days + sim.drain_days))
+        terms = LedgerTerms(config.interest_free_days, config.daily_rate)
+        self.book = CreditBook(terms, measured_window(world)[1], days)
+
+    def fold(self, rows: Mapping[str, list[tuple]]) -> None:
+        """Nothing to fold by day: an episode's draws reach the book when it ends."""
+
+    def close(self, episode: Episode) -> None:
+        repay_days, defaults = episode.account if episode.account else (None, False)
+        self.book.settle(episode.patient, episode.draws, repay_days, defaults)
+
+    def metrics(self) -> dict[str, float]:
+        """The lender's book at the end of the measured period: every credit draw so far,
+        warm-up included."""
+        book = self.book.book()
+        return {f"credit_{key}": float(book[key]) for key in LEDGER_KEYS}
+
+    def tables(self) -> dict[str, list[tuple]]:
+        """Outstanding (interest-free) and defaulted credit at the end of each simulated day."""
+        return {CREDIT_FILE: self.book.balance() if self.book.drawn else []}

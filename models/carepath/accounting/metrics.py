@@ -13,14 +13,6 @@ from ..inputs.schema import TEST_TYPES
 from .referrals import weeks_of
 from .tally import ArmTally
 
-LEDGER_KEYS = (
-    "charged_yuan",
-    "repaid_yuan",
-    "defaulted_yuan",
-    "outstanding_yuan",
-    "financing_cost_yuan",
-)
-
 
 def _per_episode(total: float, episodes: int) -> float:
     return float(total) / episodes if episodes else 0.0
@@ -60,7 +52,7 @@ def compute(tally: ArmTally) -> dict[str, float]:
         "credit_patients": float(totals.credit_patients),
         "credit_drawn_yuan": _per_episode(totals.credit_drawn_yuan.value, n),
         "registration_fees_waived_yuan": _per_episode(totals.waived_yuan.value, n),
-        **credit_book(tally),
+        **tally.reform_metrics(),
     }
     # Queues at free clinics and visiting experts are queues too.
     values["wait_min"] += values["outreach_wait_min"]
@@ -74,15 +66,3 @@ def compute(tally: ArmTally) -> dict[str, float]:
 def arm_metric_names(tally: ArmTally) -> list[str]:
     """The names :func:`compute` reports, in order."""
     return [*METRICS.names("arm"), *weekly_load_names(weeks_of(tally.world))]
-
-
-def credit_book(tally: ArmTally) -> dict[str, float]:
-    """The lender's book at the end of the measured period: every credit draw so far, warm-up
-    included."""
-    book = tally.credit.book()
-    return {f"credit_{key}": float(book[key]) for key in LEDGER_KEYS}
-
-
-def credit_balance(tally: ArmTally) -> list[tuple]:
-    """Outstanding (interest-free) and defaulted credit at the end of each simulated day."""
-    return tally.credit.balance() if tally.credit.drawn else []

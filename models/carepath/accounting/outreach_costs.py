@@ -22,8 +22,12 @@ class OutreachTally:
 
     def __init__(self, world: World) -> None:
         self.window = measured_window(world)
-        costs = world.scenario.reforms.outreach.staff_day_cost_yuan
-        self.prices: dict[str, float] = {role: cost for role, cost in costs.items()}
+        # Each programme prices its own roles' staff-days, switched on or not.
+        self.prices: dict[str, float] = {
+            role: cost
+            for _, section in world.scenario.reforms.switches()
+            for role, cost in section.staff_day_costs().items()
+        }
         self.services: Counter[tuple[str, str]] = Counter()  # (service, outcome)
         self.staff_days = ExactSum()
         self.cost_yuan = ExactSum()

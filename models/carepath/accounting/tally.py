@@ -14,26 +14,35 @@ only by when it happened; every row of an episode is appended before the episode
 
 from __future__ import annotations
 
-import math
+from collections.abc import Mapping
+from typing import Protocol
 
+from ..inputs.reform_registry import REFORMS
 from ..observation.records import EpisodeRow, Records
 from ..system.world import World
-from .credit_ledger import CreditBook, LedgerTerms
 from .episodes import QUEUED_SERVICES, Episode, EpisodeTotals
 from .outreach_costs import OutreachTally
 from .paired import PatientValues, patient_values
 from .referrals import ReferralTally
 from .stations import StationTally
-from .window import measured_window
 
 
-def credit_book_of(world: World) -> CreditBook:
-    """The book at the end of the measured period, with the balance at the end of every
-    simulated day (warm-up and drain included)."""
-    config, sim = world.scenario.reforms.credit, world.scenario.simulation
-    days = range(math.ceil(sim.warmup_days + sim.horizon_days + sim.drain_days))
-    terms = LedgerTerms(config.interest_free_days, config.daily_rate)
-    return CreditBook(terms, measured_window(world)[1], days)
+class ReformTally(Protocol):
+    """A reform's own in-run tally (``Reform.tally``), made in every arm."""
+
+    def fold(self, rows: Mapping[str, list[tuple]]) -> None:
+        """The rows of every table appended since the last fold, by table name."""
+
+    def close(self, episode: Episode) -> None:
+        """An episode has ended (or the run is over with it still in care)."""
+
+    def metrics(self) -> dict[str, float]:
+        """Its metrics' values (each in the metric registry)."""
+        ...
+
+    def tables(self) -> dict[str, list[tuple]]:
+        """Rows of its output tables (``Reform.tables``), by file name."""
+        ...
 
 
 class ArmTally:
@@ -50,7 +59,9 @@ class ArmTally:
         self.referrals = ReferralTally(world)
         self.stations = StationTally(world)
         self.outreach = OutreachTally(world)
-        self.credit = credit_book_of(world)
+        self.reforms: dict[str, ReformTally] = {
+            r.name: r.tally(world) for r in REFORMS if r.tally is not None
+        }
         self.ended: dict[int, PatientValues] | None = {} if keep_patients else None
 
     def fold(self, records: Records) -> None:
@@ -59,20 +70,23 @@ class ArmTally:
 
         Rows are unpacked into their record types' field names (``observation.records``).
         """
-        self._fold_episodes(records.take("episodes"))
-        self._fold_visits(records.take("visits"))
-        self._fold_stations(records.take("stations"))
-        self._fold_charges(records.take("charges"))
-        self._fold_trips(records.take("trips"))
-        self._fold_tests(records.take("tests"))
-        self._fold_recognition(records.take("recognition"))
-        records.take("readings")  # not in any metric
-        self._fold_credit(records.take("credit"))
-        self._fold_credit_accounts(records.take("credit_accounts"))
-        self._fold_waivers(records.take("waivers"))
-        self._fold_outreach(records.take("outreach"))
-        for staff in records.take("outreach_staff"):
+        rows = {name: records.take(name) for name in records.names()}
+        self._fold_episodes(rows["episodes"])
+        self._fold_visits(rows["visits"])
+        self._fold_stations(rows["stations"])
+        self._fold_charges(rows["charges"])
+        self._fold_trips(rows["trips"])
+        self._fold_tests(rows["tests"])
+        self._fold_recognition(rows["recognition"])
+        # rows["readings"]: in no metric
+        self._fold_credit(rows["credit"])
+        self._fold_credit_accounts(rows["credit_accounts"])
+        self._fold_waivers(rows["waivers"])
+        self._fold_outreach(rows["outreach"])
+        for staff in rows["outreach_staff"]:
             self.outreach.add_staff(staff)
+        for reform in self.reforms.values():
+            reform.fold(rows)
         # episode.ended, inlined: every episode in care is asked every day
         ended = [p for p, episode in self.in_care.items() if episode.row.end_min is not None]
         for patient in ended:
@@ -153,12 +167,19 @@ class ArmTally:
 
     def _close(self, episode: Episode) -> None:
         self.referrals.close(episode)
-        repay_days, defaults = episode.account if episode.account else (None, False)
-        self.credit.settle(episode.patient, episode.draws, repay_days, defaults)
+        for reform in self.reforms.values():
+            reform.close(episode)
         if self.totals.measures(episode):
             self.totals.add(episode)
             if self.ended is not None:
                 self.ended[episode.patient] = patient_values(episode)
+
+    def reform_metrics(self) -> dict[str, float]:
+        return {k: v for reform in self.reforms.values() for k, v in reform.metrics().items()}
+
+    def reform_tables(self) -> dict[str, list[tuple]]:
+        """Rows of the reforms' output tables, by file name."""
+        return {k: v for reform in self.reforms.values() for k, v in reform.tables().items()}
 
 
 def tally_of(records: Records, world: World) -> ArmTally:

@@ -1,6 +1,6 @@
 """A visit's steps inside a facility: queue at a station, register, have the tests ordered done
 (pay, exam, wait for the result), pay, collect the drugs; caught by closing time, go home and
-come back at the next opening.  Reform mechanisms change single steps (``mechanisms``).
+come back at the next opening.  Reforms change single steps (``mechanisms.Decisions``).
 """
 
 from __future__ import annotations
@@ -14,13 +14,14 @@ from ..observation.records import Records
 from ..system.clock import At
 from ..system.site import PriorityStation, Site, Station
 from ..system.world import ConditionPlan, World
-from .mechanisms import Mechanisms
+from .mechanisms import Decisions
 from .moves import Moves, Process
 from .patient import Patient
 
 
 class FacilitySteps(Moves):
-    """The steps of facility visits, with the arm's reform mechanisms deciding single steps."""
+    """The steps of facility visits, with the arm's reforms deciding single steps
+    (``decide``)."""
 
     def __init__(
         self,
@@ -28,10 +29,10 @@ class FacilitySteps(Moves):
         world: World,
         sites: list[Site],
         records: Records,
-        mechanisms: Mechanisms,
+        decide: Decisions,
     ) -> None:
         super().__init__(env, world, sites, records)
-        self.mechanisms = mechanisms
+        self.decide = decide
         self._order_cache: dict[tuple[int, int, bool], tuple[tuple[str, str, float], ...]] = {}
 
     def at(
@@ -65,7 +66,7 @@ class FacilitySteps(Moves):
     def register(self, patient: Patient, site: Site, leg: int) -> Process:
         """Registration, paying the registration and consultation fees at the window."""
         now, plan = patient.now, site.plan
-        if not self.mechanisms.credit.registration_due(patient, site, now):
+        if not self.decide.registration_due(patient, site, now):
             return
         charges = self.records.charges  # ChargeRow
         charges.append((patient.id, plan.index, "registration", plan.registration_fee_yuan, now))
@@ -114,10 +115,10 @@ class FacilitySteps(Moves):
         Returns whether any exam was done (and so needs reviewing with the doctor).
         """
         plan, records = site.plan, self.records
-        recognition = self.mechanisms.recognition
+        decide = self.decide
         to_do = []
         for test in ordered:
-            if recognition.recognises(patient, site, test, leg, patient.now):
+            if decide.recognises(patient, site, test, leg, patient.now):
                 records.tests.append((patient.id, plan.index, test, "avoided", patient.now))
             else:
                 to_do.append(test)
@@ -130,9 +131,9 @@ class FacilitySteps(Moves):
             exam_min = self.world.tests[test].exam(patient.u(leg, f"exam:{test}"))
             yield from self.at(patient, site, site.exams[test], exam_min, leg)
             records.tests.append((patient.id, plan.index, test, "performed", patient.now))
-            if recognition.reads_remotely(site, test):
+            if decide.reads_remotely(site, test):
                 yield from self._catch_up(patient)  # the reading centre's queue is shared
-                readings.append(recognition.remote_reading(patient, site, test, leg))
+                readings.append(decide.reader.remote_reading(patient, site, test, leg))
                 continue
             patient.results.append((test, plan.index, plan.index, patient.now))
             turnaround = self.world.tests[test].turnaround(patient.u(leg, f"turnaround:{test}"))
@@ -156,7 +157,7 @@ class FacilitySteps(Moves):
         for item, fee in fees:
             self.records.charges.append((patient.id, plan.index, item, fee, now))
         total = sum(fee for _, fee in fees)
-        if self.mechanisms.credit.queues_at_cashier(patient, site, total, now):
+        if self.decide.pays_at_cashier(patient, site, total, now):
             cashier_min = plan.service["cashier"](patient.u(leg, slot))
             yield from self.at(patient, site, site.cashier, cashier_min, leg, plan.cashier_walk_min)
 

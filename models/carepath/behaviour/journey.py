@@ -4,7 +4,8 @@ An episode: choose a first-contact facility, travel there, register, see a docto
 ordered (pay, exam, wait for the result, back to the doctor), then be treated or referred up to
 the next facility, where it starts again; after treatment maybe a follow-up visit some days
 later, at the same facility or referred down to primary care.  A patient caught by closing time
-goes home and comes back at the next opening.  Reform mechanisms change single steps.
+goes home and comes back at the next opening.  Reforms change single steps: the journey asks
+``self.decide`` (``mechanisms.Decisions``) at each decision point.
 
 The steps inside a facility are in ``facility_steps``, trips and the patient's own clock in
 ``moves``.
@@ -22,7 +23,7 @@ from ..system.hours import DAY_MIN
 from ..system.site import Site
 from .arrivals import pick
 from .facility_steps import FacilitySteps
-from .mechanisms.outreach import RESOLVED
+from .mechanisms import RESOLVED
 from .moves import Process
 from .patient import FOLLOWUP_LEG, SECOND_OPINION_LEG, Patient
 
@@ -42,7 +43,7 @@ class Journey(FacilitySteps):
             patient.id, patient.zone.index, patient.condition.index, patient.onset_min
         )
         self.records.episodes.append(episode)
-        near_home = yield from self.mechanisms.outreach.free_clinic(patient)
+        near_home = yield from self.decide.seen_near_home(patient)
         patient.now = max(patient.now, env.now)  # on, if the patient went to a free clinic
         if near_home is RESOLVED:
             episode.end_min = env.now
@@ -71,7 +72,7 @@ class Journey(FacilitySteps):
     def first_facility(self, patient: Patient) -> int:
         edges, facilities = patient.zone.first_contact[patient.condition.index]
         chosen = facilities[pick(edges, patient.u(0, "first_contact"))]
-        return self.mechanisms.outreach.first_contact(patient, chosen)
+        return self.decide.first_contact(patient, chosen)
 
     def visit(
         self, patient: Patient, site: Site, leg: int, kind: str
@@ -82,7 +83,7 @@ class Journey(FacilitySteps):
         with treatment where they are, never with a referral.
         """
         followup = kind in ("followup", "referral_down")
-        patient.priority = self.mechanisms.outreach.priority(kind)
+        patient.priority = self.decide.priority(kind)
         yield from self.register(patient, site, leg)
         doctor = site.doctor(patient.condition.department)
         yield from self.at(
@@ -111,11 +112,11 @@ class Journey(FacilitySteps):
     ) -> Generator[simpy.Event, None, bool]:
         """See a visiting expert here instead of being referred up, if one manages the
         condition today or soon enough to come back for; False if none does."""
-        outreach = self.mechanisms.outreach
         now = patient.now
-        session_min = outreach.expert_session_min(patient, site.plan, now)
-        if session_min is None:
+        offer = self.decide.expert_session_min(patient, site.plan, now)
+        if offer is None:
             return False
+        experts, session_min = offer
         if math.floor(session_min / DAY_MIN) == math.floor(now / DAY_MIN):
             patient.now = session_min  # later today: wait at the centre
         elif session_min > now:
@@ -124,24 +125,24 @@ class Journey(FacilitySteps):
             self.travel(patient, site.plan.index, "booked", leg, session_min - travel_min)
             yield from self.register(patient, site, leg)
         yield from self._catch_up(patient)
-        yield from outreach.see_expert(patient, site.plan)
+        yield from experts.see_expert(patient, site.plan)
         patient.now = self.env.now
         return True
 
     def follow_up(self, patient: Patient, treated_at: Site) -> Process:
         """A later visit for the same illness, at the same facility or referred down."""
-        outreach = self.mechanisms.outreach
-        if outreach.follows_up_at_home(patient):
+        decide = self.decide
+        if decide.follows_up_at_home(patient):
             today = math.floor(patient.now / DAY_MIN)
             yield from self._catch_up(patient)
-            yield from outreach.home_follow_up(
+            yield from decide.home_doctor.home_follow_up(
                 patient, today + patient.condition.followup_after_days
             )
             patient.now = self.env.now
             return
         leg, site, kind = FOLLOWUP_LEG, treated_at, "followup"
         zone = patient.zone
-        down = outreach.referral_down_share(patient)
+        down = decide.referral_down_share(patient)
         if (
             treated_at.plan.rank >= 2
             and zone.primary is not None

@@ -14,20 +14,21 @@ a re-run of the same batch runs only the tasks not kept yet.  A task that raises
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 from tqdm.auto import tqdm
 
-from ..accounting.metrics import compute, credit_balance
+from ..accounting.metrics import compute
 from ..analysis.statistics import summarise
 from ..inputs.arms import PAIRED, arms_for
 from ..inputs.metric_registry import METRICS
+from ..inputs.reform_registry import REFORMS
 from ..inputs.scenario_file import load_scenario
 from ..inputs.schema import Scenario
 from ..observation.results_folder import (
-    CREDIT_COLUMNS,
+    PER_REPLICATION,
     REFERRALS_COLUMNS,
     REPLICATION_COLUMNS,
     STATIONS_COLUMNS,
@@ -50,15 +51,16 @@ class Task:
 
 @dataclass
 class RunResult:
-    """The tidy tables of one scenario's batch."""
+    """The tidy tables of one scenario's batch; ``tables``: the registered reforms' output
+    tables, by file name (``credit.csv``), empty where no arm had rows."""
 
     scenario: Scenario
     seed: int
     replications: pd.DataFrame
     summary: pd.DataFrame
     stations: pd.DataFrame
-    credit: pd.DataFrame
     referrals: pd.DataFrame
+    tables: dict[str, pd.DataFrame]
 
     @property
     def arms(self) -> list[str]:
@@ -75,32 +77,47 @@ class RunResult:
         seed: int,
         replications: pd.DataFrame,
         stations: pd.DataFrame,
-        credit: pd.DataFrame,
         referrals: pd.DataFrame,
+        tables: dict[str, pd.DataFrame],
     ) -> RunResult:
         """The result of these tables, with the summary of ``replications``."""
         summary = summarise(replications, registry=METRICS)
-        return cls(scenario, seed, replications, summary, stations, credit, referrals)
+        return cls(scenario, seed, replications, summary, stations, referrals, tables)
 
 
 Row = tuple[str, str, float]  # arm, metric, value
-
-
-@dataclass
-class TaskResult:
-    metrics: list[Row]
-    stations: list[tuple]  # arm, then results_folder.STATION_COLUMNS
-    credit: list[tuple]  # arm, then results_folder.CREDIT_DAY_COLUMNS
-    referrals: list[tuple]  # arm, then results_folder.FACILITY_WEEK_COLUMNS
 
 
 # Task result part -> the columns of its table (each row starts with scenario and replication).
 TABLE_COLUMNS = {
     "metrics": REPLICATION_COLUMNS,
     "stations": STATIONS_COLUMNS,
-    "credit": CREDIT_COLUMNS,
     "referrals": REFERRALS_COLUMNS,
 }
+
+
+def part_columns() -> dict[str, tuple[str, ...]]:
+    """Every part of a task result and its table's columns: the core tables, then each
+    registered reform's output table, by file name."""
+    extra = {t.file: (*PER_REPLICATION, *t.columns) for t in REFORMS.tables()}
+    return {**TABLE_COLUMNS, **extra}
+
+
+@dataclass
+class TaskResult:
+    """One replication's rows of each table (``part_columns``), each row starting with the
+    arm: ``metrics`` (arm, metric, value), ``stations``, ``referrals`` and the reforms' output
+    tables by file name."""
+
+    parts: dict[str, list[tuple]]
+
+    @classmethod
+    def empty(cls) -> TaskResult:
+        return cls({part: [] for part in part_columns()})
+
+    @property
+    def metrics(self) -> list[Row]:
+        return self.parts["metrics"]
 
 
 def run_task(task: Task, full_log: bool = False) -> TaskResult:
@@ -125,14 +142,16 @@ def run_task(task: Task, full_log: bool = False) -> TaskResult:
 
 def task_result(run: ReplicationRun) -> TaskResult:
     """The rows a finished replication contributes to each table."""
-    result = TaskResult([], [], [], [])
+    result = TaskResult.empty()
+    parts = result.parts
     for name, arm_run in run.arms.items():
         run.stage = name
         tally = arm_run.tally
-        result.metrics.extend((name, metric, value) for metric, value in compute(tally).items())
-        result.stations.extend((name, *row) for row in tally.stations.rows())
-        result.credit.extend((name, *row) for row in credit_balance(tally))
-        result.referrals.extend((name, *row) for row in tally.referrals.facility_week_rows())
+        parts["metrics"].extend((name, metric, value) for metric, value in compute(tally).items())
+        parts["stations"].extend((name, *row) for row in tally.stations.rows())
+        parts["referrals"].extend((name, *row) for row in tally.referrals.facility_week_rows())
+        for file, rows in tally.reform_tables().items():
+            parts[file].extend((name, *row) for row in rows)
     if run.pairing is not None:
         run.stage = PAIRED
         values = run.pairing.metrics()
@@ -203,14 +222,15 @@ def run_result(
 ) -> RunResult:
     """One scenario's tables from its tasks' results, in task order."""
     pairs = list(zip(tasks, results, strict=True))
-    table, stations, credit, referrals = (
-        pd.DataFrame(
-            [(t.scenario.name, t.replication, *row) for t, r in pairs for row in getattr(r, part)],
+    frames = {
+        part: pd.DataFrame(
+            [(t.scenario.name, t.replication, *row) for t, r in pairs for row in r.parts[part]],
             columns=list(columns),
         )
-        for part, columns in TABLE_COLUMNS.items()
-    )
-    return RunResult.of(scenario, seed, table, stations, credit, referrals)
+        for part, columns in part_columns().items()
+    }
+    table, stations, referrals = (frames.pop(part) for part in TABLE_COLUMNS)
+    return RunResult.of(scenario, seed, table, stations, referrals, frames)
 
 
 def _execute(
@@ -249,12 +269,9 @@ def _outcomes(fn: Callable, tasks: Sequence[Task], options: RunOptions) -> Itera
 
 def _load(checkpoint: Checkpoint | None, task: Task) -> TaskResult | None:
     parts = checkpoint.load(task.replication) if checkpoint is not None else None
-    if parts is None:
-        return None
-    try:
-        return TaskResult(**parts)  # type: ignore[arg-type]
-    except TypeError:  # kept by a TaskResult of another shape: run it again
-        return None
+    if parts is None or set(parts) != set(part_columns()):
+        return None  # kept by a task result of another shape: run it again
+    return TaskResult({part: rows or [] for part, rows in parts.items()})
 
 
 def _keep(
@@ -271,7 +288,7 @@ def _keep(
             checkpoint.note_failure(task.replication, failure.traceback)
         return failure
     if checkpoint is not None:
-        parts: Parts = {f.name: getattr(outcome, f.name) for f in fields(outcome)}
+        parts: Parts = dict(outcome.parts)
         checkpoint.save(task.replication, parts)
     return outcome
 

@@ -22,8 +22,9 @@ from ..accounting.paired import Pairing
 from ..accounting.tally import ArmTally
 from ..behaviour.arrivals import zone_onsets
 from ..behaviour.journey import Journey
-from ..behaviour.mechanisms import PATIENT_STREAMS, Mechanisms
+from ..behaviour.mechanisms import Decisions
 from ..inputs.arms import PAIRED, WITHOUT, Arm
+from ..inputs.reform_registry import REFORMS
 from ..observation.records import Records
 from ..system.hours import DAY_MIN
 from ..system.site import Site
@@ -36,12 +37,12 @@ def build_journey(
     env: simpy.Environment, world: World, records: Records, arm: Arm, streams: Streams
 ) -> Journey:
     """The sites, the arm's reform mechanisms and the journey that runs patients through them."""
-    mechanisms = Mechanisms.build(env, world, records, arm, streams)
+    decide = Decisions.build(env, world, records, arm, streams)
     sites = [
-        Site(env, plan, records.stations, mechanisms.outreach.green_channel_at(plan))
+        Site(env, plan, records.stations, decide.green_channel_at(plan))
         for plan in world.facilities
     ]
-    return Journey(env, world, sites, records, mechanisms)
+    return Journey(env, world, sites, records, decide)
 
 
 def fold_times(world: World) -> list[float]:
@@ -72,7 +73,13 @@ class ArmRun:
         onsets_until = (sim.warmup_days + sim.horizon_days) * DAY_MIN
         for zone in world.zones:
             onsets = zone_onsets(
-                self.env, world, zone, streams, onsets_until, journey.start, PATIENT_STREAMS
+                self.env,
+                world,
+                zone,
+                streams,
+                onsets_until,
+                journey.start,
+                REFORMS.patient_streams(),
             )
             self.env.process(onsets)
 

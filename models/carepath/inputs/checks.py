@@ -9,9 +9,8 @@ from __future__ import annotations
 import math
 
 from .metric_registry import METRICS, Scope
+from .reform_registry import REFORMS, Problem
 from .schema import TIERS, Scenario
-
-Problem = tuple[tuple[str | int, ...], str]  # (key path, message)
 
 
 def _duplicates(items: list, section: str) -> list[Problem]:
@@ -122,65 +121,6 @@ def _condition_problems(scenario: Scenario) -> list[Problem]:
     return problems
 
 
-def _recognition_problems(scenario: Scenario) -> list[Problem]:
-    config = scenario.reforms.recognition
-    where = ("reforms", "recognition")
-    problems: list[Problem] = []
-    if config.enabled and not config.items:
-        problems.append(((*where, "items"), "no recognised items: nothing to recognise"))
-    for test in config.items:
-        if test not in scenario.tests:
-            problems.append(((*where, "items", test), f"test {test!r} has no settings under tests"))
-    rank = {t: i for i, t in enumerate(TIERS)}
-    for i, centre in enumerate(config.remote_reading):
-        reader = scenario.facility(centre.reader)
-        for j, site_id in enumerate(centre.sites):
-            site = scenario.facility(site_id)
-            key = (*where, "remote_reading", i, "sites", j)
-            if rank[site.tier] >= rank[reader.tier]:
-                problems.append(
-                    (key, f"{site_id!r} is not below the reader's tier {reader.tier!r}")
-                )
-            missing = [t for t in centre.tests if t not in site.stations.exams]
-            if missing:
-                problems.append((key, f"{site_id!r} has no exam unit for {missing}"))
-    return problems
-
-
-def _outreach_problems(scenario: Scenario) -> list[Problem]:
-    where = ("reforms", "outreach", "visiting_experts")
-    problems: list[Problem] = []
-    townships = [f.id for f in scenario.facilities if f.tier == "township"]
-    first_entry: dict[str, int] = {}  # site -> the entry that first holds sessions there
-    for i, entry in enumerate(scenario.reforms.outreach.visiting_experts):
-        if entry.sites == "townships":
-            if not townships:
-                problems.append(((*where, i, "sites"), "no township centre under facilities"))
-            sites: list[tuple[str, tuple[str | int, ...]]] = [
-                (site, (*where, i, "sites")) for site in townships
-            ]
-        else:
-            sites = [(site, (*where, i, "sites", j)) for j, site in enumerate(entry.sites)]
-        for site_id, key in sites:
-            tier = scenario.facility(site_id).tier
-            if tier not in ("village", "township"):
-                message = (
-                    f"{site_id!r} is a {tier} facility; "
-                    "visiting experts go to township centres or village clinics"
-                )
-                problems.append((key, message))
-            elif site_id in first_entry:
-                earlier = first_entry[site_id]
-                message = (
-                    f"{site_id!r} already has sessions under visiting_experts[{earlier}]; "
-                    "list a site once (one session plan per site)"
-                )
-                problems.append((key, message))
-            else:
-                first_entry[site_id] = i
-    return problems
-
-
 def _plausibility_problems(scenario: Scenario) -> list[Problem]:
     problems: list[Problem] = []
     for i, benchmark in enumerate(scenario.plausibility):
@@ -206,7 +146,6 @@ def cross_checks(scenario: Scenario) -> list[Problem]:
         _facility_problems(scenario)
         + _zone_problems(scenario)
         + _condition_problems(scenario)
-        + _recognition_problems(scenario)
-        + _outreach_problems(scenario)
+        + REFORMS.problems(scenario)
         + _plausibility_problems(scenario)
     )

@@ -77,6 +77,11 @@ class MetricRegistry:
                 raise ValueError(f"metric {metric.name!r} is registered twice")
             self._metrics[metric.name] = metric
 
+    def remove(self, *names: str) -> None:
+        """Take metrics out again (a reform unregistered)."""
+        for name in names:
+            del self._metrics[name]
+
     def add_family(self, family: MetricFamily) -> None:
         self._families.append(family)
 

@@ -10,17 +10,22 @@ from __future__ import annotations
 
 import math
 import re
-from typing import Annotated, Literal, get_args
+from collections.abc import Iterator
+from typing import Annotated, Any, ClassVar, Literal, get_args
 
 from pydantic import (
     AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
+    GetCoreSchemaHandler,
+    GetPydanticSchema,
     ValidationInfo,
+    create_model,
     field_validator,
     model_validator,
 )
+from pydantic_core import CoreSchema
 
 from .sweep import Sweep
 
@@ -30,7 +35,6 @@ TestType = Literal["lab", "xray", "ultrasound", "ct", "mri", "ecg"]
 TEST_TYPES: tuple[TestType, ...] = get_args(TestType)
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 WEEKDAYS: tuple[Weekday, ...] = get_args(Weekday)
-REFORMS: tuple[str, ...] = ("recognition", "credit", "outreach")
 
 Probability = Annotated[float, Field(ge=0.0, le=1.0)]
 NonNegative = Annotated[float, Field(ge=0.0)]
@@ -275,86 +279,27 @@ class Condition(Strict):
 
 
 class ReformSwitch(Strict):
-    """A reform family's switch; its mechanism module reads it, nothing else does."""
+    """A reform's section, ``reforms.<name>``: its switch and its levers.  Its mechanism
+    (``behaviour.mechanisms``) reads it; the reform registry (``inputs.reform_registry``) puts
+    it in the schema."""
+
+    # Fields that may be left out while the reform is off, but not when it is on.
+    needed_when_enabled: ClassVar[tuple[str, ...]] = ()
 
     enabled: bool = False
     source: str = ""
 
+    @model_validator(mode="after")
+    def _complete_when_enabled(self) -> ReformSwitch:
+        if self.enabled:
+            missing = [f for f in self.needed_when_enabled if getattr(self, f) in (None, [], {})]
+            if missing:
+                raise ValueError(f"{', '.join(missing)} needed when enabled")
+        return self
 
-class RecognitionItem(Strict):
-    """A recognised test type: how long a result stays valid, and how often a doctor accepts it."""
-
-    window_days: Positive
-    acceptance: Probability = Field(description="the receiving physician's judgement")
-
-
-class RemoteReading(Strict):
-    """A reading centre ("primary-level test, hospital diagnosis, results recognised")."""
-
-    reader: FacilityRef
-    readers: Capacity
-    tests: list[TestType] = Field(min_length=1)
-    sites: list[FacilityRef] = Field(min_length=1, description="facilities whose exams it reads")
-    reading_min: Duration
-
-
-class Recognition(ReformSwitch):
-    """Mutual recognition of test results (REFORMS.md section 1)."""
-
-    connected: Literal["all"] | list[FacilityRef] = "all"
-    paper_acceptance: Probability = Field(
-        0.0, description="acceptance of a result when either facility is off the platform"
-    )
-    items: dict[TestType, RecognitionItem] = Field(default_factory=dict)
-    accepts: dict[Tier, dict[Tier, Literal["all"] | list[TestType]]] = Field(
-        default_factory=dict, description="receiving tier -> source tier -> tests it accepts"
-    )
-    exclusions: dict[Identifier, Probability] = Field(
-        default_factory=dict, description="named situations in which a result is not recognised"
-    )
-    remote_reading: list[RemoteReading] = Field(default_factory=list)
-
-    @field_validator("exclusions")
-    @classmethod
-    def _at_most_certain(cls, exclusions: dict[str, float]) -> dict[str, float]:
-        if sum(exclusions.values()) > 1.0 + 1e-9:
-            raise ValueError("exclusion probabilities are shares of one draw and must sum to <= 1")
-        return exclusions
-
-
-class Credit(ReformSwitch):
-    """Credit billing, treat first and pay later, and registration validity (REFORMS.md 2)."""
-
-    facilities: Literal["all"] | list[FacilityRef] = Field(
-        "all", description="facilities that offer credit billing and registration validity"
-    )
-    enrolment: Probability = 0.0
-    enrolment_by_zone: dict[ZoneRef, Probability] = Field(default_factory=dict)
-    family_pay: Probability = Field(0.0, description="share of the others using a relative's line")
-    limit_yuan: NonNegative = 3000.0
-    interest_free_days: Positive = 56.0
-    repayment_days: Duration = Field(
-        default_factory=lambda: Duration(dist="fixed", mean=28.0),
-        description="days from the first draw to repayment, capped at the interest-free days",
-    )
-    default_share: Probability = 0.0
-    daily_rate: NonNegative = Field(0.0, description="financing cost per yuan outstanding per day")
-    financing_borne_by: Literal["bank", "hospital", "government"] = "bank"
-    registration_validity_days: Annotated[int, Field(ge=0)] = Field(
-        0, description="a return within this many days (the first included) registers free; 0 = off"
-    )
-
-
-STAFF_ROLES: tuple[str, ...] = (
-    "city_expert",
-    "county_doctor",
-    "township_staff",
-    "family_doctor",
-    "visiting_expert",
-)
-StaffRole = Literal[
-    "city_expert", "county_doctor", "township_staff", "family_doctor", "visiting_expert"
-]
+    def staff_day_costs(self) -> dict[str, float]:
+        """What a staff-day of each of the reform's roles costs (a programme with staff)."""
+        return {}
 
 
 class Session(ClockSpan):
@@ -364,124 +309,44 @@ class Session(ClockSpan):
     end: str = "16:00"
 
 
-class FreeClinicTeam(Strict):
-    """Who goes to a village's free clinic; every member sees patients."""
+class ReformSections(Strict):
+    """The ``reforms:`` section: one field per registered reform, in rank order, each
+    defaulting to the reform switched off (built by :func:`use_reform_sections`)."""
 
-    city_experts: Annotated[int, Field(ge=0)] = 0
-    county_doctors: Annotated[int, Field(ge=0)] = 0
-    township_staff: Annotated[int, Field(ge=0)] = 0
+    def __reduce__(self) -> tuple[Any, tuple[dict[str, Any]]]:
+        # Pickled as data, so that a worker process or a Dask worker rebuilds it with its own
+        # registry's sections model rather than look the made class up by name.
+        return (_sections_of, (self.model_dump(),))
 
-    @property
-    def size(self) -> int:
-        return self.city_experts + self.county_doctors + self.township_staff
+    def section(self, name: str) -> Any:
+        """A reform's section by name (typed by its mechanism module)."""
+        return getattr(self, name)
 
-
-class WaitForClinic(Strict):
-    """Residents with this condition who wait for their village's free clinic."""
-
-    share: Probability = Field(description="of those whose onset falls within max_days of it")
-    max_days: NonNegative = Field(description="how many days they will wait for the event")
-    resolved_on_site: Probability = Field(
-        description="share of those seen whom the team's skills and kit can finish on site; "
-        "the others are screened cases referred up"
-    )
+    def switches(self) -> Iterator[tuple[str, ReformSwitch]]:
+        for name in type(self).model_fields:
+            yield name, getattr(self, name)
 
 
-class Screening(Strict):
-    """Residents who come to the free clinic for a check without an illness episode."""
-
-    attendance_per_event: NonNegative = 0.0
-    screening_min: Duration = Field(default_factory=lambda: Duration(dist="fixed", mean=5.0))
-    referral_share: Probability = Field(0.0, description="share found to need a referral up")
+_SECTIONS: type[ReformSections] = ReformSections
 
 
-class FreeClinics(Strict):
-    """One free clinic per village every ``every_days`` (REFORMS.md 3, Mianyang)."""
-
-    every_days: Positive = 30.0
-    zones: Literal["villages"] | list[ZoneRef] = Field(
-        "villages", description="zones that get the events: every village zone, or a list"
-    )
-    session: Session = Field(default_factory=Session)
-    team: FreeClinicTeam
-    consult_min: Duration
-    max_patients: Annotated[int, Field(ge=0)] | None = Field(
-        None, description="most patients one event sees (kit, drugs); none = only time limits"
-    )
-    conditions: dict[ConditionRef, WaitForClinic] = Field(default_factory=dict)
-    refer_to: Tier = Field("county", description="tier a screened case is referred up to")
-    screening: Screening = Field(default_factory=Screening)
+def _sections_of(data: dict[str, Any]) -> ReformSections:
+    return _SECTIONS.model_validate(data)
 
 
-class FamilyDoctors(Strict):
-    """Family-doctor contracts: follow-ups and drug refills of chronic conditions at home."""
-
-    contracted: Probability = 0.0
-    contracted_by_zone: dict[ZoneRef, Probability] = Field(default_factory=dict)
-    conditions: list[ConditionRef] = Field(default_factory=list)
-    teams_per_zone: Capacity = 1
-    team_size: Capacity = 3
-    visit_min: Duration = Field(description="team time per home follow-up, travel included")
-    session: Session = Field(default_factory=Session, description="the teams' working hours")
+def _sections_schema(source: Any, handler: GetCoreSchemaHandler) -> CoreSchema:
+    return handler(_SECTIONS)
 
 
-class VisitingExperts(Strict):
-    """An expert's weekly session at township centres (Zibo workstations, Chongqing)."""
-
-    sites: Literal["townships"] | list[FacilityRef] = "townships"
-    weekdays: list[Weekday] = Field(min_length=1)
-    session: Session = Field(default_factory=Session)
-    experts: Capacity = 1
-    conditions: list[ConditionRef] = Field(
-        min_length=1, description="conditions the township manages when the expert is there"
-    )
-    share: Probability = Field(
-        1.0, description="share of those patients the expert can take on; the rest are referred"
-    )
-    consult_min: Duration
-    book_within_days: NonNegative = Field(
-        0.0, description="a patient the township would refer up comes back for a session this near"
-    )
-
-
-class PrimaryFirst(Strict):
-    """Conditions to be first diagnosed at primary level (Chongqing: 66 conditions)."""
-
-    conditions: list[ConditionRef] = Field(min_length=1)
-    compliance: Probability = Field(
-        description="share of patients who would have gone straight to a hospital and now go "
-        "to their primary-care facility first"
-    )
-
-
-class TwoWayReferral(Strict):
-    """Referral up with a green channel, and down to primary care for follow-up."""
-
-    green_channel: Literal["none", "priority"] = Field(
-        "none", description="referred patients ahead of others at county and city hospitals"
-    )
-    referral_down: dict[ConditionRef, Probability] = Field(
-        default_factory=dict,
-        description="share of follow-ups after county or city care sent to primary care",
-    )
-
-
-class Outreach(ReformSwitch):
-    """Outreach and the county medical community (REFORMS.md 3)."""
-
-    free_clinics: FreeClinics | None = None
-    family_doctors: FamilyDoctors | None = None
-    visiting_experts: list[VisitingExperts] = Field(default_factory=list)
-    primary_first: PrimaryFirst | None = None
-    referral: TwoWayReferral = Field(default_factory=TwoWayReferral)
-    staff_day_cost_yuan: dict[StaffRole, NonNegative] = Field(default_factory=dict)
-    staff_day_min: Positive = Field(480.0, description="working minutes in one staff-day")
-
-
-class Reforms(Strict):
-    recognition: Recognition = Field(default_factory=Recognition)
-    credit: Credit = Field(default_factory=Credit)
-    outreach: Outreach = Field(default_factory=Outreach)
+def use_reform_sections(configs: dict[str, type[ReformSwitch]]) -> None:
+    """Make the ``reforms:`` section the registered reforms' sections (the reform registry calls
+    this whenever a reform is registered or removed) and rebuild the scenario schema."""
+    global _SECTIONS
+    fields: dict[str, Any] = {
+        name: (config, Field(default_factory=config)) for name, config in configs.items()
+    }
+    _SECTIONS = create_model("Reforms", __base__=ReformSections, __module__=__name__, **fields)
+    Scenario.model_rebuild(force=True)
 
 
 class Benchmark(Strict):
@@ -509,7 +374,9 @@ class Scenario(Strict):
     facilities: list[Facility] = Field(min_length=1)
     zones: list[Zone] = Field(min_length=1)
     conditions: list[Condition] = Field(min_length=1)
-    reforms: Reforms = Field(default_factory=Reforms)
+    reforms: Annotated[ReformSections, GetPydanticSchema(_sections_schema)] = Field(
+        default_factory=lambda: _SECTIONS(), description="one section per registered reform"
+    )
     plausibility: list[Benchmark] = Field(default_factory=list)
     # Left out of dumps when absent, so that adding the field changed no scenario's hash.
     sweep: Sweep | None = Field(
@@ -520,5 +387,5 @@ class Scenario(Strict):
         return next(f for f in self.facilities if f.id == facility_id)
 
     def switched_on(self) -> tuple[str, ...]:
-        """The reform families the file switches on, in a fixed order."""
-        return tuple(r for r in REFORMS if getattr(self.reforms, r).enabled)
+        """The reforms the file switches on, in the registry's rank order."""
+        return tuple(name for name, switch in self.reforms.switches() if switch.enabled)

@@ -23,6 +23,8 @@ from typing import Any, ClassVar, Final, NamedTuple
 
 import pandas as pd
 
+from ..inputs.reform_registry import REFORMS
+
 # A trip's origin or destination when it is the patient's home.
 HOME: Final = -1
 # The facility of a service given outside any facility: a free clinic in the village, a
@@ -213,6 +215,15 @@ TABLES: dict[str, Any] = {
 COLUMNS: dict[str, tuple[str, ...]] = {name: row._fields for name, row in TABLES.items()}
 
 
+def record_type(name: str) -> Any:
+    """A table's record type: one of ``TABLES`` or a registered reform's own."""
+    return TABLES[name] if name in TABLES else REFORMS.record_tables()[name]
+
+
+def _reform_tables() -> dict[str, list[tuple]]:
+    return {name: [] for name in REFORMS.record_tables()}
+
+
 @dataclass
 class Records:
     """The rows of one replication of one arm.
@@ -235,6 +246,9 @@ class Records:
     outreach: list[tuple] = field(default_factory=list)  # OutreachRow
     outreach_staff: list[tuple] = field(default_factory=list)  # OutreachStaffRow
 
+    # The registered reforms' own tables (``Reform.records``), by name; after the above.
+    extra: dict[str, list[tuple]] = field(default_factory=_reform_tables)
+
     keep_rows: bool = True
     # The aggregates folded from these rows (``accounting.tally.ArmTally``), once made.
     folded: Any = field(default=None, repr=False)
@@ -249,7 +263,7 @@ class Records:
         Without ``keep_rows`` they leave the table (emptied in place: sites and mechanisms
         append to the very lists).
         """
-        rows = getattr(self, name)
+        rows = self._list(name)
         done = self._taken.get(name, 0)
         if self.keep_rows:
             new = rows[done:]
@@ -262,19 +276,27 @@ class Records:
 
     def count(self, name: str) -> int:
         """Rows of one table appended so far, kept or not."""
-        rows = len(getattr(self, name))
+        rows = len(self._list(name))
         return rows if self.keep_rows else self._taken.get(name, 0) + rows
 
     def held(self) -> int:
         """Rows held in memory, over every table."""
-        return sum(len(getattr(self, name)) for name in TABLES)
+        return sum(len(self._list(name)) for name in self.names())
+
+    def names(self) -> tuple[str, ...]:
+        """Every table's name, in the order they are folded."""
+        return (*TABLES, *self.extra)
+
+    def _list(self, name: str) -> list:
+        rows: list = getattr(self, name) if name in TABLES else self.extra[name]
+        return rows
 
     def rows(self, name: str) -> list:
         """The rows of one table as instances of its record type (named), in the order
         appended.  Needs the full log."""
         self._need_rows(name)
-        record = TABLES[name]
-        rows = getattr(self, name)
+        record = record_type(name)
+        rows = self._list(name)
         return list(rows) if record is EpisodeRow else [record._make(row) for row in rows]
 
     def _need_rows(self, name: str) -> None:
@@ -291,10 +313,11 @@ class Records:
         only if rows were added since.  Treat it as read-only.  Needs the full log.
         """
         self._need_rows(name)
-        rows = getattr(self, name)
+        rows = self._list(name)
         cached = self._tables.get(name)
         if cached is None or cached[0] != len(rows):
             plain = [row.astuple() for row in rows] if name == "episodes" else rows
-            cached = (len(rows), pd.DataFrame(plain, columns=list(COLUMNS[name])))
+            columns = list(record_type(name)._fields)
+            cached = (len(rows), pd.DataFrame(plain, columns=columns))
             self._tables[name] = cached
         return cached[1]

@@ -100,13 +100,16 @@ def join(parts: list[RunResult]) -> RunResult:
         return pd.concat([getattr(p, name) for p in parts], ignore_index=True)
 
     first = parts[0]
+    tables = {
+        file: pd.concat([p.tables[file] for p in parts], ignore_index=True) for file in first.tables
+    }
     return RunResult.of(
         first.scenario,
         first.seed,
         stack("replications"),
         stack("stations"),
-        stack("credit"),
         stack("referrals"),
+        tables,
     )
 
 

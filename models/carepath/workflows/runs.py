@@ -18,9 +18,9 @@ from ..analysis.plausibility import beside_published
 from ..execution.batch import Batch, RunResult, run_batch
 from ..execution.manifest import RunRecord
 from ..execution.options import RunOptions
+from ..inputs.reform_registry import REFORMS
 from ..inputs.schema import Scenario
 from ..observation.results_folder import (
-    CREDIT_FILE,
     PLAUSIBILITY_FILE,
     REFERRALS_FILE,
     REPLICATIONS_FILE,
@@ -62,8 +62,7 @@ def output_tables(result: RunResult) -> dict[str, pd.DataFrame]:
         STATIONS_FILE: result.stations,
         REFERRALS_FILE: result.referrals,
     }
-    if len(result.credit):
-        tables[CREDIT_FILE] = result.credit
+    tables.update({file: frame for file, frame in result.tables.items() if len(frame)})
     published = beside_published(result.scenario, result.summary)
     if len(published):
         tables[PLAUSIBILITY_FILE] = published
@@ -80,18 +79,22 @@ def write_outputs(
         result.seed,
         result.replication_count,
         result.arms,
-        extra={**_credit_entries(result), **(extra or {})},
+        extra={**_reform_entries(result), **(extra or {})},
     )
     tables = output_tables(result)
     folder = write_tables(out, result.scenario.name, tables, manifest)
     return Written(file, folder, list(tables), tables.get(PLAUSIBILITY_FILE, pd.DataFrame()))
 
 
-def _credit_entries(result: RunResult) -> dict:
-    if not len(result.credit):
-        return {}
-    # Who pays for the interest-free float is a reported figure, not hidden in a total.
-    return {"credit_financing_borne_by": result.scenario.reforms.credit.financing_borne_by}
+def _reform_entries(result: RunResult) -> dict:
+    """What a reform's output table adds to the manifest when it is written (who pays for
+    credit's interest-free float: a reported figure, not hidden in a total)."""
+    entries: dict = {}
+    for table in REFORMS.tables():
+        frame = result.tables.get(table.file)
+        if table.manifest is not None and frame is not None and len(frame):
+            entries.update(table.manifest(result.scenario))
+    return entries
 
 
 def run_files(

@@ -1,52 +1,15 @@
-"""Reform mechanisms: one module per reform family, each the only reader of its switch.
+"""Reform mechanisms: one module per reform, each a plug-in of the reform registry.
 
-The journey asks a mechanism at the step it may change (is this result recognised? does this
-patient queue at the cashier? is this patient seen near home?); with the reform off, each
-answer leaves the journey as it is without the reform.
+Each module declares its reform (``REFORM``: ``inputs.reform_registry.Reform``): its scenario
+section, the mechanism built for an arm that switches it on, the decision points it answers,
+its patient draws, checks and tables.  The journey asks :class:`Decisions`, which asks the
+switched-on mechanisms; with a reform off, each answer leaves the journey as it is without it.
+The built-in reforms are registered in ``carepath/reforms.py``.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from .decisions import Build, Decisions, switched_on
+from .free_clinic import RESOLVED
 
-import simpy
-
-from ...inputs.arms import Arm
-from ...observation.records import Records
-from ...system.streams import Streams
-from ...system.world import World
-from . import credit, outreach, recognition
-from .credit import Credit
-from .outreach import Outreach
-from .recognition import Recognition
-
-# Each mechanism's own per-patient stream: name -> uniform numbers per patient.
-PATIENT_STREAMS: dict[str, int] = {
-    recognition.STREAM: recognition.STREAM_WIDTH,
-    credit.STREAM: credit.STREAM_WIDTH,
-    outreach.STREAM: outreach.STREAM_WIDTH,
-}
-
-
-@dataclass(frozen=True)
-class Mechanisms:
-    recognition: Recognition
-    credit: Credit
-    outreach: Outreach
-
-    @classmethod
-    def build(
-        cls,
-        env: simpy.Environment,
-        world: World,
-        records: Records,
-        arm: Arm,
-        streams: Streams,
-    ) -> Mechanisms:
-        """The mechanisms of one arm of one replication (``streams`` for mechanisms that draw
-        for more than patients, such as free-clinic visitors)."""
-        return cls(
-            recognition=Recognition(env, world, records, arm),
-            credit=Credit(world, records, arm),
-            outreach=Outreach(env, world, records, arm, streams),
-        )
+__all__ = ["RESOLVED", "Build", "Decisions", "switched_on"]

@@ -1,47 +1,70 @@
-"""Credit billing, treat first and pay later, and registration validity (REFORMS.md section 2).
+"""Credit billing: treat first, pay later (REFORMS.md section 2).
 
-Credit billing: at a facility that offers it, a patient enrolled on a credit line (or paying
-with a relative's line, "family pay") has each charge drawn on the line instead of queueing at
-a cashier window, until the next charge would pass the credit limit; from then on the patient
-pays at the window.  Each patient's drawing, repayment day and default are recorded so that the
-money side can be settled afterwards (``accounting.credit_ledger``).
-
-Registration validity ("one registration valid three days"): at those facilities, coming back
-for the same illness within N days of registering, the first day included, needs no new
-registration: no queue, no registration or consultation fee.
-
-The reform's switch is read here and nowhere else.
+At a facility that offers it, a patient enrolled on a credit line (or paying with a relative's
+line, "family pay") has each charge drawn on the line instead of queueing at a cashier window,
+until the next charge would pass the credit limit; from then on the patient pays at the window.
+Each patient's drawing, repayment day and default are recorded so that the money side can be
+settled afterwards (``accounting.credit_ledger``: the lender's book and ``credit.csv``).
 """
 
 from __future__ import annotations
 
-import math
+from typing import Literal
 
-from ...inputs.arms import Arm
-from ...observation.records import Records
+from pydantic import Field
+
+from ...inputs.reform_registry import OutputTable, PatientDraws, Reform
+from ...inputs.schema import (
+    Duration,
+    FacilityRef,
+    NonNegative,
+    Positive,
+    Probability,
+    ReformSwitch,
+    Scenario,
+    ZoneRef,
+)
+from ...observation.results_folder import CREDIT_DAY_COLUMNS, CREDIT_FILE
 from ...system.durations import sampler
-from ...system.hours import DAY_MIN
 from ...system.site import Site
-from ...system.world import World
 from ..patient import Patient
+from .decisions import Build
 
-STREAM = "credit"
 # Per patient: enrolment, family pay, repayment day, default.
-DRAWS = ("enrolment", "family_pay", "repayment", "default")
-STREAM_WIDTH = len(DRAWS)
+DRAWS = PatientDraws("credit", ("enrolment", "family_pay", "repayment", "default"))
+
+
+class CreditConfig(ReformSwitch):
+    """Credit billing, treat first and pay later (REFORMS.md 2)."""
+
+    facilities: Literal["all"] | list[FacilityRef] = Field(
+        "all", description="facilities that offer credit billing"
+    )
+    enrolment: Probability = 0.0
+    enrolment_by_zone: dict[ZoneRef, Probability] = Field(default_factory=dict)
+    family_pay: Probability = Field(0.0, description="share of the others using a relative's line")
+    limit_yuan: NonNegative = 3000.0
+    interest_free_days: Positive = 56.0
+    repayment_days: Duration = Field(
+        default_factory=lambda: Duration(dist="fixed", mean=28.0),
+        description="days from the first draw to repayment, capped at the interest-free days",
+    )
+    default_share: Probability = 0.0
+    daily_rate: NonNegative = Field(0.0, description="financing cost per yuan outstanding per day")
+    financing_borne_by: Literal["bank", "hospital", "government"] = "bank"
 
 
 def _draw(patient: Patient, purpose: str) -> float:
-    return patient.own[STREAM][DRAWS.index(purpose)]
+    return patient.own[DRAWS.stream][DRAWS.index(purpose)]
 
 
 class Credit:
-    """Decides who pays at the window and who registers again, and records credit draws."""
+    """Decides who pays at the window, and records credit draws."""
 
-    def __init__(self, world: World, records: Records, arm: Arm) -> None:
-        config = world.scenario.reforms.credit
-        self.active = arm.has("credit") and config.enabled
-        self.records = records
+    def __init__(self, build: Build) -> None:
+        config: CreditConfig = build.config
+        world = build.world
+        self.records = build.records
         everyone = range(len(world.facilities))
         index = {f.id: f.index for f in world.facilities}
         offering = everyone if config.facilities == "all" else (index[f] for f in config.facilities)
@@ -53,10 +76,8 @@ class Credit:
         self.interest_free_days = config.interest_free_days
         self.repayment = sampler(config.repayment_days)
         self.default_share = config.default_share
-        self.validity_days = config.registration_validity_days
         self.drawn: dict[int, float] = {}
         self.exhausted: set[int] = set()
-        self.registered: dict[tuple[int, int], int] = {}
 
     def on_credit(self, patient: Patient) -> bool:
         """Whether the patient has a credit line of their own or a relative's."""
@@ -64,10 +85,10 @@ class Credit:
             return True
         return _draw(patient, "family_pay") < self.family_pay
 
-    def queues_at_cashier(self, patient: Patient, site: Site, fee_yuan: float, now: float) -> bool:
+    def pays_at_cashier(self, patient: Patient, site: Site, fee_yuan: float, now: float) -> bool:
         """Whether the patient pays ``fee_yuan`` at ``now`` at a cashier window rather than on
         credit."""
-        if not self.active or site.plan.index not in self.offering or patient.id in self.exhausted:
+        if site.plan.index not in self.offering or patient.id in self.exhausted:
             return True
         if not self.on_credit(patient):
             return True
@@ -87,15 +108,18 @@ class Credit:
         defaults = _draw(patient, "default") < self.default_share
         self.records.credit_accounts.append((patient.id, repay_days, defaults))
 
-    def registration_due(self, patient: Patient, site: Site, now: float) -> bool:
-        """Whether the patient registers and pays registration and consultation fees again."""
-        if not self.active or not self.validity_days or site.plan.index not in self.offering:
-            return True
-        key, today = (patient.id, site.plan.index), math.floor(now / DAY_MIN)
-        first = self.registered.get(key)
-        if first is not None and today - first < self.validity_days:
-            waived = site.plan.registration_fee_yuan + site.plan.consultation_fee_yuan
-            self.records.waivers.append((patient.id, site.plan.index, waived, now))
-            return False
-        self.registered[key] = today
-        return True
+
+def _who_finances(scenario: Scenario) -> dict[str, str]:
+    config: CreditConfig = scenario.reforms.section("credit")
+    return {"credit_financing_borne_by": config.financing_borne_by}
+
+
+REFORM = Reform(
+    name="credit",
+    rank=20,
+    config=CreditConfig,
+    mechanism=Credit,
+    description="credit billing: charges drawn on a credit line, no cashier queue",
+    draws=DRAWS,
+    tables=(OutputTable(CREDIT_FILE, CREDIT_DAY_COLUMNS, manifest=_who_finances),),
+)

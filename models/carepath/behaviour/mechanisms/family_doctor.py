@@ -1,4 +1,4 @@
-"""Family doctors: contracted residents' chronic follow-ups and drug refills at home.
+"""Family doctors (REFORMS.md 3): contracted residents' chronic follow-ups and drug refills at home.
 
 A contracted patient whose condition is on the contract's list gets the follow-up visit from
 the zone's family-doctor team on the day it falls due, with the drugs delivered: no trip, no
@@ -9,24 +9,61 @@ takes ``visit_min`` of its time, travel included, and is booked in the team's se
 from __future__ import annotations
 
 from collections.abc import Generator
+from typing import ClassVar, Literal
 
 import simpy
+from pydantic import Field
 
-from ...inputs.schema import FamilyDoctors
-from ...observation.records import NO_FACILITY, Records
+from ...inputs.reform_registry import Reform
+from ...inputs.schema import (
+    Capacity,
+    ConditionRef,
+    Duration,
+    NonNegative,
+    Positive,
+    Probability,
+    ReformSwitch,
+    Session,
+    ZoneRef,
+)
+from ...observation.records import NO_FACILITY
 from ...system.durations import sampler
 from ...system.hours import DAY_MIN
-from ...system.world import World
+from ..patient import Patient
+from .decisions import Build
+from .outreach_draws import OUTREACH_DRAWS, outreach_draw
 
 
-class FamilyDoctorService:
+class FamilyDoctorsConfig(ReformSwitch):
+    """Family-doctor contracts: follow-ups and drug refills of chronic conditions at home."""
+
+    needed_when_enabled: ClassVar[tuple[str, ...]] = ("visit_min",)
+
+    contracted: Probability = 0.0
+    contracted_by_zone: dict[ZoneRef, Probability] = Field(default_factory=dict)
+    conditions: list[ConditionRef] = Field(default_factory=list)
+    teams_per_zone: Capacity = 1
+    team_size: Capacity = 3
+    visit_min: Duration | None = Field(
+        None, description="team time per home follow-up, travel included"
+    )
+    session: Session = Field(default_factory=Session, description="the teams' working hours")
+    staff_day_cost_yuan: dict[Literal["family_doctor"], NonNegative] = Field(default_factory=dict)
+    staff_day_min: Positive = Field(480.0, description="working minutes in one staff-day")
+
+    def staff_day_costs(self) -> dict[str, float]:
+        return {str(role): cost for role, cost in self.staff_day_cost_yuan.items()}
+
+
+class FamilyDoctors:
     """The family-doctor teams of every zone, in one arm of one replication."""
 
-    def __init__(
-        self, env: simpy.Environment, world: World, records: Records, config: FamilyDoctors
-    ) -> None:
+    def __init__(self, build: Build) -> None:
+        config: FamilyDoctorsConfig = build.config
+        env, world = build.env, build.world
+        assert config.visit_min is not None  # needed when enabled (the schema checks)
         self.env = env
-        self.records = records
+        self.records = build.records
         self.config = config
         self.contracted = [
             config.contracted_by_zone.get(z.id, config.contracted) for z in world.zones
@@ -35,13 +72,26 @@ class FamilyDoctorService:
         self.conditions = frozenset(index[c] for c in config.conditions)
         self.teams = [simpy.Resource(env, config.teams_per_zone) for _ in world.zones]
         self.visit = sampler(config.visit_min)
-        self.staff_day_min = world.scenario.reforms.outreach.staff_day_min
+        self.staff_day_min = config.staff_day_min
 
-    def covers(self, zone: int, condition: int, u_contract: float) -> bool:
+    def follows_up_at_home(self, patient: Patient) -> bool:
         """Whether this patient's follow-up is the family doctor's."""
-        return condition in self.conditions and u_contract < self.contracted[zone]
+        return patient.condition.index in self.conditions and (
+            outreach_draw(patient, "contract") < self.contracted[patient.zone.index]
+        )
 
-    def home_follow_up(
+    def home_follow_up(self, patient: Patient, day: float) -> Generator[simpy.Event, None, None]:
+        """On ``day``, the team comes by in its session hours and leaves the drugs."""
+        yield from self.visit_home(
+            patient.id,
+            patient.zone.index,
+            day,
+            outreach_draw(patient, "home_offset"),
+            outreach_draw(patient, "home_visit"),
+            patient.condition.drug_fee_yuan,
+        )
+
+    def visit_home(
         self,
         patient: int,
         zone: int,
@@ -50,7 +100,6 @@ class FamilyDoctorService:
         u_visit: float,
         drug_fee_yuan: float,
     ) -> Generator[simpy.Event, None, None]:
-        """On ``day``, the team comes by in its session hours and leaves the drugs."""
         env, session = self.env, self.config.session
         ask = day * DAY_MIN + session.start_min + u_offset * (session.end_min - session.start_min)
         yield env.timeout(max(0.0, ask - env.now))
@@ -68,3 +117,13 @@ class FamilyDoctorService:
         records.outreach_staff.append(("family_doctor", zone, "family_doctor", staff_days, start))
         if drug_fee_yuan > 0:
             records.charges.append((patient, NO_FACILITY, "drugs", drug_fee_yuan, env.now))
+
+
+REFORM = Reform(
+    name="family_doctors",
+    rank=50,
+    config=FamilyDoctorsConfig,
+    mechanism=FamilyDoctors,
+    description="family doctors: contracted chronic follow-ups at home",
+    draws=OUTREACH_DRAWS,
+)

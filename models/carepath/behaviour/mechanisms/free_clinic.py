@@ -1,178 +1,100 @@
-"""Free clinics: a team holds a clinic in each village on a calendar (REFORMS.md 3, Mianyang).
+"""Free clinics (REFORMS.md 3, Mianyang: "one free clinic per village per month").
 
-A village's events fall every ``every_days`` days.  The villages' first events are spread evenly
-over the first cycle, so that the teams are not all out on the same day (an assumption: the
-published programme says only "one free clinic per village per month").  An event is a queue
-for the team: every member sees patients, one at a time, during the session hours; whoever has
-not been seen when the session ends, or when the event has seen ``max_patients``, is not seen.
-Residents without an illness episode come for a check (screening) and take the team's time too.
+A resident whose illness falls shortly before the village's event may wait for it; the team
+finishes what its skills and kit allow and refers the other cases up the two-way referral
+channel.  Those not seen go the usual way.  The events, and the residents who come for a check
+without an illness episode, are in ``free_clinic_events``.
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Generator
-from dataclasses import dataclass
+from enum import Enum
+from typing import Final, Literal
 
-import numpy as np
 import simpy
 
-from ...inputs.schema import FreeClinics
-from ...observation.records import NO_EPISODE, NO_FACILITY, Records
-from ...system.durations import Sampler, sampler
+from ...inputs.reform_registry import Reform
+from ...observation.records import NO_FACILITY
+from ...system.clock import At
 from ...system.hours import DAY_MIN
-from ...system.streams import Streams
-from ...system.world import World
-
-ROLES = (
-    ("city_expert", "city_experts"),
-    ("county_doctor", "county_doctors"),
-    ("township_staff", "township_staff"),
-)
+from ...system.world import TIER_RANK, ZonePlan
+from ..patient import Patient
+from .decisions import Build
+from .free_clinic_config import FreeClinicsConfig
+from .free_clinic_events import FreeClinicService
+from .outreach_draws import OUTREACH_DRAWS, outreach_draw
 
 
-@dataclass
-class Event:
-    """One free clinic in one village on one day."""
+class NearHome(Enum):
+    """What a free clinic made of an episode, when it was not a referral."""
 
-    zone: int
-    number: int
-    start_min: float
-    end_min: float
-    team: simpy.Resource
-    closed: simpy.Event
-    seen: int = 0
+    RESOLVED = "resolved"  # the team finished the episode in the village
 
 
-class Calendar:
-    """When each village's free clinics are held."""
+RESOLVED: Final = NearHome.RESOLVED
 
-    def __init__(self, config: FreeClinics, zones: list[int]) -> None:
-        self.every_days = config.every_days
-        self.start_min = config.session.start_min
-        self.end_min = config.session.end_min
-        count = len(zones)
-        self.first_day = {z: i * config.every_days / count for i, z in enumerate(zones)}
 
-    def day(self, zone: int, number: int) -> int:
-        return math.floor(self.first_day[zone] + number * self.every_days)
+class FreeClinics:
+    """Sees residents who wait for their village's free clinic."""
 
-    def session(self, zone: int, number: int) -> tuple[float, float]:
-        """Start and end of the zone's event ``number``, in minutes on the simulation clock."""
-        day_min = self.day(zone, number) * DAY_MIN
-        return day_min + self.start_min, day_min + self.end_min
+    def __init__(self, build: Build) -> None:
+        self.env = build.env
+        self.records = build.records
+        self.service = FreeClinicService(
+            build.env, build.world, build.records, build.config, build.streams
+        )
 
-    def next_event(self, zone: int, now: float) -> tuple[int, float, float] | None:
-        """The zone's next event still open at ``now``: (number, start, end), or None."""
-        if zone not in self.first_day:
+    def seen_near_home(
+        self, patient: Patient
+    ) -> Generator[simpy.Event, None, int | Literal[NearHome.RESOLVED] | None]:
+        """Wait from onset (``patient.now``) for the village's free clinic if it is near and the
+        patient is willing.
+
+        Returns ``RESOLVED`` if the team finished the episode, the facility the patient is
+        referred up to, or None to seek care the usual way (now, or after an event that could
+        not see them).
+        """
+        clinics = self.service
+        condition, zone = patient.condition, patient.zone
+        waits = clinics.config.conditions.get(condition.id)
+        env, now = self.env, patient.now
+        upcoming = clinics.calendar.next_event(zone.index, now)
+        if waits is None or upcoming is None or outreach_draw(patient, "wait") >= waits.share:
             return None
-        today = now / DAY_MIN
-        number = max(0, math.floor((today - self.first_day[zone]) / self.every_days))
-        while True:
-            start, end = self.session(zone, number)
-            if end > now:
-                return number, start, end
-            number += 1
-
-
-class FreeClinicService:
-    """The events of one arm of one replication; made when first needed."""
-
-    def __init__(
-        self,
-        env: simpy.Environment,
-        world: World,
-        records: Records,
-        config: FreeClinics,
-        streams: Streams,
-    ) -> None:
-        self.env = env
-        self.records = records
-        self.config = config
-        if config.zones == "villages":
-            kinds = [z.kind for z in world.scenario.zones]
-            zones = [i for i, kind in enumerate(kinds) if kind == "village"]
-        else:
-            index = {z.id: z.index for z in world.zones}
-            zones = [index[z] for z in config.zones]
-        holds_events = config.team.size > 0 and config.max_patients != 0
-        self.calendar = Calendar(config, zones if holds_events else [])
-        self.consult: Sampler = sampler(config.consult_min)
-        self.screening_min: Sampler = sampler(config.screening.screening_min)
-        self.events: dict[tuple[int, int], Event] = {}
-        sim = world.scenario.simulation
-        until_min = (sim.warmup_days + sim.horizon_days) * DAY_MIN
-        if holds_events:
-            for zone in zones:
-                rng = streams("free_clinic", zone)
-                env.process(self.hold_events(zone, until_min, rng))
-
-    def event(self, zone: int, number: int) -> Event:
-        key = (zone, number)
-        if key not in self.events:
-            start, end = self.calendar.session(zone, number)
-            team = simpy.Resource(self.env, self.config.team.size)
-            closed = self.env.timeout(max(0.0, end - self.env.now))
-            self.events[key] = Event(zone, number, start, end, team, closed)
-        return self.events[key]
-
-    def hold_events(
-        self, zone: int, until_min: float, rng: np.random.Generator
-    ) -> Generator[simpy.Event, None, None]:
-        """The village's events: the team's staff-days, and the residents who come for a check."""
-        env, number = self.env, 0
-        while True:
-            start, _ = self.calendar.session(zone, number)
-            if start >= until_min:
-                return
-            yield env.timeout(max(0.0, start - env.now))
-            event = self.event(zone, number)
-            for role, attribute in ROLES:
-                staff = getattr(self.config.team, attribute)
-                if staff:
-                    self.records.outreach_staff.append(("free_clinic", zone, role, staff, start))
-            screening = self.config.screening
-            visitors = int(rng.poisson(screening.attendance_per_event))
-            session_min = event.end_min - event.start_min
-            for _ in range(visitors):
-                arrive = start + float(rng.random()) * session_min
-                u_service, u_refer = float(rng.random()), float(rng.random())
-                env.process(self.screen(event, arrive, u_service, u_refer))
-            number += 1
-
-    def screen(
-        self, event: Event, arrive: float, u_service: float, u_refer: float
-    ) -> Generator[simpy.Event, None, None]:
-        """A resident without an illness episode comes for a check."""
-        yield self.env.timeout(arrive - self.env.now)
-        referred = u_refer < self.config.screening.referral_share
-        yield from self.see(
-            event,
-            NO_EPISODE,
-            self.screening_min(u_service),
-            "screening",
-            "referred" if referred else "checked",
-        )
-
-    def see(
-        self, event: Event, patient: int, service_min: float, service: str, outcome: str
-    ) -> Generator[simpy.Event, None, bool]:
-        """Queue for the team; False if the event ends or fills up before the patient is seen."""
-        env, arrive = self.env, self.env.now
-        limit = self.config.max_patients
-        seen = False
-        if env.now < event.end_min and (limit is None or event.seen < limit):
-            with event.team.request() as request:
-                yield request | event.closed
-                # Served only if a member was free before the session ended and room remains.
-                if request.triggered and (limit is None or event.seen < limit):
-                    event.seen += 1
-                    start = env.now
-                    yield env.timeout(service_min)
-                    seen = True
+        number, start, end = upcoming
+        if start - now > waits.max_days * DAY_MIN:
+            return None
+        # Residents turn up over the first hour of the session, or at once if it is on.
+        arrive = max(now, start + outreach_draw(patient, "arrive") * min(60.0, end - start))
+        yield At(env, arrive)
+        event = clinics.event(zone.index, number)
+        resolved = outreach_draw(patient, "resolve") < waits.resolved_on_site
+        consult_min = clinics.consult(outreach_draw(patient, "consult"))
+        outcome = "resolved" if resolved else "referred"
+        seen = yield from clinics.see(event, patient.id, consult_min, "free_clinic", outcome)
         if not seen:
-            start, outcome = env.now, "unseen"
-        self.records.outreach.append(
-            (patient, event.zone, NO_FACILITY, service, arrive, start, env.now, outcome)
-        )
-        return seen
+            return None
+        if resolved:
+            if condition.drug_fee_yuan > 0:
+                self.records.charges.append(
+                    (patient.id, NO_FACILITY, "drugs", condition.drug_fee_yuan, env.now)
+                )
+            return RESOLVED
+        return referral_target(zone, TIER_RANK[clinics.config.refer_to])
+
+
+def referral_target(zone: ZonePlan, rank: int) -> int:
+    """The zone's own facility of that tier, else the nearest tier above, else below."""
+    ranks = sorted(zone.own, key=lambda r: (r < rank, abs(r - rank)))
+    return zone.own[ranks[0]]
+
+
+REFORM = Reform(
+    name="free_clinics",
+    rank=40,
+    config=FreeClinicsConfig,
+    mechanism=FreeClinics,
+    description="free clinics in the villages: seen near home, screening, referral up",
+    draws=OUTREACH_DRAWS,
+)

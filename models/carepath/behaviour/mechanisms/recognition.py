@@ -11,34 +11,91 @@ Remote reading: exams done at a township centre served by a reading centre are r
 the centre's queue, during its hours); the result is then the reading hospital's own, so a
 patient referred up to it is not tested again.
 
-The reform's switch is read here and nowhere else.  Each decision is recorded as a row
-(``Records.recognition``); reading-centre work in ``Records.readings``.
+Each decision is recorded as a row (``Records.recognition``); reading-centre work in
+``Records.readings``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Generator
+from typing import Literal
 
 import simpy
+from pydantic import Field, field_validator
 
-from ...inputs.arms import Arm
-from ...inputs.schema import TEST_TYPES
-from ...observation.records import Records
+from ...inputs.reform_registry import PatientDraws, Problem, Reform
+from ...inputs.schema import (
+    TEST_TYPES,
+    TIERS,
+    Capacity,
+    Duration,
+    FacilityRef,
+    Identifier,
+    Positive,
+    Probability,
+    ReformSwitch,
+    Scenario,
+    Strict,
+    TestType,
+    Tier,
+)
 from ...system.durations import sampler
 from ...system.hours import DAY_MIN
 from ...system.site import Site
-from ...system.world import TIER_RANK, FacilityPlan, World
+from ...system.world import TIER_RANK, FacilityPlan
 from ..patient import MAX_LEGS, Patient
+from .decisions import Build
 
-STREAM = "recognition"
 # Per visit and test type: the exclusion draw, the physician's acceptance draw, the reading time.
-_DRAWS = ("exclusion", "acceptance", "reading")
-STREAM_WIDTH = MAX_LEGS * len(TEST_TYPES) * len(_DRAWS)
+DRAWS = PatientDraws(
+    "recognition", ("exclusion", "acceptance", "reading"), blocks=MAX_LEGS * len(TEST_TYPES)
+)
+
+
+class RecognitionItem(Strict):
+    """A recognised test type: how long a result stays valid, and how often a doctor accepts it."""
+
+    window_days: Positive
+    acceptance: Probability = Field(description="the receiving physician's judgement")
+
+
+class RemoteReading(Strict):
+    """A reading centre ("primary-level test, hospital diagnosis, results recognised")."""
+
+    reader: FacilityRef
+    readers: Capacity
+    tests: list[TestType] = Field(min_length=1)
+    sites: list[FacilityRef] = Field(min_length=1, description="facilities whose exams it reads")
+    reading_min: Duration
+
+
+class RecognitionConfig(ReformSwitch):
+    """Mutual recognition of test results (REFORMS.md section 1)."""
+
+    connected: Literal["all"] | list[FacilityRef] = "all"
+    paper_acceptance: Probability = Field(
+        0.0, description="acceptance of a result when either facility is off the platform"
+    )
+    items: dict[TestType, RecognitionItem] = Field(default_factory=dict)
+    accepts: dict[Tier, dict[Tier, Literal["all"] | list[TestType]]] = Field(
+        default_factory=dict, description="receiving tier -> source tier -> tests it accepts"
+    )
+    exclusions: dict[Identifier, Probability] = Field(
+        default_factory=dict, description="named situations in which a result is not recognised"
+    )
+    remote_reading: list[RemoteReading] = Field(default_factory=list)
+
+    @field_validator("exclusions")
+    @classmethod
+    def _at_most_certain(cls, exclusions: dict[str, float]) -> dict[str, float]:
+        if sum(exclusions.values()) > 1.0 + 1e-9:
+            raise ValueError("exclusion probabilities are shares of one draw and must sum to <= 1")
+        return exclusions
 
 
 def _draw(patient: Patient, leg: int, test: str, purpose: str) -> float:
-    slot = (leg * len(TEST_TYPES) + TEST_TYPES.index(test)) * len(_DRAWS) + _DRAWS.index(purpose)
-    return patient.own[STREAM][slot]
+    block = leg * len(TEST_TYPES) + TEST_TYPES.index(test)
+    return patient.own[DRAWS.stream][DRAWS.index(purpose, block)]
 
 
 class ReadingCentre:
@@ -77,9 +134,9 @@ class ReadingCentre:
 class Recognition:
     """Decides, test by test, whether a result the patient carries is recognised."""
 
-    def __init__(self, env: simpy.Environment, world: World, records: Records, arm: Arm) -> None:
-        config = world.scenario.reforms.recognition
-        self.active = arm.has("recognition") and config.enabled
+    def __init__(self, build: Build) -> None:
+        config: RecognitionConfig = build.config
+        env, world, records = build.env, build.world, build.records
         self.env = env
         self.world = world
         self.records = records
@@ -102,15 +159,14 @@ class Recognition:
             edge += probability
             self.exclusions.append((edge, name))
         self.centres: dict[tuple[int, str], ReadingCentre] = {}
-        if self.active:
-            for centre in config.remote_reading:
-                reader = world.facilities[index[centre.reader]]
-                unit = ReadingCentre(
-                    env, reader, centre.readers, sampler(centre.reading_min), records.readings
-                )
-                for site in centre.sites:
-                    for test in centre.tests:
-                        self.centres[(index[site], test)] = unit
+        for centre in config.remote_reading:
+            reader = world.facilities[index[centre.reader]]
+            unit = ReadingCentre(
+                env, reader, centre.readers, sampler(centre.reading_min), records.readings
+            )
+            for site in centre.sites:
+                for test in centre.tests:
+                    self.centres[(index[site], test)] = unit
 
     def _acceptance(self, site: Site, test: str, owner: int) -> float:
         """How likely the doctor at ``site`` accepts ``test`` from ``owner``; 0 if never."""
@@ -125,7 +181,7 @@ class Recognition:
     ) -> tuple[float, int] | None:
         """The best result the patient carries for ``test`` at ``now``: (acceptance, owner), or
         None."""
-        if not self.active or test not in self.window_min:
+        if test not in self.window_min:
             return None
         best = None
         for kind, owner, done_where, done_at in patient.results:
@@ -168,3 +224,36 @@ class Recognition:
         return self.env.process(
             centre.read(patient, site, test, _draw(patient, leg, test, "reading"))
         )
+
+
+def problems(scenario: Scenario, config: RecognitionConfig) -> list[Problem]:
+    """Items without test settings, reading centres reading their own tier or above."""
+    found: list[Problem] = []
+    if config.enabled and not config.items:
+        found.append((("items",), "no recognised items: nothing to recognise"))
+    for test in config.items:
+        if test not in scenario.tests:
+            found.append((("items", test), f"test {test!r} has no settings under tests"))
+    rank = {t: i for i, t in enumerate(TIERS)}
+    for i, centre in enumerate(config.remote_reading):
+        reader = scenario.facility(centre.reader)
+        for j, site_id in enumerate(centre.sites):
+            site = scenario.facility(site_id)
+            key = ("remote_reading", i, "sites", j)
+            if rank[site.tier] >= rank[reader.tier]:
+                found.append((key, f"{site_id!r} is not below the reader's tier {reader.tier!r}"))
+            missing = [t for t in centre.tests if t not in site.stations.exams]
+            if missing:
+                found.append((key, f"{site_id!r} has no exam unit for {missing}"))
+    return found
+
+
+REFORM = Reform(
+    name="recognition",
+    rank=10,
+    config=RecognitionConfig,
+    mechanism=Recognition,
+    description="mutual recognition of test results, and remote reading",
+    draws=DRAWS,
+    checks=problems,
+)

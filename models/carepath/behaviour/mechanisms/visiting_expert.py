@@ -1,4 +1,5 @@
-"""Visiting experts: weekly sessions at township centres (Zibo workstations, Chongqing).
+"""Visiting experts (REFORMS.md 3): weekly sessions at township centres (Zibo workstations,
+Chongqing).
 
 On a session's day and hours the township can manage the listed conditions that it would
 otherwise refer to the county hospital: the patient sees the expert there instead.  A patient
@@ -11,14 +12,64 @@ from __future__ import annotations
 import math
 from collections.abc import Generator
 from dataclasses import dataclass
+from typing import ClassVar, Literal
 
 import simpy
+from pydantic import Field
 
-from ...inputs.schema import OpeningHours, VisitingExperts
+from ...inputs.reform_registry import Problem, Reform
+from ...inputs.schema import (
+    Capacity,
+    ConditionRef,
+    Duration,
+    FacilityRef,
+    NonNegative,
+    OpeningHours,
+    Probability,
+    ReformSwitch,
+    Scenario,
+    Session,
+    Strict,
+    Weekday,
+)
 from ...observation.records import Records
 from ...system.durations import Sampler, sampler
 from ...system.hours import DAY_MIN, Hours
-from ...system.world import TIER_RANK, World
+from ...system.world import TIER_RANK, FacilityPlan, World
+from ..patient import Patient
+from .decisions import Build
+from .outreach_draws import OUTREACH_DRAWS, outreach_draw
+
+
+class VisitingExperts(Strict):
+    """An expert's weekly session at township centres (Zibo workstations, Chongqing)."""
+
+    sites: Literal["townships"] | list[FacilityRef] = "townships"
+    weekdays: list[Weekday] = Field(min_length=1)
+    session: Session = Field(default_factory=Session)
+    experts: Capacity = 1
+    conditions: list[ConditionRef] = Field(
+        min_length=1, description="conditions the township manages when the expert is there"
+    )
+    share: Probability = Field(
+        1.0, description="share of those patients the expert can take on; the rest are referred"
+    )
+    consult_min: Duration
+    book_within_days: NonNegative = Field(
+        0.0, description="a patient the township would refer up comes back for a session this near"
+    )
+
+
+class VisitingExpertsConfig(ReformSwitch):
+    """Visiting experts' sessions at township centres (REFORMS.md 3)."""
+
+    needed_when_enabled: ClassVar[tuple[str, ...]] = ("sessions",)
+
+    sessions: list[VisitingExperts] = Field(default_factory=list)
+    staff_day_cost_yuan: dict[Literal["visiting_expert"], NonNegative] = Field(default_factory=dict)
+
+    def staff_day_costs(self) -> dict[str, float]:
+        return {str(role): cost for role, cost in self.staff_day_cost_yuan.items()}
 
 
 @dataclass
@@ -116,3 +167,78 @@ def see_expert(
     records.outreach.append(
         (patient, zone, session.site, "visiting_expert", arrive, start, env.now, "managed")
     )
+
+
+class ExpertSessions:
+    """The expert sessions of one arm: where the township manages instead of referring up."""
+
+    def __init__(self, build: Build) -> None:
+        config: VisitingExpertsConfig = build.config
+        self.env = build.env
+        self.records = build.records
+        self.sessions = sessions(build.env, build.world, build.records, config.sessions)
+
+    def expert_session_min(self, patient: Patient, site: FacilityPlan, now: float) -> float | None:
+        """When a patient the township would refer up at ``now`` can see a visiting expert here
+        instead."""
+        session = self.sessions.get(site.index)
+        if session is None:
+            return None
+        return next_session_min(
+            session, patient.condition.index, outreach_draw(patient, "expert_takes_on"), now
+        )
+
+    def see_expert(
+        self, patient: Patient, site: FacilityPlan
+    ) -> Generator[simpy.Event, None, None]:
+        yield from see_expert(
+            self.env,
+            self.records,
+            self.sessions[site.index],
+            patient.id,
+            patient.zone.index,
+            outreach_draw(patient, "expert"),
+        )
+
+
+def problems(scenario: Scenario, config: VisitingExpertsConfig) -> list[Problem]:
+    """Sessions only at township centres and village clinics, one session plan per site."""
+    found: list[Problem] = []
+    townships = [f.id for f in scenario.facilities if f.tier == "township"]
+    first_entry: dict[str, int] = {}  # site -> the entry that first holds sessions there
+    for i, entry in enumerate(config.sessions):
+        where = ("sessions", i, "sites")
+        if entry.sites == "townships":
+            if not townships:
+                found.append((where, "no township centre under facilities"))
+            sites: list[tuple[str, tuple[str | int, ...]]] = [(s, where) for s in townships]
+        else:
+            sites = [(site, (*where, j)) for j, site in enumerate(entry.sites)]
+        for site_id, key in sites:
+            tier = scenario.facility(site_id).tier
+            if tier not in ("village", "township"):
+                message = (
+                    f"{site_id!r} is a {tier} facility; "
+                    "visiting experts go to township centres or village clinics"
+                )
+                found.append((key, message))
+            elif site_id in first_entry:
+                message = (
+                    f"{site_id!r} already has sessions under sessions[{first_entry[site_id]}]; "
+                    "list a site once (one session plan per site)"
+                )
+                found.append((key, message))
+            else:
+                first_entry[site_id] = i
+    return found
+
+
+REFORM = Reform(
+    name="visiting_experts",
+    rank=60,
+    config=VisitingExpertsConfig,
+    mechanism=ExpertSessions,
+    description="visiting experts at township centres: managed there instead of referred up",
+    draws=OUTREACH_DRAWS,
+    checks=problems,
+)

@@ -1,0 +1,77 @@
+"""The free-clinic programme's section, ``reforms.free_clinics`` (REFORMS.md 3, Mianyang)."""
+
+from __future__ import annotations
+
+from typing import Annotated, ClassVar, Literal
+
+from pydantic import Field
+
+from ...inputs.schema import (
+    ConditionRef,
+    Duration,
+    NonNegative,
+    Positive,
+    Probability,
+    ReformSwitch,
+    Session,
+    Strict,
+    Tier,
+    ZoneRef,
+)
+
+FreeClinicRole = Literal["city_expert", "county_doctor", "township_staff"]
+
+
+class FreeClinicTeam(Strict):
+    """Who goes to a village's free clinic; every member sees patients."""
+
+    city_experts: Annotated[int, Field(ge=0)] = 0
+    county_doctors: Annotated[int, Field(ge=0)] = 0
+    township_staff: Annotated[int, Field(ge=0)] = 0
+
+    @property
+    def size(self) -> int:
+        return self.city_experts + self.county_doctors + self.township_staff
+
+
+class WaitForClinic(Strict):
+    """Residents with this condition who wait for their village's free clinic."""
+
+    share: Probability = Field(description="of those whose onset falls within max_days of it")
+    max_days: NonNegative = Field(description="how many days they will wait for the event")
+    resolved_on_site: Probability = Field(
+        description="share of those seen whom the team's skills and kit can finish on site; "
+        "the others are screened cases referred up"
+    )
+
+
+class Screening(Strict):
+    """Residents who come to the free clinic for a check without an illness episode."""
+
+    attendance_per_event: NonNegative = 0.0
+    screening_min: Duration = Field(default_factory=lambda: Duration(dist="fixed", mean=5.0))
+    referral_share: Probability = Field(0.0, description="share found to need a referral up")
+
+
+class FreeClinicsConfig(ReformSwitch):
+    """One free clinic per village every ``every_days`` (REFORMS.md 3, Mianyang)."""
+
+    needed_when_enabled: ClassVar[tuple[str, ...]] = ("consult_min",)
+
+    every_days: Positive = 30.0
+    zones: Literal["villages"] | list[ZoneRef] = Field(
+        "villages", description="zones that get the events: every village zone, or a list"
+    )
+    session: Session = Field(default_factory=Session)
+    team: FreeClinicTeam = Field(default_factory=FreeClinicTeam)
+    consult_min: Duration | None = None
+    max_patients: Annotated[int, Field(ge=0)] | None = Field(
+        None, description="most patients one event sees (kit, drugs); none = only time limits"
+    )
+    conditions: dict[ConditionRef, WaitForClinic] = Field(default_factory=dict)
+    refer_to: Tier = Field("county", description="tier a screened case is referred up to")
+    screening: Screening = Field(default_factory=Screening)
+    staff_day_cost_yuan: dict[FreeClinicRole, NonNegative] = Field(default_factory=dict)
+
+    def staff_day_costs(self) -> dict[str, float]:
+        return {str(role): cost for role, cost in self.staff_day_cost_yuan.items()}
