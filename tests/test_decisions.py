@@ -10,6 +10,7 @@ from __future__ import annotations
 import pytest
 
 from carepath.behaviour.mechanisms.decisions import Decisions, switched_on
+from carepath.cli import main
 from carepath.inputs.arms import Arm
 from carepath.inputs.reform_registry import DECISION_POINTS, REFORMS, PatientDraws, Reform
 from carepath.inputs.schema import ReformSwitch, Scenario
@@ -237,3 +238,14 @@ def test_docs_name_every_decision_point_and_reform():
     text = (REPO / "docs" / "reforms.md").read_text(encoding="utf-8")
     for name in (*DECISION_POINTS, *REFORMS.names()):
         assert f"| `{name}` |" in text, name
+
+
+def test_the_reforms_command_lists_each_reform_with_its_section_and_points(capsys):
+    assert main(["reforms"]) == 0
+    out = capsys.readouterr().out
+    assert out.count(" (rank ") == len(REFORMS.names())
+    assert "registration_validity (rank 30): one registration valid" in out
+    assert "  reforms.registration_validity: enabled, source, facilities, days" in out
+    assert (
+        "  answers: pays_at_cashier; own stream: patients:credit; output tables: credit.csv" in out
+    )

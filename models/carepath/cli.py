@@ -35,6 +35,7 @@ from .execution.manifest import RunRecord
 from .execution.options import RunOptions
 from .inputs.loading import ScenarioError
 from .inputs.provenance import unsourced_numbers
+from .inputs.reform_registry import REFORMS
 from .inputs.scenario_file import load_scenario
 from .inputs.schema import Scenario
 from .observation.results_folder import (
@@ -68,6 +69,9 @@ def _parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True)
     check = commands.add_parser("check", help="validate scenario files; write nothing")
     check.add_argument("files", nargs="+", type=Path, metavar="FILE")
+    commands.add_parser(
+        "reforms", help="list the reforms a scenario may switch on: sections, decision points"
+    )
     _add_run(commands)
     _add_validation_commands(commands)
     _add_figures(commands)
@@ -221,6 +225,17 @@ def _check(args: argparse.Namespace) -> int:
     return 0
 
 
+def _reforms(args: argparse.Namespace) -> int:
+    for reform in REFORMS:
+        answers = ", ".join(reform.answers()) or "none"
+        stream = f"patients:{reform.draws.stream}" if reform.draws else "none"
+        files = ", ".join(t.file for t in reform.tables) or "none"
+        print(f"{reform.name} (rank {reform.rank}): {reform.description}")
+        print(f"  reforms.{reform.name}: {', '.join(reform.config.model_fields)}")
+        print(f"  answers: {answers}; own stream: {stream}; output tables: {files}")
+    return 0
+
+
 def _run(args: argparse.Namespace) -> int:
     loaded, problems = _load_all(args.files)
     target = _precision_target(args)
@@ -363,6 +378,7 @@ def _has_results(folder: Path) -> bool:
 
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "check": _check,
+    "reforms": _reforms,
     "run": _run,
     "validate": _validate,
     "report": _report,
