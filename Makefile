@@ -3,8 +3,11 @@
 PYTHON   ?= python3
 VENV      = .venv
 BIN       = $(VENV)/bin
+# Everything (tests, notebooks, Dask) from requirements.lock; running only from requirements-run.lock.
 STAMP     = $(VENV)/.installed
-SCENARIO ?= scenarios/demo_county.yaml
+RUN_STAMP = $(VENV)/.installed-run
+SCENARIO ?= scenarios/chongqing_three_links.yaml
+RUN_OUT  ?= out
 OUT      ?= results
 JOBS     ?= 0
 ARGS     ?=
@@ -12,11 +15,13 @@ BENCH_ARGS ?=
 
 .DEFAULT_GOAL := help
 
-.PHONY: help install run test test-fast test-slow lint typecheck format check clean validate report golden bench results
+.PHONY: help install run test test-fast test-slow lint typecheck format check clean validate report golden bench results lock
 
 help:
-	@echo "make install    create $(VENV) and install carepath with the dev, notebooks and cluster extras"
-	@echo "make run        run SCENARIO=$(SCENARIO) into $(OUT)/ on JOBS cores (0 = all; extra options: ARGS=...)"
+	@echo "make install    create $(VENV) with everything in requirements.lock (tests, notebooks, Dask) and carepath"
+	@echo "make run        install only what running needs (requirements-run.lock), run SCENARIO=$(SCENARIO)"
+	@echo "                into $(RUN_OUT)/ on JOBS cores and print its savings (extra options: ARGS=...)"
+	@echo "make lock       rewrite requirements.lock and requirements-run.lock from pyproject.toml (uv)"
 	@echo "make test       ruff check, ruff format --check, mypy, pytest (skips 'slow' tests)"
 	@echo "make test-fast  pytest of the unit tests only (skips 'integration' and 'slow'), under a minute"
 	@echo "make test-slow  pytest -m slow"
@@ -33,17 +38,33 @@ help:
 	@echo "make reproduce  re-run the committed $(OUT)/ of the bundled scenarios; fail naming changes"
 	@echo "make results    from a clean tree: re-run every bundled scenario into results/, validate, golden tables, figures, report"
 
-# Re-installs whenever pyproject.toml changes.
-$(STAMP): pyproject.toml
+# Exact versions with hashes (--require-hashes), then carepath itself without dependencies.
+# Re-installs whenever a lock or pyproject.toml changes; the full install covers running too.
+$(STAMP): requirements.lock pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --upgrade pip
-	$(BIN)/pip install -e '.[dev,notebooks,cluster]'
+	$(BIN)/pip install --require-hashes --no-deps -r requirements.lock
+	$(BIN)/pip install --no-deps -e .
+	touch $@ $(RUN_STAMP)
+
+$(RUN_STAMP): requirements-run.lock pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --upgrade pip
+	$(BIN)/pip install --require-hashes --no-deps -r requirements-run.lock
+	$(BIN)/pip install --no-deps -e .
 	touch $@
 
 install: $(STAMP)
 
-run: $(STAMP)
-	$(BIN)/carepath run $(SCENARIO) --out $(OUT) --jobs $(JOBS) $(ARGS)
+run: $(RUN_STAMP)
+	$(BIN)/carepath run $(SCENARIO) --out $(RUN_OUT) --jobs $(JOBS) --headline $(ARGS)
+
+# The run lock is solved within the full one, so both give each package the same version.
+LOCK_FLAGS = --generate-hashes --python-version 3.11 --python-platform x86_64-unknown-linux-gnu
+lock: $(STAMP)
+	$(BIN)/uv pip compile pyproject.toml --extra dev --extra notebooks --extra cluster $(LOCK_FLAGS) -o requirements.lock
+	$(BIN)/uv pip compile pyproject.toml -c requirements.lock $(LOCK_FLAGS) -o requirements-run.lock
+	$(BIN)/python tools/environment_from_lock.py
 
 test: $(STAMP)
 	$(BIN)/ruff check .

@@ -46,6 +46,7 @@ MANIFEST_KEYS = [
     "duration_s",
     "git",
     "versions",
+    "locks",
     "parameters",
 ]
 
@@ -195,7 +196,7 @@ def make_manifest(**extra) -> dict:
 def test_manifest_keys_are_in_reading_order_with_extra_last() -> None:
     manifest = make_manifest(host_note="laptop", warm_up_days=30)
     assert list(manifest) == [*MANIFEST_KEYS, "host_note", "warm_up_days"]
-    assert manifest["carepath_manifest_version"] == 1
+    assert manifest["carepath_manifest_version"] == 2
     assert manifest["seeds"] == SEEDING_RULE
     assert manifest["started"] == "2024-05-01T08:00:00+00:00"
     assert manifest["finished"] == "2024-05-01T08:01:30.500000+00:00"

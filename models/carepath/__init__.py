@@ -18,7 +18,7 @@ from .inputs.loading import ScenarioError
 from .inputs.scenario_file import load_scenario
 from .workflows.sweep import SweepResult, run_sweep
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 __all__ = [
     "RunResult",
     "ScenarioError",

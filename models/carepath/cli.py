@@ -26,7 +26,9 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
+from . import __version__
 from .analysis.figures import draw_all
+from .analysis.headline import headline_lines
 from .analysis.plausibility import lines
 from .analysis.report import write_report
 from .execution.batch import Batch, BatchFailed
@@ -43,6 +45,8 @@ from .observation.results_folder import (
     MANIFEST_FILE,
     PARTIAL_FOLDER,
     REPORT_FILE,
+    SUMMARY_FILE,
+    ResultsFolder,
     ResultsProblem,
     has_results,
 )
@@ -66,6 +70,7 @@ def _parser() -> argparse.ArgumentParser:
         prog="carepath",
         description="Patient flows through a tiered health system, with and without reforms.",
     )
+    parser.add_argument("--version", action="version", version=f"carepath {__version__}")
     commands = parser.add_subparsers(dest="command", required=True)
     check = commands.add_parser("check", help="validate scenario files; write nothing")
     check.add_argument("files", nargs="+", type=Path, metavar="FILE")
@@ -93,6 +98,11 @@ def _add_run(commands) -> None:
         "--out", type=Path, default=Path("results"), help="results folder (default results/)"
     )
     run.add_argument("--quiet", action="store_true", help="no progress bar")
+    run.add_argument(
+        "--headline",
+        action="store_true",
+        help="print each scenario's saved cost, waiting and referral load with 95%% CIs",
+    )
     run.add_argument(
         "--scheduler",
         metavar="ADDRESS",
@@ -265,7 +275,19 @@ def _run(args: argparse.Namespace) -> int:
     except BatchFailed as error:  # raised by a sweep or a --precision round; a batch never raises
         return _report_failures(error.batch)
     _print_written(done)
+    if args.headline:
+        _print_headlines(done)
     return _report_failures(done.batch)
+
+
+def _print_headlines(done: FilesRun) -> None:
+    for written in done.written:
+        if written.sweep_variants:
+            continue  # a sweep's summary has a row per variant: see its sweep.csv
+        summary = ResultsFolder.read(written.folder).table(SUMMARY_FILE)
+        print(f"\n{written.folder.name}: mean [95% CI] over replications; saved = without - with")
+        for line in headline_lines(summary):
+            print(f"  {line}")
 
 
 def _print_written(done: FilesRun) -> None:

@@ -1,4 +1,4 @@
-"""Write scenarios/suixi_county.yaml: Suixi county at full scale (REFORMS.md section 3).
+"""Write scenarios/suixi_county.yaml: Suixi county at full scale (docs/sources.md).
 
 Suixi's published structure is the input: 2 county hospitals, 18 township health centres, 254
 village clinics and 19 community stations.  Everything else (populations, distances, station
@@ -23,7 +23,7 @@ VILLAGE_POPULATION = 2_500  # assumption: each administrative village
 
 HEADER = """\
 # suixi_county: Suixi county (Anhui), a tight county medical community, at full scale
-# (REFORMS.md section 3): 2 county hospitals, 18 township health centres, 254 village clinics
+# (docs/sources.md): 2 county hospitals, 18 township health centres, 254 village clinics
 # and the county town's 19 community stations, about 1 million residents, with Huaibei's city
 # hospital outside the county.
 #
@@ -45,8 +45,8 @@ description: >
   community's family-doctor contracts, weekly visiting-expert sessions at every township centre
   and two-way referral with a green channel.
 sources:
-  reforms_md: "carepath ../shared/REFORMS.md: the reforms and the figures published about them"
-  suixi_2022: "Huaibei Daily, 2022, on Suixi county, as summarised in REFORMS.md section 3 (Suixi)"
+  reforms_md: "carepath docs/sources.md#reforms_md: the reforms brief, the published reports on the reforms summarised"
+  suixi_2022: "Huaibei Daily, 2022, on Suixi county (docs/sources.md#suixi_2022)"
 
 simulation:
   warmup_days: 3        # assumption: short; the county-year benchmark runs the long horizon

@@ -50,3 +50,29 @@ def change_reading(metric: str, mean: float, low: float, high: float) -> str:
     # difference = without - with: positive means the reform lowered the metric
     lowered = mean > 0
     return "gain" if lowered == (better == "lower") else "loss"
+
+
+def _mean_ci(row: pd.Series) -> str:
+    return f"{row['mean']:.4g} [{row['ci_low']:.4g}, {row['ci_high']:.4g}]"
+
+
+def headline_lines(summary: pd.DataFrame) -> list[str]:
+    """The headline as short lines for a terminal: each saving (``without - with``) with its
+    95% CI and what it reads as, and each referral load without and with the reforms."""
+    table = headline_table(summary)
+    differences = summary[summary.arm == "difference"].drop_duplicates("metric")
+    difference = differences.set_index("metric")
+    lines = []
+    for measure, rows in table.groupby("measure", sort=False):
+        by_arm = {row["arm"]: row for _, row in rows.iterrows()}
+        if "difference" in by_arm:
+            row = by_arm["difference"]
+            reading = change_reading(row["metric"], row["mean"], row["ci_low"], row["ci_high"])
+            lines.append(f"{measure:<38} {_mean_ci(row)}{f'  ({reading})' if reading else ''}")
+            continue
+        arms = "  ".join(f"{arm} {_mean_ci(row)}" for arm, row in by_arm.items())
+        metric = rows["metric"].iloc[0]
+        if metric in difference.index:
+            arms += f"  fewer: {_mean_ci(difference.loc[metric])}"
+        lines.append(f"{measure:<38} {arms}")
+    return lines

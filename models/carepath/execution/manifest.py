@@ -22,7 +22,7 @@ from ..inputs.scenario_file import resolved
 from ..inputs.schema import Scenario
 from ..observation.results_folder import sha256_file
 
-MANIFEST_VERSION = 1
+MANIFEST_VERSION = 2  # 2: "locks", the SHA-256 of the lock files
 
 SEEDING_RULE = (
     "numpy SeedSequence entropy (seed, replication, stream name); each patient draws from a "
@@ -47,6 +47,10 @@ _GIT_TIMEOUT_S = 10
 # The git state that matters is that of the code which ran, not of the scenario file's folder
 # or wherever the command was started from.
 _CODE_FOLDER = Path(__file__).resolve().parent
+# The lock files an environment is installed from (`make install`, `make run`), at the top of
+# the repository this package sits in (models/carepath/execution/ -> three levels up).
+LOCK_FILES = ("requirements.lock", "requirements-run.lock")
+_REPOSITORY = _CODE_FOLDER.parents[2]
 
 
 @dataclass(frozen=True)
@@ -144,6 +148,7 @@ def build_manifest(
         "duration_s": (finished - started).total_seconds(),
         "git": git if git is not None else code_state(),
         "versions": package_versions(),
+        "locks": lock_hashes(),
         "parameters": resolved,
     }
     clashes = sorted(set(extra or {}) & set(manifest))
@@ -197,6 +202,16 @@ def package_versions() -> dict:
     # Results are meant to be identical across machines; if one ever differs, this says where.
     versions["platform"] = platform.platform()
     return versions
+
+
+def lock_hashes(folder: Path | None = None) -> dict[str, str | None]:
+    """SHA-256 of each lock file beside the code (None where there is none: an install from
+    a wheel), so that a manifest names the exact versions the environment was meant to hold."""
+    folder = _REPOSITORY if folder is None else folder
+    return {
+        name: sha256_file(folder / name) if (folder / name).is_file() else None
+        for name in LOCK_FILES
+    }
 
 
 def scenario_files(path: str | Path) -> dict[str, str]:
