@@ -23,6 +23,7 @@ from carepath.analysis.figures import (
 from carepath.analysis.statistics import OUTPUT_COLUMNS
 from carepath.cli import main
 from carepath.execution import batch, replication
+from carepath.observation.results_folder import ResultsFolder, write_folder
 from conftest import REPO
 
 pytestmark = pytest.mark.integration  # simulates whole scenarios or runs the command
@@ -89,11 +90,12 @@ def test_figures_come_from_the_results_without_running_a_simulation(drawn):
 
 def test_results_without_weekly_referral_loads_skip_that_figure_with_a_note(tmp_path):
     results = tmp_path / "results"
-    shutil.copytree(COMMITTED, results / COMMITTED.name)
+    folder = ResultsFolder.read(COMMITTED)
+    tables = {name: folder.table(name) for name in folder.manifest["files"]}
     for name in ("summary.csv", "replications.csv"):
-        path = results / COMMITTED.name / name
-        table = pd.read_csv(path)
-        table[~table.metric.str.contains("_week")].to_csv(path, index=False)
+        tables[name] = tables[name][~tables[name].metric.str.contains("_week")]
+    manifest = {k: v for k, v in folder.manifest.items() if k != "files"}
+    write_folder(results / COMMITTED.name, tables, manifest)  # an older run's whole folder
     printed: list[str] = []
     draw_all(results, tmp_path / "figures", log=printed.append)
     assert any("demo_county_credit: skipped referral_load_weekly" in line for line in printed)

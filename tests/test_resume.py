@@ -265,3 +265,64 @@ def test_a_failure_crosses_process_boundaries_whole() -> None:
     assert back.failure == failure
     assert str(back) == failure.line()
     assert failure.where.startswith("test_resume.py:") and "KeyError" in failure.traceback
+
+
+# --- corrupt checkpoints -------------------------------------------------------------------
+
+
+def _corrupt(path: Path, how: str) -> None:
+    document = json.loads(path.read_text(encoding="utf-8"))
+    metrics = document["parts"]["metrics"]
+    if how == "null":
+        path.write_text("null")
+    elif how == "empty list":
+        path.write_text("[]")
+    elif how == "parts of the wrong type":
+        document["parts"] = {"metrics": 5}
+        path.write_text(json.dumps(document))
+    elif how == "a row cut short, checksum redone":
+        metrics[0] = metrics[0][:-1]
+        document["parts_sha256"] = checkpoint._digest(document["parts"])
+        path.write_text(json.dumps(document))
+    elif how == "a NaN":
+        metrics[3][-1] = float("nan")
+        path.write_text(json.dumps(document))
+    elif how == "a changed digit":
+        text = path.read_text(encoding="utf-8")
+        value = repr(metrics[5][-1])
+        changed = value[:-1] + ("1" if value[-1] != "1" else "2")
+        path.write_text(text.replace(value, changed, 1))
+    elif how == "truncated":
+        path.write_bytes(path.read_bytes()[:100])
+    else:
+        raise ValueError(how)
+
+
+@pytest.mark.parametrize(
+    "how",
+    [
+        "null",
+        "empty list",
+        "parts of the wrong type",
+        "a row cut short, checksum redone",
+        "a NaN",
+        "a changed digit",
+        "truncated",
+    ],
+)
+def test_a_corrupt_checkpoint_is_named_set_aside_and_run_again(
+    reference, tmp_path, count_tasks, capsys, how
+):
+    scenario, done = reference
+    out = tmp_path / "out"
+    loaded = carepath.load_scenario(scenario)
+    batch.run_batch([loaded], carepath.execution.options.RunOptions(out=out, progress=False))
+    assert len(kept_replications(out)) == REPLICATIONS  # kept, not yet written out
+    victim = kept_replications(out)[2]
+    _corrupt(victim, how)
+    count_tasks.clear()
+    assert main(command(scenario, out)) == 0
+    assert count_tasks == [2]  # only the corrupt one ran again
+    assert_same_results(out / NAME, done)
+    err = capsys.readouterr().err
+    assert f"warning: {victim}: " in err and "set aside as rep-0002.json.bad, run again" in err

@@ -275,6 +275,9 @@ def _run(args: argparse.Namespace) -> int:
     except BatchFailed as error:  # raised by a sweep or a --precision round; a batch never raises
         return _report_failures(error.batch)
     _print_written(done)
+    for checkpoint in done.batch.checkpoints.values():
+        for line in checkpoint.set_aside:
+            print(f"warning: {line}", file=sys.stderr)
     if args.headline:
         _print_headlines(done)
     return _report_failures(done.batch)

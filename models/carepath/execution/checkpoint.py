@@ -19,6 +19,7 @@ import contextlib
 import functools
 import hashlib
 import json
+import os
 import shutil
 from pathlib import Path
 from typing import Any
@@ -31,7 +32,8 @@ from ..observation.results_folder import PARTIAL_FOLDER, write_atomic
 from .manifest import package_versions, scenario_hash
 
 # Bump when the file layout below changes: old checkpoints then get a different key.
-CHECKPOINT_FORMAT = 1
+# 2: a SHA-256 of the parts in each file, checked on reading.
+CHECKPOINT_FORMAT = 2
 _PACKAGE_FOLDER = Path(__file__).resolve().parents[1]
 
 Parts = dict[str, list[tuple] | None]  # a task result's tables by name: rows in order
@@ -55,7 +57,9 @@ def checkpoint_key(scenario: Scenario, seed: int) -> str:
         "scenario_sha256": scenario_hash(resolved(scenario)),
         "seed": int(seed),
         "source_sha256": source_digest(),
-        "versions": package_versions(),
+        # the libraries' versions, not the machine's: a resume on another node of the same
+        # environment reads the same checkpoints
+        "versions": {k: v for k, v in package_versions().items() if k != "platform"},
     }
     text = json.dumps(determinants, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:20]
@@ -70,6 +74,8 @@ class Checkpoint:
         self.key = checkpoint_key(scenario, seed)
         self.partial = Path(out_dir) / scenario.name / PARTIAL_FOLDER
         self.folder = self.partial / self.key
+        # What load found unusable, one line each (the command prints them).
+        self.set_aside: list[str] = []
 
     def path(self, replication: int) -> Path:
         return self.folder / f"rep-{replication:04d}.json"
@@ -86,28 +92,38 @@ class Checkpoint:
             "scenario": self.scenario,
             "seed": self.seed,
             "replication": replication,
+            "parts_sha256": _digest(parts),
             "parts": parts,
         }
         text = json.dumps(document, separators=(",", ":"), default=_plain)
         write_atomic(self.path(replication), text.encode("utf-8"))
         self.error_path(replication).unlink(missing_ok=True)
 
-    def load(self, replication: int) -> Parts | None:
-        """A finished replication's tables, or None if it is not done (or its file is unusable,
-        in which case it is simply run again)."""
+    def load(self, replication: int, widths: dict[str, int] | None = None) -> Parts | None:
+        """A finished replication's tables, or None if it is not done.
+
+        A file that is not a checkpoint of this batch, or whose parts differ from their
+        checksum, or whose rows are not ``widths`` long (part -> row length) is set aside as
+        ``rep-000r.json.bad``, noted in ``set_aside`` and run again.
+        """
+        path = self.path(replication)
         try:
-            document = json.loads(self.path(replication).read_text(encoding="utf-8"))
-        except (OSError, ValueError):
+            text = path.read_text(encoding="utf-8")
+        except FileNotFoundError:
             return None
-        expected = (self.key, self.scenario, self.seed, replication)
-        found = tuple(document.get(k) for k in ("key", "scenario", "seed", "replication"))
-        parts = document.get("parts")
-        if found != expected or not isinstance(parts, dict):
+        except (OSError, UnicodeDecodeError) as error:
+            self._set_aside(path, f"cannot be read ({error})")
             return None
-        return {
-            name: None if rows is None else [tuple(row) for row in rows]
-            for name, rows in parts.items()
-        }
+        problem, parts = _checked(text, (self.key, self.scenario, self.seed, replication), widths)
+        if problem is not None:
+            self._set_aside(path, problem)
+        return parts
+
+    def _set_aside(self, path: Path, problem: str) -> None:
+        bad = path.with_name(path.name + ".bad")
+        with contextlib.suppress(OSError):
+            os.replace(path, bad)
+        self.set_aside.append(f"{path}: {problem}; set aside as {bad.name}, run again")
 
     def note_failure(self, replication: int, text: str) -> Path:
         """Keep a failed replication's full traceback beside the finished ones."""
@@ -117,10 +133,49 @@ class Checkpoint:
         return path
 
     def discard(self) -> None:
-        """Remove this batch's checkpoints (and ``.partial`` if nothing else is left in it)."""
-        shutil.rmtree(self.folder, ignore_errors=True)
-        with contextlib.suppress(OSError):
-            self.partial.rmdir()
+        """The scenario's files are written: remove its checkpoints, those of older batches of
+        it (another seed, older code) included."""
+        shutil.rmtree(self.partial, ignore_errors=True)
+
+
+def _digest(parts: Parts) -> str:
+    text = json.dumps(parts, separators=(",", ":"), sort_keys=True, default=_plain)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _checked(
+    text: str, expected: tuple[str, str, int, int], widths: dict[str, int] | None
+) -> tuple[str | None, Parts | None]:
+    """(what is wrong with a checkpoint file's text, or None; its parts if nothing is)."""
+    try:
+        document = json.loads(text)
+    except ValueError as error:
+        return f"not JSON ({error})", None
+    if not isinstance(document, dict):
+        return f"not a checkpoint (a JSON {type(document).__name__})", None
+    if document.get("format") != CHECKPOINT_FORMAT:
+        return f"format {document.get('format')!r}, not {CHECKPOINT_FORMAT}", None
+    found = tuple(document.get(k) for k in ("key", "scenario", "seed", "replication"))
+    if found != expected:
+        return f"belongs to another batch or replication ({found})", None
+    parts = document.get("parts")
+    if not isinstance(parts, dict) or not all(
+        rows is None or (isinstance(rows, list) and all(isinstance(r, list) for r in rows))
+        for rows in parts.values()
+    ):
+        return "its parts are not tables (lists of rows)", None
+    if document.get("parts_sha256") != _digest(parts):
+        return "its parts differ from their checksum (changed since written)", None
+    if widths is not None:
+        if set(parts) != set(widths):
+            return f"has parts {sorted(parts)}, expected {sorted(widths)}", None
+        for name, rows in parts.items():
+            bad = [r for r in rows or [] if len(r) != widths[name]]
+            if bad:
+                return f"{name}: a row of {len(bad[0])} values, expected {widths[name]}", None
+    return None, {
+        name: None if rows is None else [tuple(row) for row in rows] for name, rows in parts.items()
+    }
 
 
 def _plain(value: Any) -> Any:

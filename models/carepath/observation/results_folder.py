@@ -19,6 +19,7 @@ import hashlib
 import json
 import os
 import secrets
+import shutil
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path, PurePath
@@ -158,20 +159,124 @@ def write_tables(
 
 
 def write_folder(folder: Path, tables: dict[str, pd.DataFrame], manifest: dict) -> Path:
-    """Write each table into ``folder``, then the manifest, which records the checksum and size
-    of every table (so a folder with a manifest is complete).  The caller's ``manifest`` dict is
-    not modified."""
+    """Replace ``folder`` as a whole with ``tables`` and the manifest, which records the
+    checksum and size of every table.  The caller's ``manifest`` dict is not modified.
+
+    The new folder is written beside it (``<folder>.new``), the old one renamed away
+    (``<folder>.old``), the new one renamed in, the old one deleted: whenever the process stops,
+    what is left is the old complete folder or the new complete one, once :func:`repair` has
+    tidied a leftover pair (every writer and reader calls it first).
+    """
     folder = Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
+    repair(folder)
+    new, old = _beside(folder, NEW_SUFFIX), _beside(folder, OLD_SUFFIX)
+    new.mkdir(parents=True)
+    _fault_point()
     files: dict[str, dict[str, Any]] = {}
     for name, table in tables.items():
-        target = folder / name
-        write_atomic(target, table_bytes(table))
-        files[name] = {"sha256": sha256_file(target), "bytes": target.stat().st_size}
+        data = table_bytes(table)
+        _write_durably(new / name, data)
+        files[name] = {"sha256": hashlib.sha256(data).hexdigest(), "bytes": len(data)}
     document = {**manifest, "files": files}
     text = json.dumps(document, indent=2, sort_keys=False, ensure_ascii=False, default=_jsonable)
-    write_atomic(folder / MANIFEST_FILE, (text + "\n").encode("utf-8"))
+    _write_durably(new / MANIFEST_FILE, (text + "\n").encode("utf-8"))
+    _fsync_folder(new)
+    if folder.exists():
+        os.replace(folder, old)
+        _fault_point()
+    os.replace(new, folder)
+    _fsync_folder(folder.parent)
+    _fault_point()
+    shutil.rmtree(old, ignore_errors=True)
+    _fault_point()
     return folder
+
+
+NEW_SUFFIX, OLD_SUFFIX = ".new", ".old"
+# Test hook: the process exits after this many file operations of a folder write (a fault
+# injected at every step by tests/test_whole_folders.py).
+FAULT_ENV = "CAREPATH_FAULT_AFTER_FILE_OPS"
+_fault_count = [0]
+
+
+def _fault_point() -> None:
+    limit = os.environ.get(FAULT_ENV)
+    if limit is None:
+        return
+    _fault_count[0] += 1
+    if _fault_count[0] >= int(limit):
+        os._exit(86)
+
+
+def _beside(folder: Path, suffix: str) -> Path:
+    return folder.with_name(folder.name + suffix)
+
+
+def _write_durably(path: Path, data: bytes) -> None:
+    with open(path, "wb") as handle:
+        handle.write(data)
+        handle.flush()
+        os.fsync(handle.fileno())
+    _fault_point()
+
+
+def is_complete(folder: Path) -> bool:
+    """Whether ``folder`` has a manifest and every file it lists, with its checksum."""
+    try:
+        verify(folder)
+    except ResultsProblem:
+        return False
+    return True
+
+
+def verify(folder: Path) -> dict:
+    """The manifest of ``folder``, after checking each file it lists against its SHA-256;
+    ResultsProblem naming the first file that is missing or differs."""
+    file = Path(folder) / MANIFEST_FILE
+    try:
+        manifest = json.loads(file.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as error:
+        raise ResultsProblem(f"{file}: cannot read the manifest: {error}") from None
+    if not isinstance(manifest, dict):
+        raise ResultsProblem(f"{file}: not a manifest (a JSON object)")
+    listed = manifest.get("files") or {}
+    if not isinstance(listed, dict):
+        raise ResultsProblem(f"{file}: its files entry is not a mapping")
+    for name, entry in listed.items():
+        path = Path(folder) / name
+        expected = entry.get("sha256") if isinstance(entry, dict) else None
+        if not path.is_file():
+            raise ResultsProblem(f"{path}: listed in the manifest but missing")
+        if sha256_file(path) != expected:
+            raise ResultsProblem(
+                f"{path}: differs from its checksum in {MANIFEST_FILE} (changed or cut short "
+                "since it was written); run the scenario again"
+            )
+    return manifest
+
+
+def repair(folder: Path) -> None:
+    """Tidy what an interrupted :func:`write_folder` left beside ``folder``: keep the new
+    folder if it was complete and the old one had been moved away, else the old one."""
+    folder = Path(folder)
+    new, old = _beside(folder, NEW_SUFFIX), _beside(folder, OLD_SUFFIX)
+    if not folder.exists() and new.is_dir() and is_complete(new):
+        os.replace(new, folder)
+    elif not folder.exists() and old.is_dir():
+        os.replace(old, folder)
+    shutil.rmtree(new, ignore_errors=True)
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def repair_all(results: Path) -> None:
+    """:func:`repair` every folder under ``results`` that has a leftover pair."""
+    results = Path(results)
+    if not results.is_dir():
+        return
+    for path in sorted(results.iterdir()):
+        for suffix in (NEW_SUFFIX, OLD_SUFFIX):
+            if path.is_dir() and path.name.endswith(suffix):
+                repair(path.with_name(path.name[: -len(suffix)]))
 
 
 def _check_folder_name(scenario_name: str) -> None:
@@ -232,12 +337,10 @@ class ResultsFolder:
 
     @classmethod
     def read(cls, path: Path) -> ResultsFolder:
-        file = Path(path) / MANIFEST_FILE
-        try:
-            manifest = json.loads(file.read_text(encoding="utf-8"))
-        except (OSError, ValueError) as error:
-            raise ResultsProblem(f"{file}: cannot read the manifest: {error}") from None
-        return cls(Path(path), manifest)
+        """The folder, after tidying a leftover pair of an interrupted write and checking every
+        file its manifest lists against its checksum (ResultsProblem if one differs)."""
+        repair(Path(path))
+        return cls(Path(path), verify(Path(path)))
 
     @property
     def name(self) -> str:
@@ -250,7 +353,7 @@ class ResultsFolder:
         if file not in self._tables:
             try:
                 self._tables[file] = pd.read_csv(self.path / file)
-            except (OSError, ValueError) as error:
+            except (OSError, ValueError, UnicodeDecodeError) as error:
                 raise ResultsProblem(f"{self.path / file}: cannot read: {error}") from None
         return self._tables[file]
 
@@ -264,6 +367,7 @@ def has_results(results: Path) -> bool:
 def result_folders(results: Path, skip: tuple[Path, ...] = ()) -> list[ResultsFolder]:
     """The folders under ``results`` holding a manifest, in name order (``skip``: folders that
     are not results, such as the figures')."""
+    repair_all(results)
     skipped = {Path(p).resolve() for p in skip}
     return [
         ResultsFolder.read(path)
