@@ -102,3 +102,31 @@ def test_workers_running_other_carepath_code_are_refused(tmp_path, cluster, caps
     assert error.startswith(f"--scheduler {address}: workers tcp://")
     assert "run other carepath code than this machine" in error
     assert not (out / "demo_dask" / "replications.csv").exists()
+
+
+def test_a_cluster_that_finishes_nothing_for_the_timeout_reports_what_is_out(cluster) -> None:
+    import time
+
+    outcomes = list(
+        executors.dask_cluster(time.sleep, [0.0, 30.0, 30.0], cluster.scheduler_address, 2.0)
+    )
+    assert outcomes[0] == (0, None)  # finished in time
+    assert [i for i, _ in outcomes[1:]] == [1, 2]
+    for _, error in outcomes[1:]:
+        assert isinstance(error, executors.NoProgress)
+        assert str(error).endswith("for 2 s")
+
+
+def test_a_scheduler_that_dies_is_one_error_not_a_failure_per_replication() -> None:
+    import time
+
+    with distributed.LocalCluster(
+        n_workers=1, threads_per_worker=1, processes=True, dashboard_address=None
+    ) as doomed:
+        outcomes = executors.dask_cluster(
+            time.sleep, [0.0, 5.0, 5.0, 5.0], doomed.scheduler_address
+        )
+        assert next(outcomes) == (0, None)
+        doomed.close()
+        with pytest.raises(executors.SchedulerError, match="lost the scheduler; finished"):
+            next(outcomes)

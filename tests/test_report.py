@@ -76,10 +76,12 @@ def test_report_command_writes_the_file_and_says_what_is_missing(tmp_path):
     assert main(["report", "--results", str(results)]) == 0
     text = (results / "validation.md").read_text()
     assert "No `" in text and "make validate" in text
-    assert (
-        main(["report", "--results", str(tmp_path / "none"), "--out", str(tmp_path / "v.md")]) == 0
-    )
-    assert "No scenario results" in (tmp_path / "v.md").read_text()
+    # a folder with no results (a typo) is bad input: nothing is created or written
+    none = tmp_path / "none"
+    assert main(["report", "--results", str(none), "--out", str(tmp_path / "v.md")]) == 2
+    assert not none.exists() and not (tmp_path / "v.md").exists()
+    none.mkdir()
+    assert "No scenario results" in report_text(none)
 
 
 def test_validate_writes_the_table_and_its_manifest(tmp_path, capsys):

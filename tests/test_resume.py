@@ -326,3 +326,76 @@ def test_a_corrupt_checkpoint_is_named_set_aside_and_run_again(
     assert_same_results(out / NAME, done)
     err = capsys.readouterr().err
     assert f"warning: {victim}: " in err and "set aside as rep-0002.json.bad, run again" in err
+
+
+# --- a worker that dies --------------------------------------------------------------------
+
+
+def test_a_worker_killed_once_loses_nothing(reference, tmp_path, monkeypatch):
+    scenario, done = reference
+    marker = tmp_path / "killed-once"
+    monkeypatch.setenv(batch.KILL_WORKER_ENV, f"3:{marker}")
+    out = tmp_path / "out"
+    assert main(command(scenario, out, "--jobs", "2")) == 0
+    assert marker.exists()  # the worker running replication 3 did die
+    for name in TABLES:
+        assert (out / NAME / name).read_bytes() == (done / name).read_bytes(), name
+    assert not (out / NAME / PARTIAL_FOLDER).exists()
+
+
+def test_a_replication_that_kills_its_worker_every_time_is_named_and_the_others_finish(
+    reference, tmp_path, monkeypatch, capsys
+):
+    scenario, _ = reference
+    monkeypatch.setenv(batch.KILL_WORKER_ENV, "3:")
+    out = tmp_path / "out"
+    assert main(command(scenario, out, "--jobs", "2")) == REPLICATIONS_FAILED
+    err = capsys.readouterr().err
+    failed = [line for line in err.splitlines() if line.startswith("failed:")]
+    assert len(failed) == 1 and "replication 3" in failed[0] and "WorkerDied" in failed[0]
+    kept = [p.name for p in kept_replications(out)]
+    assert kept == [f"rep-{r:04d}.json" for r in range(REPLICATIONS) if r != 3]
+    assert not (out / NAME / "manifest.json").exists()
+
+
+def test_workers_end_with_their_parent(tmp_path):
+    psutil = pytest.importorskip("psutil")
+    scenario = few_days(CREDIT, tmp_path, "orphans", 40)
+    args = ["run", str(scenario), "--out", str(tmp_path / "out"), "--quiet", "--jobs", "2"]
+    process = subprocess.Popen([sys.executable, "-m", "carepath", *args], cwd=tmp_path)
+    parent = psutil.Process(process.pid)
+    deadline = time.monotonic() + 60
+    workers: list = []
+    while len(workers) < 2 and time.monotonic() < deadline:
+        time.sleep(0.2)
+        workers = [p for p in parent.children(recursive=True) if "python" in p.name().lower()]
+    assert len(workers) >= 2, "the pool did not start"
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    gone, alive = psutil.wait_procs(workers, timeout=10)
+    assert alive == [], f"workers outlived their parent: {alive}"
+
+
+def test_a_precision_run_keeps_its_finished_replications_like_run(
+    reference, tmp_path, monkeypatch, count_tasks, capsys
+):
+    scenario, _ = reference
+    out = tmp_path / "out"
+    precise = ["--precision", "0.000001", "--max-replications", str(REPLICATIONS)]
+    real = batch.run_task
+
+    def fails_on_4(task):
+        if task.replication == 4:
+            raise ValueError("replication 4 broke")
+        return real(task)
+
+    monkeypatch.setattr(batch, "run_task", fails_on_4)
+    assert main(command(scenario, out, *precise)) == REPLICATIONS_FAILED
+    err = capsys.readouterr().err
+    assert f"finished replications and the failures' tracebacks are under {out}" in err
+    assert len(kept_replications(out)) == REPLICATIONS - 1
+    monkeypatch.setattr(batch, "run_task", real)  # counts the replications it runs
+    count_tasks.clear()
+    assert main(command(scenario, out, *precise)) == 0
+    assert count_tasks == [4]  # the others were read back
+    assert not (out / NAME / PARTIAL_FOLDER).exists()

@@ -49,6 +49,7 @@ from .observation.results_folder import (
     ResultsFolder,
     ResultsProblem,
     has_results,
+    writing_into,
 )
 from .workflows.precision import (
     DEFAULT_MAX_REPLICATIONS,
@@ -108,6 +109,14 @@ def _add_run(commands) -> None:
         metavar="ADDRESS",
         help="run on a Dask cluster, e.g. tcp://10.0.0.5:8786 (needs carepath[cluster]); "
         "--jobs is then ignored",
+    )
+    run.add_argument(
+        "--dask-timeout",
+        type=_whole(1),
+        default=300,
+        metavar="SECONDS",
+        help="on a cluster, report the replications still out as failed when none has "
+        "finished for this long (default 300)",
     )
     group = run.add_argument_group(
         "replication count by precision",
@@ -257,11 +266,21 @@ def _run(args: argparse.Namespace) -> int:
         return BAD_INPUT
     jobs = _jobs(args.jobs)
     options = RunOptions(
-        args.replications, args.seed, jobs, not args.quiet, args.out, args.scheduler
+        args.replications,
+        args.seed,
+        jobs,
+        not args.quiet,
+        args.out,
+        args.scheduler,
+        float(args.dask_timeout),
     )
     record = RunRecord.start(["carepath", *sys.argv[1:]], jobs, args.scheduler)
     try:
-        done = run_files(loaded, options, record, target)
+        with writing_into(args.out):
+            done = run_files(loaded, options, record, target)
+    except ResultsProblem as problem:
+        print(problem, file=sys.stderr)
+        return BAD_INPUT
     except SchedulerError as error:
         print(error, file=sys.stderr)
         return BAD_INPUT
@@ -322,7 +341,7 @@ def _report_failures(batch: Batch) -> int:
         print(f"failed: {failure.line()}", file=sys.stderr)
     for name in dict.fromkeys(failure.scenario for failure in batch.failures):
         checkpoint = batch.checkpoints.get(name)
-        if checkpoint is None:  # a --precision round keeps no checkpoints
+        if checkpoint is None:  # nothing was kept: run without --out
             print(f"{name}: not written", file=sys.stderr)
             continue
         print(
@@ -368,6 +387,8 @@ def _validate(args: argparse.Namespace) -> int:
 
 
 def _report(args: argparse.Namespace) -> int:
+    if not _has_results(args.results):
+        return BAD_INPUT
     out = args.out or args.results / REPORT_FILE
     write_report(args.results, out)
     print(f"wrote {out}")
@@ -414,7 +435,21 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    return COMMANDS[args.command](args)
+    try:
+        return COMMANDS[args.command](args)
+    except KeyboardInterrupt:  # `run` says more about what it kept
+        print(
+            f"interrupted: carepath {args.command} stopped; results folders are replaced whole, "
+            "so what is on disk is as it was or complete",
+            file=sys.stderr,
+        )
+        return INTERRUPTED
+    except ResultsProblem as problem:  # a folder that cannot be read, or --out unusable
+        print(problem, file=sys.stderr)
+        return BAD_INPUT
+    except OSError as error:  # e.g. --out naming a file where a folder is wanted
+        print(f"carepath {args.command}: {error}", file=sys.stderr)
+        return BAD_INPUT
 
 
 if __name__ == "__main__":

@@ -9,13 +9,13 @@ on the files it reads, so the same results give the same report byte for byte.
 
 from __future__ import annotations
 
-import json
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..observation.results_folder import MANIFEST_FILE, write_atomic
+from ..observation.results_folder import MANIFEST_FILE, result_folders, write_atomic
+from ..observation.results_folder import read_manifest as read_folder_manifest
 from .plugins import Registry
 
 
@@ -49,13 +49,16 @@ def sections() -> list[Section]:
 
 
 def report_text(results: Path) -> str:
+    """The report of the folders under ``results``, each checked against its manifest first
+    (ResultsProblem naming a file that differs, as for every reader)."""
     results = Path(results)
+    result_folders(results)
     lines = [
         "# Validation report",
         "",
         "Written by `carepath report` (`make report`) from the result files under "
         f"`{results}/`; it runs no simulation. The figures published about the reforms "
-        "(REFORMS.md) are outcomes of the real system: they are never model inputs, and a "
+        "(docs/sources.md) are outcomes of the real system: they are never model inputs, and a "
         "scenario is plausible when its outputs land near them.",
         "",
     ]
@@ -110,10 +113,9 @@ def markdown_table(header: list[str], rows: list[list[str]]) -> list[str]:
 
 
 def read_manifest(folder: Path) -> dict | None:
-    path = Path(folder) / MANIFEST_FILE
-    if not path.exists():
+    if not (Path(folder) / MANIFEST_FILE).exists():
         return None
-    return json.loads(path.read_text(encoding="utf-8"))
+    return read_folder_manifest(folder)
 
 
 def provenance(folder: Path) -> str:

@@ -13,6 +13,8 @@ a re-run of the same batch runs only the tasks not kept yet.  A task that raises
 
 from __future__ import annotations
 
+import multiprocessing
+import os
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -127,6 +129,7 @@ def run_task(task: Task, full_log: bool = False) -> TaskResult:
     An error raises ``ReplicationFailed`` naming the scenario, replication, seed and the arm
     being simulated (``paired`` while comparing the arms, none while building the world).
     """
+    _test_kill_worker(task)
     run = None
     try:
         world = World.build(task.scenario)
@@ -138,6 +141,26 @@ def run_task(task: Task, full_log: bool = False) -> TaskResult:
         arm = run.stage if run is not None else None
         failure = Failure.of(error, task.scenario.name, task.replication, task.seed, arm)
         raise ReplicationFailed(failure) from error
+
+
+# Test hook: "R:MARKER" makes the worker process running replication R exit at once, if the
+# file MARKER does not exist yet (it is created first, so it happens once); "R:" every time.
+KILL_WORKER_ENV = "CAREPATH_TEST_KILL_WORKER"
+
+
+def _test_kill_worker(task: Task) -> None:
+    hook = os.environ.get(KILL_WORKER_ENV)
+    if not hook or multiprocessing.parent_process() is None:  # only ever a worker process
+        return
+    replication, _, marker = hook.partition(":")
+    if int(replication) != task.replication:
+        return
+    if marker:
+        try:
+            Path(marker).touch(exist_ok=False)
+        except FileExistsError:
+            return
+    os._exit(9)
 
 
 def task_result(run: ReplicationRun) -> TaskResult:
@@ -261,7 +284,7 @@ def _outcomes(fn: Callable, tasks: Sequence[Task], options: RunOptions) -> Itera
     if not tasks:  # all kept already: no pool, no cluster connection
         return iter(())
     if options.scheduler is not None:
-        return dask_cluster(fn, tasks, options.scheduler)
+        return dask_cluster(fn, tasks, options.scheduler, options.dask_timeout_s)
     if options.jobs <= 1:
         return in_process(fn, tasks)
     return process_pool(fn, tasks, min(options.jobs, len(tasks)))
@@ -338,16 +361,19 @@ def run_replications(
     scenario: Scenario, numbers: Sequence[int], seed: int, options: RunOptions = DEFAULT_OPTIONS
 ) -> RunResult:
     """Run the given replication numbers of one scenario, e.g. more of a batch already run
-    (``options``' jobs and progress; nothing is kept).
+    (``options``' jobs and progress; with ``options.out``, each finished replication is kept
+    as in :func:`run_batch`, and one kept already is read back rather than run).
 
     Replication r depends only on the scenario, the seed and r, so the tables of replications
     0..k-1 and k..n-1 put one after the other are those of a batch of n.  Raises
     ``BatchFailed`` if any of them raised.
     """
     tasks = [Task(scenario, r, seed) for r in numbers]
-    outcomes = _execute(tasks, [None] * len(tasks), options)
+    checkpoint = Checkpoint(options.out, scenario, seed) if options.out is not None else None
+    outcomes = _execute(tasks, [checkpoint] * len(tasks), options)
     failures = [outcome for outcome in outcomes if isinstance(outcome, Failure)]
+    kept = {scenario.name: checkpoint} if checkpoint is not None else {}
     if failures:
-        raise BatchFailed(Batch([], failures, {}))
+        raise BatchFailed(Batch([], failures, kept))
     finished = [outcome for outcome in outcomes if isinstance(outcome, TaskResult)]
     return run_result(scenario, seed, tasks, finished)

@@ -8,14 +8,19 @@ number.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor, as_completed
+import os
+import threading
+import time
+from collections.abc import Callable, Generator, Iterator, Sequence
+from concurrent.futures import CancelledError, ProcessPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
 from .checkpoint import source_digest
 
 Outcome = tuple[int, Any]  # task index, result or the exception raised
 CONNECT_TIMEOUT_S = 20
+DASK_TIMEOUT_S = 300.0  # --dask-timeout: how long a cluster may go without finishing a task
 
 
 class SchedulerError(RuntimeError):
@@ -32,22 +37,76 @@ def in_process(fn: Callable, tasks: Sequence) -> Iterator[Outcome]:
             yield i, result
 
 
+class WorkerDied(RuntimeError):
+    """The worker process running a task died (killed, or out of memory), also when the task
+    ran alone."""
+
+
 def process_pool(fn: Callable, tasks: Sequence, jobs: int) -> Iterator[Outcome]:
-    pool = ProcessPoolExecutor(max_workers=jobs)
-    finished = False
+    """The tasks on ``jobs`` worker processes.
+
+    A worker that dies (kill -9, the out-of-memory killer) breaks the pool, and every task it
+    had not finished comes back unfinished: those run again in a fresh pool; any that breaks
+    that one too then runs alone in a one-worker pool, and if its worker dies again it is
+    reported failed (``WorkerDied``) while the others finish.
+    """
+    unfinished = yield from _pool_round(fn, tasks, list(range(len(tasks))), jobs)
+    if unfinished:
+        unfinished = yield from _pool_round(fn, tasks, unfinished, jobs)
+    for i in unfinished:
+        if (yield from _pool_round(fn, tasks, [i], 1)):
+            yield i, WorkerDied("its worker process died twice, the second time running it alone")
+
+
+def _pool_round(
+    fn: Callable, tasks: Sequence, indices: list[int], jobs: int
+) -> Generator[Outcome, None, list[int]]:
+    """Run ``indices`` of ``tasks`` in a fresh pool; the indices a broken pool left unfinished."""
+    pool = ProcessPoolExecutor(
+        max_workers=min(jobs, len(indices)),
+        initializer=_end_with_parent,
+        initargs=(os.getpid(),),
+    )
+    finished, broken = False, []
     try:
-        futures = {pool.submit(fn, task): i for i, task in enumerate(tasks)}
+        futures = {pool.submit(fn, tasks[i]): i for i in indices}
         for future in as_completed(futures):
             error = future.exception()
+            if isinstance(error, BrokenProcessPool):
+                broken.append(futures[future])
+                continue
             yield futures[future], future.result() if error is None else error
         finished = True
     finally:
         # Interrupted (Ctrl-C, or the caller stopped): drop what has not started, do not wait.
         pool.shutdown(wait=finished, cancel_futures=True)
+    return sorted(broken)
 
 
-def dask_cluster(fn: Callable, tasks: Sequence, address: str) -> Iterator[Outcome]:
-    """Run the tasks on the Dask scheduler at ``address`` (e.g. ``tcp://10.0.0.5:8786``)."""
+def _end_with_parent(parent: int) -> None:
+    """In each worker: exit when the process that started the pool is gone (killed with
+    kill -9, it cannot stop its workers), rather than simulate on as an orphan."""
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(0.5)
+        os._exit(1)
+
+    threading.Thread(target=watch, daemon=True, name="carepath-parent-watch").start()
+
+
+class NoProgress(RuntimeError):
+    """No replication finished on the cluster for ``--dask-timeout`` seconds."""
+
+
+def dask_cluster(
+    fn: Callable, tasks: Sequence, address: str, timeout_s: float = DASK_TIMEOUT_S
+) -> Iterator[Outcome]:
+    """Run the tasks on the Dask scheduler at ``address`` (e.g. ``tcp://10.0.0.5:8786``).
+
+    If no task finishes for ``timeout_s`` seconds (the workers are gone, or all stuck), the
+    tasks still out are reported failed (``NoProgress``) instead of waiting for ever.
+    """
     distributed = _distributed()
     try:
         client = distributed.Client(address, timeout=CONNECT_TIMEOUT_S)
@@ -57,13 +116,36 @@ def dask_cluster(fn: Callable, tasks: Sequence, address: str) -> Iterator[Outcom
         _check_workers(client, address)
         futures = client.map(fn, tasks, pure=False)
         index = {future.key: i for i, future in enumerate(futures)}
-        for future in distributed.as_completed(futures):
+        remaining = set(futures)
+        while remaining:
             try:
-                outcome = future.result()
-            except Exception as error:  # raised by the task, or a worker lost (KilledWorker)
-                outcome = error
-            future.release()
-            yield index[future.key], outcome
+                done, remaining = distributed.wait(
+                    remaining, timeout=timeout_s, return_when="FIRST_COMPLETED"
+                )
+            except CancelledError:  # every future cancelled: the scheduler is gone
+                raise _lost(address) from None
+            except TimeoutError:
+                message = f"no replication finished on {address} for {timeout_s:g} s"
+                for future in sorted(remaining, key=lambda f: index[f.key]):
+                    future.cancel()
+                    yield index[future.key], NoProgress(message)
+                return
+            for future in sorted(done, key=lambda f: index[f.key]):
+                try:
+                    outcome = future.result()
+                except CancelledError:  # the scheduler is gone, not the task
+                    raise _lost(address) from None
+                except Exception as error:  # raised by the task, or a worker lost (KilledWorker)
+                    outcome = error
+                future.release()
+                yield index[future.key], outcome
+
+
+def _lost(address: str) -> SchedulerError:
+    return SchedulerError(
+        f"--scheduler {address}: lost the scheduler; finished replications are kept: run the "
+        "same command again to resume"
+    )
 
 
 def _distributed():

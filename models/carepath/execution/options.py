@@ -12,11 +12,13 @@ from ..inputs.schema import Scenario
 class RunOptions:
     """The options of a batch, a sweep or ``carepath run``.
 
-    ``replications`` and ``seed`` default (None) to each scenario file's own.  ``jobs`` > 1 runs
-    that many local worker processes; ``scheduler`` (a Dask scheduler address,
-    ``tcp://HOST:PORT``) a cluster instead; results are identical either way.  With ``out``,
-    finished replications are kept under ``<out>/<scenario>/.partial/`` as they complete and a
-    re-run runs only the missing ones.  ``progress`` shows a progress bar.
+        ``replications`` and ``seed`` default (None) to each scenario file's own.  ``jobs`` > 1 runs
+        that many local worker processes; ``scheduler`` (a Dask scheduler address,
+        ``tcp://HOST:PORT``) a cluster instead; results are identical either way.  With ``out``,
+        finished replications are kept under ``<out>/<scenario>/.partial/`` as they complete and a
+        re-run runs only the missing ones.  ``progress`` shows a progress bar.  ``dask_timeout_s``:
+    on a cluster, how long to wait without any replication finishing before the ones still out
+    are reported failed.
     """
 
     replications: int | None = None
@@ -25,6 +27,7 @@ class RunOptions:
     progress: bool = False
     out: Path | None = None
     scheduler: str | None = None
+    dask_timeout_s: float = 300.0  # on a cluster: give up on what is out after this long idle
 
     def replications_of(self, scenario: Scenario) -> int:
         return (

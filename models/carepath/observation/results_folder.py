@@ -20,6 +20,7 @@ import json
 import os
 import secrets
 import shutil
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path, PurePath
@@ -229,16 +230,23 @@ def is_complete(folder: Path) -> bool:
     return True
 
 
+def read_manifest(folder: Path) -> dict:
+    """The manifest of ``folder`` as written (ResultsProblem naming it if it cannot be read)."""
+    file = Path(folder) / MANIFEST_FILE
+    try:
+        manifest = json.loads(file.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as error:  # UnicodeDecodeError is a ValueError
+        raise ResultsProblem(f"{file}: cannot read the manifest: {error}") from None
+    if not isinstance(manifest, dict):
+        raise ResultsProblem(f"{file}: not a manifest (a JSON object)")
+    return manifest
+
+
 def verify(folder: Path) -> dict:
     """The manifest of ``folder``, after checking each file it lists against its SHA-256;
     ResultsProblem naming the first file that is missing or differs."""
     file = Path(folder) / MANIFEST_FILE
-    try:
-        manifest = json.loads(file.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as error:
-        raise ResultsProblem(f"{file}: cannot read the manifest: {error}") from None
-    if not isinstance(manifest, dict):
-        raise ResultsProblem(f"{file}: not a manifest (a JSON object)")
+    manifest = read_manifest(folder)
     listed = manifest.get("files") or {}
     if not isinstance(listed, dict):
         raise ResultsProblem(f"{file}: its files entry is not a mapping")
@@ -318,6 +326,55 @@ def _fsync_folder(folder: Path) -> None:
             os.fsync(fd)
     finally:
         os.close(fd)
+
+
+# -- one writer per output folder -------------------------------------------------------------
+
+LOCK_FILE = ".carepath.lock"
+
+
+@contextlib.contextmanager
+def writing_into(out: Path) -> Iterator[None]:
+    """Hold ``<out>/.carepath.lock`` while a command writes results into ``out``, after making
+    sure a file can be written there (ResultsProblem, before any simulating, if not: a file in
+    the way, no permission, a full disk; or another carepath run holding the lock)."""
+    out = Path(out)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        handle = open(out / LOCK_FILE, "a+", encoding="utf-8")  # noqa: SIM115 (held below)
+    except OSError as error:
+        raise ResultsProblem(f"--out {out}: cannot write there ({error})") from None
+    try:
+        _lock(handle, out)
+        try:
+            probe = out / f".carepath.probe.{os.getpid()}"
+            write_atomic(probe, b"can write\n")
+            probe.unlink()
+        except OSError as error:
+            raise ResultsProblem(f"--out {out}: cannot write there ({error})") from None
+        yield
+    finally:
+        handle.close()  # closing releases the lock
+
+
+def _lock(handle: Any, out: Path) -> None:
+    try:
+        import fcntl
+    except ImportError:  # not POSIX: no lock, as before
+        return
+    try:
+        fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        handle.seek(0)
+        holder = handle.read().strip() or "another process"
+        raise ResultsProblem(
+            f"--out {out}: another carepath run ({holder}) is writing there; wait for it to "
+            "finish or choose another --out"
+        ) from None
+    handle.seek(0)
+    handle.truncate()
+    handle.write(f"pid {os.getpid()}")
+    handle.flush()
 
 
 # -- reading ----------------------------------------------------------------------------------

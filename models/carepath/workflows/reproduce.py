@@ -9,7 +9,6 @@ scenario and seed give byte-identical tables, so values are compared as the text
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 import tempfile
@@ -30,6 +29,7 @@ from ..observation.results_folder import (
     MANIFEST_FILE,
     REPLICATIONS_FILE,
     SUMMARY_FILE,
+    read_manifest,
     sha256_file,
 )
 from .runs import run_files
@@ -86,7 +86,7 @@ def reproduce_folder(
     log: Callable[[str], None] = print,
 ) -> Outcome:
     """Re-run one results folder and compare its CSVs with the committed ones."""
-    manifest = json.loads((folder / MANIFEST_FILE).read_text(encoding="utf-8"))
+    manifest = read_manifest(folder)
     name = str(manifest.get("scenario") or folder.name)
     file = Path(manifest["scenario_file"]) if manifest.get("scenario_file") else None
     if file is None or not _inside(file, scenarios):

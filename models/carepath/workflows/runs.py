@@ -16,6 +16,7 @@ import pandas as pd
 
 from ..analysis.plausibility import beside_published
 from ..execution.batch import Batch, RunResult, run_batch
+from ..execution.checkpoint import Checkpoint
 from ..execution.manifest import RunRecord
 from ..execution.options import RunOptions
 from ..inputs.reform_registry import REFORMS
@@ -143,7 +144,6 @@ def run_files(
     for result in batch.results:
         name = result.scenario.name
         written.append(write_outputs(options.out, files[name], result, run, precision.get(name)))
-        checkpoint = batch.checkpoints.get(name)
-        if checkpoint is not None:  # a --precision run keeps none
-            checkpoint.discard()
+        if options.out is not None:  # the scenario's files are written: its checkpoints go
+            Checkpoint(options.out, result.scenario, result.seed).discard()
     return FilesRun(written, batch, precision)
