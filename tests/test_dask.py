@@ -130,3 +130,24 @@ def test_a_scheduler_that_dies_is_one_error_not_a_failure_per_replication() -> N
         doomed.close()
         with pytest.raises(executors.SchedulerError, match="lost the scheduler; finished"):
             next(outcomes)
+
+
+def test_a_port_where_something_else_listens_is_bad_input_within_the_timeout(
+    tmp_path, monkeypatch, capsys
+) -> None:
+    import threading
+    import time
+
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen()
+    held = []
+    threading.Thread(target=lambda: held.append(listener.accept()), daemon=True).start()
+    monkeypatch.setattr(executors, "CONNECT_TIMEOUT_S", 1)
+    address = f"tcp://127.0.0.1:{listener.getsockname()[1]}"
+    args = ["run", str(short_demo(tmp_path)), "--scheduler", address, "--out", str(tmp_path)]
+    started = time.monotonic()
+    assert main([*args, "--quiet"]) == BAD_INPUT
+    assert time.monotonic() - started < 15
+    assert "no Dask scheduler answered within 6 s" in capsys.readouterr().err
+    listener.close()

@@ -110,9 +110,10 @@ def test_a_hand_edited_result_file_is_caught(committed, capsys):
     fields[4] = "0.5"
     lines[row] = ",".join(fields)
     summary.write_text("\n".join(lines) + "\n")
-    assert reproduce(scenarios, results) == 1
+    assert reproduce(scenarios, results) == 2  # listed, then refused as bad input
     out = capsys.readouterr().out
     assert "mini: summary.csv: changed since its run (checksum differs)" in out
+    assert "reproduce: committed files differ from their manifests: refused" in out
     assert "mini: summary.csv: metric wait_min, arm without: mean committed 0.5, new " in out
 
 

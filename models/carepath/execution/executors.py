@@ -108,10 +108,7 @@ def dask_cluster(
     tasks still out are reported failed (``NoProgress``) instead of waiting for ever.
     """
     distributed = _distributed()
-    try:
-        client = distributed.Client(address, timeout=CONNECT_TIMEOUT_S)
-    except (OSError, TimeoutError, ValueError) as error:
-        raise SchedulerError(f"--scheduler {address}: cannot connect: {error}") from error
+    client = _connect(distributed, address)
     with client:
         _check_workers(client, address)
         futures = client.map(fn, tasks, pure=False)
@@ -139,6 +136,34 @@ def dask_cluster(
                     outcome = error
                 future.release()
                 yield index[future.key], outcome
+
+
+def _connect(distributed: Any, address: str) -> Any:
+    """A client of the scheduler at ``address``, or SchedulerError within about
+    ``CONNECT_TIMEOUT_S``: also when something that is not a Dask scheduler accepts the
+    connection and never answers (Dask's own timeout does not cover its handshake)."""
+    box: dict[str, Any] = {}
+
+    def connect() -> None:
+        try:
+            box["client"] = distributed.Client(address, timeout=CONNECT_TIMEOUT_S)
+        except BaseException as error:  # handed to the caller below
+            box["error"] = error
+
+    worker = threading.Thread(target=connect, daemon=True, name="carepath-dask-connect")
+    worker.start()
+    worker.join(CONNECT_TIMEOUT_S + 5)
+    if worker.is_alive():
+        raise SchedulerError(
+            f"--scheduler {address}: no Dask scheduler answered within "
+            f"{CONNECT_TIMEOUT_S + 5:g} s (is something else listening on that port?)"
+        )
+    error = box.get("error")
+    if isinstance(error, (OSError, TimeoutError, ValueError)):
+        raise SchedulerError(f"--scheduler {address}: cannot connect: {error}") from error
+    if error is not None:
+        raise error
+    return box["client"]
 
 
 def _lost(address: str) -> SchedulerError:

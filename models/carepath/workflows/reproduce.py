@@ -145,8 +145,15 @@ def compare_tables(scenario: str, name: str, committed: Path, new: Path) -> list
     return found
 
 
+EDITED = "changed since its run (checksum differs)"
+# Exit code when a committed file differs from its manifest: the folder is not what its run
+# wrote, so it is refused as bad input (as figures and report refuse it), after the listing.
+REFUSED = 2
+
+
 def report(outcomes: list[Outcome], log: Callable[[str], None] = print) -> int:
-    """Print the outcome; exit code 0 if every bundled scenario reproduced, else 1."""
+    """Print the outcome; exit code 0 if every bundled scenario reproduced, 2 if a committed
+    file differs from its manifest's checksum, else 1."""
     differences = [d for o in outcomes for d in o.differences]
     for outcome in outcomes:
         if outcome.skipped:
@@ -170,6 +177,9 @@ def report(outcomes: list[Outcome], log: Callable[[str], None] = print) -> int:
     if differences:
         failed = len({d.scenario for d in differences})
         log(f"reproduce: {len(differences)} differences in {failed} of {len(checked)} scenarios")
+        if any(d.what == EDITED for d in differences):
+            log("reproduce: committed files differ from their manifests: refused")
+            return REFUSED
         return 1
     log(f"reproduce: all {len(checked)} scenarios reproduced identically")
     return 0
@@ -195,7 +205,7 @@ def edited_files(name: str, folder: Path, manifest: dict) -> Iterator[Difference
     for table, info in (manifest.get("files") or {}).items():
         path = folder / table
         if path.is_file() and sha256_file(path) != info.get("sha256"):
-            yield Difference(name, table, "", "changed since its run (checksum differs)")
+            yield Difference(name, table, "", EDITED)
 
 
 def _input_notes(manifest: dict, now: dict) -> list[str]:
