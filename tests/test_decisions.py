@@ -51,7 +51,8 @@ class Answers:
         return self._answer("recognises")
 
     def expert_session_min(self, patient, site, now):
-        return self._answer("expert_session_min")
+        start = self._answer("expert_session_min")
+        return None if start is None else (self, start)
 
 
 def decisions(first: Answers, second: Answers) -> Decisions:

@@ -276,11 +276,8 @@ def _run(args: argparse.Namespace) -> int:
     )
     record = RunRecord.start(["carepath", *sys.argv[1:]], jobs, args.scheduler)
     try:
-        with writing_into(args.out):
+        with writing_into(args.out):  # an unusable or busy --out: ResultsProblem, see main
             done = run_files(loaded, options, record, target)
-    except ResultsProblem as problem:
-        print(problem, file=sys.stderr)
-        return BAD_INPUT
     except SchedulerError as error:
         print(error, file=sys.stderr)
         return BAD_INPUT
@@ -398,11 +395,7 @@ def _report(args: argparse.Namespace) -> int:
 def _figures(args: argparse.Namespace) -> int:
     if not _has_results(args.results):
         return BAD_INPUT
-    try:
-        written = draw_all(args.results, args.out)
-    except ResultsProblem as problem:
-        print(problem, file=sys.stderr)
-        return BAD_INPUT
+    written = draw_all(args.results, args.out)  # a folder that cannot be read: see main
     out = args.out if args.out is not None else args.results / FIGURES_FOLDER
     print(f"wrote {len(written)} files (PNG, PDF and caption of each figure) under {out}/")
     return 0

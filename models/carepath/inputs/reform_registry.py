@@ -147,6 +147,10 @@ class PatientDraws:
         """Where the number for ``purpose`` of block ``block`` sits in a patient's numbers."""
         return block * len(self.names) + self._slot[purpose]
 
+    def draw(self, patient: Any, purpose: str, block: int = 0) -> float:
+        """The patient's own number for ``purpose`` (of block ``block``) from this stream."""
+        return patient.own[self.stream][block * len(self.names) + self._slot[purpose]]
+
 
 @dataclass(frozen=True)
 class OutputTable:

@@ -298,8 +298,10 @@ class ReformSwitch(Strict):
         return self
 
     def staff_day_costs(self) -> dict[str, float]:
-        """What a staff-day of each of the reform's roles costs (a programme with staff)."""
-        return {}
+        """What a staff-day of each of the reform's roles costs: its ``staff_day_cost_yuan``
+        (a programme with staff), else nothing."""
+        costs = getattr(self, "staff_day_cost_yuan", None) or {}
+        return {str(role): float(cost) for role, cost in costs.items()}
 
 
 class Session(ClockSpan):

@@ -245,22 +245,35 @@ def read_manifest(folder: Path) -> dict:
 def verify(folder: Path) -> dict:
     """The manifest of ``folder``, after checking each file it lists against its SHA-256;
     ResultsProblem naming the first file that is missing or differs."""
-    file = Path(folder) / MANIFEST_FILE
     manifest = read_manifest(folder)
+    for name, problem in changed_files(folder, manifest):
+        if problem == MISSING:
+            raise ResultsProblem(f"{Path(folder) / name}: listed in the manifest but missing")
+        raise ResultsProblem(
+            f"{Path(folder) / name}: differs from its checksum in {MANIFEST_FILE} (changed or "
+            "cut short since it was written); run the scenario again"
+        )
+    return manifest
+
+
+MISSING, CHANGED = "missing", "changed"
+
+
+def changed_files(folder: Path, manifest: dict) -> list[tuple[str, str]]:
+    """(file, MISSING or CHANGED) for each file the manifest lists that is not there or no
+    longer has the SHA-256 its run recorded."""
     listed = manifest.get("files") or {}
     if not isinstance(listed, dict):
-        raise ResultsProblem(f"{file}: its files entry is not a mapping")
+        raise ResultsProblem(f"{Path(folder) / MANIFEST_FILE}: its files entry is not a mapping")
+    found = []
     for name, entry in listed.items():
         path = Path(folder) / name
         expected = entry.get("sha256") if isinstance(entry, dict) else None
         if not path.is_file():
-            raise ResultsProblem(f"{path}: listed in the manifest but missing")
-        if sha256_file(path) != expected:
-            raise ResultsProblem(
-                f"{path}: differs from its checksum in {MANIFEST_FILE} (changed or cut short "
-                "since it was written); run the scenario again"
-            )
-    return manifest
+            found.append((name, MISSING))
+        elif sha256_file(path) != expected:
+            found.append((name, CHANGED))
+    return found
 
 
 def repair(folder: Path) -> None:

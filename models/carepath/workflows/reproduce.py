@@ -26,11 +26,12 @@ from ..inputs.loading import ScenarioError
 from ..inputs.scenario_file import load_scenario, resolved
 from ..inputs.schema import Scenario
 from ..observation.results_folder import (
+    CHANGED,
     MANIFEST_FILE,
     REPLICATIONS_FILE,
     SUMMARY_FILE,
+    changed_files,
     read_manifest,
-    sha256_file,
 )
 from .runs import run_files
 
@@ -201,10 +202,10 @@ def _command() -> list[str]:
 
 
 def edited_files(name: str, folder: Path, manifest: dict) -> Iterator[Difference]:
-    """Committed files whose checksum no longer matches the one their run recorded."""
-    for table, info in (manifest.get("files") or {}).items():
-        path = folder / table
-        if path.is_file() and sha256_file(path) != info.get("sha256"):
+    """Committed files whose checksum no longer matches the one their run recorded (a file
+    that is gone is a difference of the tables' comparison)."""
+    for table, problem in changed_files(folder, manifest):
+        if problem == CHANGED:
             yield Difference(name, table, "", EDITED)
 
 

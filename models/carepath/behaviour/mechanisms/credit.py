@@ -54,10 +54,6 @@ class CreditConfig(ReformSwitch):
     financing_borne_by: Literal["bank", "hospital", "government"] = "bank"
 
 
-def _draw(patient: Patient, purpose: str) -> float:
-    return patient.own[DRAWS.stream][DRAWS.index(purpose)]
-
-
 class Credit:
     """Decides who pays at the window, and records credit draws."""
 
@@ -81,9 +77,9 @@ class Credit:
 
     def on_credit(self, patient: Patient) -> bool:
         """Whether the patient has a credit line of their own or a relative's."""
-        if _draw(patient, "enrolment") < self.enrolment[patient.zone.index]:
+        if DRAWS.draw(patient, "enrolment") < self.enrolment[patient.zone.index]:
             return True
-        return _draw(patient, "family_pay") < self.family_pay
+        return DRAWS.draw(patient, "family_pay") < self.family_pay
 
     def pays_at_cashier(self, patient: Patient, site: Site, fee_yuan: float, now: float) -> bool:
         """Whether the patient pays ``fee_yuan`` at ``now`` at a cashier window rather than on
@@ -104,8 +100,8 @@ class Credit:
 
     def _open_account(self, patient: Patient) -> None:
         """The patient's repayment day and whether they default, fixed at the first draw."""
-        repay_days = min(self.repayment(_draw(patient, "repayment")), self.interest_free_days)
-        defaults = _draw(patient, "default") < self.default_share
+        repay_days = min(self.repayment(DRAWS.draw(patient, "repayment")), self.interest_free_days)
+        defaults = DRAWS.draw(patient, "default") < self.default_share
         self.records.credit_accounts.append((patient.id, repay_days, defaults))
 
 

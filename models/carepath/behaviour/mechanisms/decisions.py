@@ -7,7 +7,7 @@ neutral one: the step as it is without any reform.
 
 Each point is bound once, when the arm is built: to the neutral answer, to the one mechanism's
 own method when only one answers (the journey then calls it directly: most steps of most arms),
-or to the combination of several.
+or to the combination of several by the rule ``DECISION_POINTS`` gives it.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from typing import Any
 import simpy
 
 from ...inputs.arms import Arm
-from ...inputs.reform_registry import REFORMS, Reform
+from ...inputs.reform_registry import DECISION_POINTS, REFORMS, Reform
 from ...observation.records import Records
 from ...system.site import PRIORITY_NORMAL, Site
 from ...system.streams import Streams
@@ -98,65 +98,71 @@ def _not_near_home(patient: Patient) -> Process:
     yield  # a process that ends at once
 
 
+def _single_owner(answers: tuple[Callable, ...], neutral: Callable) -> Callable:
+    raise AssertionError("a single-owner decision point with two owners")  # registry refuses
+
+
+# How several answers combine, by the point's rule in DECISION_POINTS.
+_RULES: dict[str, Callable[[tuple[Callable, ...], Callable], Callable]] = {
+    "fold": lambda answers, neutral: _fold(answers),
+    "first": lambda answers, neutral: _first_not(neutral())(answers),
+    "any": lambda answers, neutral: _any(answers),
+    "single": _single_owner,
+}
+
+# Each point's answer when no switched-on mechanism gives one: the step without any reform.
+_NEUTRAL: dict[str, Callable] = {
+    "seen_near_home": _not_near_home,
+    "first_contact": _unchanged,
+    "priority": _always(PRIORITY_NORMAL),
+    "green_channel_at": _always(False),
+    "registration_due": _always(True),
+    "pays_at_cashier": _always(True),
+    "recognises": _always(False),
+    "reads_remotely": _always(False),
+    "referral_down_share": lambda patient: patient.condition.followup_referral_down,
+    "follows_up_at_home": _always(False),
+    "expert_session_min": _always(None),
+}
+
+
 class Decisions:
     """The switched-on mechanisms of one arm, by the decision points they answer.
 
+    Each point (an attribute named for it) is bound once: to its neutral answer, to the one
+    answering mechanism's own method, or to several combined by the point's rule.
     ``reader``, ``home_doctor``: the owners of ``reads_remotely`` and ``follows_up_at_home``
-    (None if none), whose ``remote_reading`` and ``home_follow_up`` then do the work.
+    (None if none), whose ``remote_reading`` and ``home_follow_up`` then do the work; an
+    ``expert_session_min`` answer is (the mechanism whose ``see_expert`` does it, when).
     """
+
+    seen_near_home: Callable[[Patient], Process]
+    first_contact: Callable[[Patient, int], int]
+    priority: Callable[[str], int]
+    green_channel_at: Callable[[FacilityPlan], bool]
+    registration_due: Callable[[Patient, Site, float], bool]
+    pays_at_cashier: Callable[[Patient, Site, float, float], bool]
+    recognises: Callable[[Patient, Site, str, int, float], bool]
+    reads_remotely: Callable[[Site, str], bool]
+    referral_down_share: Callable[[Patient], float]
+    follows_up_at_home: Callable[[Patient], bool]
+    expert_session_min: Callable[[Patient, FacilityPlan, float], tuple[Any, float] | None]
 
     def __init__(self, mechanisms: dict[str, Any]) -> None:
         self.mechanisms = mechanisms  # reform name -> its mechanism, in rank order
-        owners = {
-            point: tuple(m for m in mechanisms.values() if hasattr(m, point))
-            for point in (
-                "seen_near_home",
-                "reads_remotely",
-                "referral_down_share",
-                "follows_up_at_home",
-                "expert_session_min",
-            )
-        }
-        for point, found in owners.items():
-            if point != "expert_session_min":
-                assert len(found) <= 1, f"{point} has a single owner"  # the registry refuses
-        self.reader: Any = next(iter(owners["reads_remotely"]), None)
-        self.home_doctor: Any = next(iter(owners["follows_up_at_home"]), None)
-        self._experts = owners["expert_session_min"]
-        self._referral_down = next(iter(owners["referral_down_share"]), None)
-        near_home = next(iter(owners["seen_near_home"]), None)
-
-        def bind(point: str, neutral: Callable, rule: Callable) -> Any:
+        for point, spec in DECISION_POINTS.items():
             answers = tuple(getattr(m, point) for m in mechanisms.values() if hasattr(m, point))
-            if not answers:
-                return neutral
-            return answers[0] if len(answers) == 1 else rule(answers)
+            neutral = _NEUTRAL[point]
+            if len(answers) > 1:
+                bound = _RULES[spec.combine](answers, neutral)
+            else:
+                bound = answers[0] if answers else neutral
+            setattr(self, point, bound)
+        self.reader: Any = self._owner("reads_remotely")
+        self.home_doctor: Any = self._owner("follows_up_at_home")
 
-        self.seen_near_home: Callable[[Patient], Process] = (
-            near_home.seen_near_home if near_home is not None else _not_near_home
-        )
-        self.first_contact: Callable[[Patient, int], int] = bind("first_contact", _unchanged, _fold)
-        self.priority: Callable[[str], int] = bind(
-            "priority", _always(PRIORITY_NORMAL), _first_not(PRIORITY_NORMAL)
-        )
-        self.green_channel_at: Callable[[FacilityPlan], bool] = bind(
-            "green_channel_at", _always(False), _any
-        )
-        self.registration_due: Callable[[Patient, Site, float], bool] = bind(
-            "registration_due", _always(True), _first_not(True)
-        )
-        self.pays_at_cashier: Callable[[Patient, Site, float, float], bool] = bind(
-            "pays_at_cashier", _always(True), _first_not(True)
-        )
-        self.recognises: Callable[[Patient, Site, str, int, float], bool] = bind(
-            "recognises", _always(False), _first_not(False)
-        )
-        self.reads_remotely: Callable[[Site, str], bool] = (
-            self.reader.reads_remotely if self.reader is not None else _always(False)
-        )
-        self.follows_up_at_home: Callable[[Patient], bool] = (
-            self.home_doctor.follows_up_at_home if self.home_doctor is not None else _always(False)
-        )
+    def _owner(self, point: str) -> Any:
+        return next((m for m in self.mechanisms.values() if hasattr(m, point)), None)
 
     @classmethod
     def build(
@@ -174,20 +180,3 @@ class Decisions:
             config = getattr(world.scenario.reforms, reform.name)
             mechanisms[reform.name] = reform.mechanism(Build(env, world, records, streams, config))
         return cls(mechanisms)
-
-    def referral_down_share(self, patient: Patient) -> float:
-        """Single owner; neutral: the condition's own share."""
-        if self._referral_down is None:
-            return patient.condition.followup_referral_down
-        return float(self._referral_down.referral_down_share(patient))
-
-    def expert_session_min(
-        self, patient: Patient, site: FacilityPlan, now: float
-    ) -> tuple[Any, float] | None:
-        """The first mechanism with an expert session for the patient, and when; or None
-        (first that is not neutral: its ``see_expert`` does the consultation)."""
-        for mechanism in self._experts:
-            session_min = mechanism.expert_session_min(patient, site, now)
-            if session_min is not None:
-                return mechanism, session_min
-        return None

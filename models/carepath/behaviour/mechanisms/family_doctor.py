@@ -31,7 +31,7 @@ from ...system.durations import sampler
 from ...system.hours import DAY_MIN
 from ..patient import Patient
 from .decisions import Build
-from .outreach_draws import OUTREACH_DRAWS, outreach_draw
+from .outreach_draws import OUTREACH_DRAWS
 
 
 class FamilyDoctorsConfig(ReformSwitch):
@@ -50,9 +50,6 @@ class FamilyDoctorsConfig(ReformSwitch):
     session: Session = Field(default_factory=Session, description="the teams' working hours")
     staff_day_cost_yuan: dict[Literal["family_doctor"], NonNegative] = Field(default_factory=dict)
     staff_day_min: Positive = Field(480.0, description="working minutes in one staff-day")
-
-    def staff_day_costs(self) -> dict[str, float]:
-        return {str(role): cost for role, cost in self.staff_day_cost_yuan.items()}
 
 
 class FamilyDoctors:
@@ -77,7 +74,7 @@ class FamilyDoctors:
     def follows_up_at_home(self, patient: Patient) -> bool:
         """Whether this patient's follow-up is the family doctor's."""
         return patient.condition.index in self.conditions and (
-            outreach_draw(patient, "contract") < self.contracted[patient.zone.index]
+            OUTREACH_DRAWS.draw(patient, "contract") < self.contracted[patient.zone.index]
         )
 
     def home_follow_up(self, patient: Patient, day: float) -> Generator[simpy.Event, None, None]:
@@ -86,8 +83,8 @@ class FamilyDoctors:
             patient.id,
             patient.zone.index,
             day,
-            outreach_draw(patient, "home_offset"),
-            outreach_draw(patient, "home_visit"),
+            OUTREACH_DRAWS.draw(patient, "home_offset"),
+            OUTREACH_DRAWS.draw(patient, "home_visit"),
             patient.condition.drug_fee_yuan,
         )
 

@@ -23,7 +23,7 @@ from ..patient import Patient
 from .decisions import Build
 from .free_clinic_config import FreeClinicsConfig
 from .free_clinic_events import FreeClinicService
-from .outreach_draws import OUTREACH_DRAWS, outreach_draw
+from .outreach_draws import OUTREACH_DRAWS
 
 
 class NearHome(Enum):
@@ -60,17 +60,17 @@ class FreeClinics:
         waits = clinics.config.conditions.get(condition.id)
         env, now = self.env, patient.now
         upcoming = clinics.calendar.next_event(zone.index, now)
-        if waits is None or upcoming is None or outreach_draw(patient, "wait") >= waits.share:
+        if waits is None or upcoming is None or OUTREACH_DRAWS.draw(patient, "wait") >= waits.share:
             return None
         number, start, end = upcoming
         if start - now > waits.max_days * DAY_MIN:
             return None
         # Residents turn up over the first hour of the session, or at once if it is on.
-        arrive = max(now, start + outreach_draw(patient, "arrive") * min(60.0, end - start))
+        arrive = max(now, start + OUTREACH_DRAWS.draw(patient, "arrive") * min(60.0, end - start))
         yield At(env, arrive)
         event = clinics.event(zone.index, number)
-        resolved = outreach_draw(patient, "resolve") < waits.resolved_on_site
-        consult_min = clinics.consult(outreach_draw(patient, "consult"))
+        resolved = OUTREACH_DRAWS.draw(patient, "resolve") < waits.resolved_on_site
+        consult_min = clinics.consult(OUTREACH_DRAWS.draw(patient, "consult"))
         outcome = "resolved" if resolved else "referred"
         seen = yield from clinics.see(event, patient.id, consult_min, "free_clinic", outcome)
         if not seen:

@@ -72,6 +72,3 @@ class FreeClinicsConfig(ReformSwitch):
     refer_to: Tier = Field("county", description="tier a screened case is referred up to")
     screening: Screening = Field(default_factory=Screening)
     staff_day_cost_yuan: dict[FreeClinicRole, NonNegative] = Field(default_factory=dict)
-
-    def staff_day_costs(self) -> dict[str, float]:
-        return {str(role): cost for role, cost in self.staff_day_cost_yuan.items()}

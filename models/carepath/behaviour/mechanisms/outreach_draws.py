@@ -8,7 +8,6 @@ so that every patient's numbers stay what they were.  A new reform names a new s
 from __future__ import annotations
 
 from ...inputs.reform_registry import PatientDraws
-from ..patient import Patient
 
 # Per patient: waiting for the free clinic, arrival there, the team's minutes, resolved on
 # site, family-doctor contract, the family doctor's arrival and minutes, the expert's minutes
@@ -28,7 +27,3 @@ OUTREACH_DRAWS = PatientDraws(
         "primary_first",
     ),
 )
-
-
-def outreach_draw(patient: Patient, purpose: str) -> float:
-    return patient.own[OUTREACH_DRAWS.stream][OUTREACH_DRAWS.index(purpose)]

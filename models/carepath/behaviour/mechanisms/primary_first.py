@@ -13,7 +13,7 @@ from ...inputs.schema import ConditionRef, Probability, ReformSwitch
 from ...system.world import TIER_RANK
 from ..patient import Patient
 from .decisions import Build
-from .outreach_draws import OUTREACH_DRAWS, outreach_draw
+from .outreach_draws import OUTREACH_DRAWS
 
 
 class PrimaryFirstConfig(ReformSwitch):
@@ -48,7 +48,7 @@ class PrimaryFirst:
             compliance is None
             or primary is None
             or self.facilities[chosen].rank < TIER_RANK["county"]
-            or outreach_draw(patient, "primary_first") >= compliance
+            or OUTREACH_DRAWS.draw(patient, "primary_first") >= compliance
         ):
             return chosen
         return primary

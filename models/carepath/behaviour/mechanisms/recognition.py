@@ -94,8 +94,8 @@ class RecognitionConfig(ReformSwitch):
 
 
 def _draw(patient: Patient, leg: int, test: str, purpose: str) -> float:
-    block = leg * len(TEST_TYPES) + TEST_TYPES.index(test)
-    return patient.own[DRAWS.stream][DRAWS.index(purpose, block)]
+    """The visit's and test type's number for ``purpose``."""
+    return DRAWS.draw(patient, purpose, leg * len(TEST_TYPES) + TEST_TYPES.index(test))
 
 
 class ReadingCentre:

@@ -38,7 +38,7 @@ from ...system.hours import DAY_MIN, Hours
 from ...system.world import TIER_RANK, FacilityPlan, World
 from ..patient import Patient
 from .decisions import Build
-from .outreach_draws import OUTREACH_DRAWS, outreach_draw
+from .outreach_draws import OUTREACH_DRAWS
 
 
 class VisitingExperts(Strict):
@@ -67,9 +67,6 @@ class VisitingExpertsConfig(ReformSwitch):
 
     sessions: list[VisitingExperts] = Field(default_factory=list)
     staff_day_cost_yuan: dict[Literal["visiting_expert"], NonNegative] = Field(default_factory=dict)
-
-    def staff_day_costs(self) -> dict[str, float]:
-        return {str(role): cost for role, cost in self.staff_day_cost_yuan.items()}
 
 
 @dataclass
@@ -178,15 +175,18 @@ class ExpertSessions:
         self.records = build.records
         self.sessions = sessions(build.env, build.world, build.records, config.sessions)
 
-    def expert_session_min(self, patient: Patient, site: FacilityPlan, now: float) -> float | None:
+    def expert_session_min(
+        self, patient: Patient, site: FacilityPlan, now: float
+    ) -> tuple[ExpertSessions, float] | None:
         """When a patient the township would refer up at ``now`` can see a visiting expert here
-        instead."""
+        instead (with these sessions, whose ``see_expert`` does it), or None."""
         session = self.sessions.get(site.index)
         if session is None:
             return None
-        return next_session_min(
-            session, patient.condition.index, outreach_draw(patient, "expert_takes_on"), now
+        start = next_session_min(
+            session, patient.condition.index, OUTREACH_DRAWS.draw(patient, "expert_takes_on"), now
         )
+        return None if start is None else (self, start)
 
     def see_expert(
         self, patient: Patient, site: FacilityPlan
@@ -197,7 +197,7 @@ class ExpertSessions:
             self.sessions[site.index],
             patient.id,
             patient.zone.index,
-            outreach_draw(patient, "expert"),
+            OUTREACH_DRAWS.draw(patient, "expert"),
         )
 
 
