@@ -1,4 +1,5 @@
-"""The ``carepath`` command: ``check`` scenario files, ``run`` their batches (or sweeps),
+"""The ``carepath`` command: ``check`` scenario files, ``run`` their batches (or sweeps), ``psa``
+the inputs they declare uncertain,
 redraw the ``figures`` of the results and ``reproduce`` them; ``validate`` the model against
 queueing theory, ``report`` on validation (results/validation.md).
 
@@ -57,6 +58,7 @@ from .workflows.precision import (
     Target,
     target_problems,
 )
+from .workflows.psa import MIN_REPLICATIONS, PsaSettings, psa_problems, run_psa_file, summary_lines
 from .workflows.reproduce import report, reproduce
 from .workflows.runs import FilesRun, run_files
 from .workflows.validate import run_validation
@@ -79,6 +81,7 @@ def _parser() -> argparse.ArgumentParser:
         "reforms", help="list the reforms a scenario may switch on: sections, decision points"
     )
     _add_run(commands)
+    _add_psa(commands)
     _add_validation_commands(commands)
     _add_figures(commands)
     _add_reproduce(commands)
@@ -91,32 +94,11 @@ def _add_run(commands) -> None:
     run.add_argument(
         "--replications", type=_whole(1), help="replications per arm (default: the file's)"
     )
-    run.add_argument("--seed", type=_whole(0), help="base seed (default: the file's)")
-    run.add_argument(
-        "--jobs", type=_whole(0), default=1, help="worker processes (default 1; 0 = all cores)"
-    )
-    run.add_argument(
-        "--out", type=Path, default=Path("results"), help="results folder (default results/)"
-    )
-    run.add_argument("--quiet", action="store_true", help="no progress bar")
+    _add_batch_options(run)
     run.add_argument(
         "--headline",
         action="store_true",
         help="print each scenario's saved cost, waiting and referral load with 95%% CIs",
-    )
-    run.add_argument(
-        "--scheduler",
-        metavar="ADDRESS",
-        help="run on a Dask cluster, e.g. tcp://10.0.0.5:8786 (needs carepath[cluster]); "
-        "--jobs is then ignored",
-    )
-    run.add_argument(
-        "--dask-timeout",
-        type=_whole(1),
-        default=300,
-        metavar="SECONDS",
-        help="on a cluster, report the replications still out as failed when none has "
-        "finished for this long (default 300)",
     )
     group = run.add_argument_group(
         "replication count by precision",
@@ -140,6 +122,70 @@ def _add_run(commands) -> None:
         type=_whole(1),
         default=DEFAULT_MAX_REPLICATIONS,
         help=f"stop there even if imprecise (default {DEFAULT_MAX_REPLICATIONS})",
+    )
+
+
+def _add_batch_options(command) -> None:
+    """The options every batch command shares: seed, workers, output, progress, cluster."""
+    command.add_argument("--seed", type=_whole(0), help="base seed (default: the file's)")
+    command.add_argument(
+        "--jobs", type=_whole(0), default=1, help="worker processes (default 1; 0 = all cores)"
+    )
+    command.add_argument(
+        "--out", type=Path, default=Path("results"), help="results folder (default results/)"
+    )
+    command.add_argument("--quiet", action="store_true", help="no progress bar")
+    command.add_argument(
+        "--scheduler",
+        metavar="ADDRESS",
+        help="run on a Dask cluster, e.g. tcp://10.0.0.5:8786 (needs carepath[cluster]); "
+        "--jobs is then ignored",
+    )
+    command.add_argument(
+        "--dask-timeout",
+        type=_whole(1),
+        default=300,
+        metavar="SECONDS",
+        help="on a cluster, report the replications still out as failed when none has "
+        "finished for this long (default 300)",
+    )
+
+
+def _add_psa(commands) -> None:
+    psa = commands.add_parser(
+        "psa",
+        help="probabilistic sensitivity analysis of a file's uncertainty: block into "
+        "results/<scenario>_psa/",
+    )
+    psa.add_argument("file", type=Path, metavar="FILE")
+    psa.add_argument(
+        "--samples", type=_whole(2), required=True, help="Latin hypercube samples of the inputs"
+    )
+    psa.add_argument(
+        "--replications",
+        type=_whole(MIN_REPLICATIONS),
+        default=MIN_REPLICATIONS,
+        help=f"replications per point, same seeds at every point (default {MIN_REPLICATIONS})",
+    )
+    _add_batch_options(psa)
+    psa.add_argument(
+        "--morris",
+        type=_whole(0),
+        default=10,
+        metavar="TRAJECTORIES",
+        help="Morris screening trajectories (default 10; 0 = none)",
+    )
+    psa.add_argument(
+        "--no-tornado", action="store_true", help="skip the one-way runs at P10 and P90"
+    )
+    psa.add_argument(
+        "--no-sobol", action="store_true", help="skip the Sobol indices of the emulator"
+    )
+    psa.add_argument(
+        "--bootstrap",
+        type=_whole(100),
+        default=1000,
+        help="bootstrap resamples of the PRCC intervals (default 1000)",
     )
 
 
@@ -264,17 +310,8 @@ def _run(args: argparse.Namespace) -> int:
         for line in problems:
             print(line, file=sys.stderr)
         return BAD_INPUT
-    jobs = _jobs(args.jobs)
-    options = RunOptions(
-        args.replications,
-        args.seed,
-        jobs,
-        not args.quiet,
-        args.out,
-        args.scheduler,
-        float(args.dask_timeout),
-    )
-    record = RunRecord.start(["carepath", *sys.argv[1:]], jobs, args.scheduler)
+    options = _batch_options(args, args.replications)
+    record = RunRecord.start(["carepath", *sys.argv[1:]], options.jobs, args.scheduler)
     try:
         with writing_into(args.out):  # an unusable or busy --out: ResultsProblem, see main
             done = run_files(loaded, options, record, target)
@@ -282,12 +319,7 @@ def _run(args: argparse.Namespace) -> int:
         print(error, file=sys.stderr)
         return BAD_INPUT
     except KeyboardInterrupt:
-        print(
-            f"interrupted: finished replications are kept under "
-            f"{args.out}/<scenario>/{PARTIAL_FOLDER}/; run the same command again to resume",
-            file=sys.stderr,
-        )
-        return INTERRUPTED
+        return _interrupted(args.out)
     except BatchFailed as error:  # raised by a sweep or a --precision round; a batch never raises
         return _report_failures(error.batch)
     _print_written(done)
@@ -297,6 +329,70 @@ def _run(args: argparse.Namespace) -> int:
     if args.headline:
         _print_headlines(done)
     return _report_failures(done.batch)
+
+
+def _batch_options(args: argparse.Namespace, replications: int | None) -> RunOptions:
+    return RunOptions(
+        replications,
+        args.seed,
+        _jobs(args.jobs),
+        not args.quiet,
+        args.out,
+        args.scheduler,
+        float(args.dask_timeout),
+    )
+
+
+def _interrupted(out: Path) -> int:
+    print(
+        f"interrupted: finished replications are kept under "
+        f"{out}/<scenario>/{PARTIAL_FOLDER}/; run the same command again to resume",
+        file=sys.stderr,
+    )
+    return INTERRUPTED
+
+
+def _psa(args: argparse.Namespace) -> int:
+    loaded, problems = _load_all([args.file])
+    settings = PsaSettings(
+        samples=args.samples,
+        replications=args.replications,
+        tornado=not args.no_tornado,
+        morris_trajectories=args.morris,
+        sobol=not args.no_sobol,
+        bootstrap=args.bootstrap,
+    )
+    for _, scenario in loaded:
+        problems += [f"{args.file}: {line}" for line in psa_problems(scenario, settings)]
+    if problems:
+        for line in problems:
+            print(line, file=sys.stderr)
+        return BAD_INPUT
+    ((file, scenario),) = loaded
+    options = _batch_options(args, settings.replications)
+    record = RunRecord.start(["carepath", *sys.argv[1:]], options.jobs, args.scheduler)
+    try:
+        with writing_into(args.out):
+            result, folder = run_psa_file(file, scenario, settings, options, record)
+    except ScenarioError as error:  # a drawn point that is not a valid scenario
+        for line in error.problems:
+            print(line, file=sys.stderr)
+        return BAD_INPUT
+    except SchedulerError as error:
+        print(error, file=sys.stderr)
+        return BAD_INPUT
+    except KeyboardInterrupt:
+        return _interrupted(args.out)
+    except BatchFailed as error:
+        return _report_failures(error.batch)
+    points = len(result.points)
+    print(
+        f"{file}: wrote {folder}/ ({settings.samples} samples, {points} points x "
+        f"{settings.replications} replications)"
+    )
+    for line in summary_lines(result):
+        print(f"  {line}")
+    return 0
 
 
 def _print_headlines(done: FilesRun) -> None:
@@ -419,6 +515,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "check": _check,
     "reforms": _reforms,
     "run": _run,
+    "psa": _psa,
     "validate": _validate,
     "report": _report,
     "figures": _figures,

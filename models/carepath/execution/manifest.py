@@ -40,6 +40,8 @@ _DISTRIBUTIONS = {
     "pyyaml": "PyYAML",
     "tqdm": "tqdm",
     "matplotlib": "matplotlib",
+    "salib": "SALib",  # carepath psa: Morris and Sobol indices
+    "scikit-learn": "scikit-learn",  # carepath psa: the emulator of the Sobol indices
 }
 
 _GIT_TIMEOUT_S = 10

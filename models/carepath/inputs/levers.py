@@ -99,7 +99,29 @@ def _ids(data: dict) -> dict:
     }
 
 
+def value_at(scenario: Scenario, path: str) -> Any:
+    """The setting at a lever path of the scenario (every default filled in), as plain data.
+
+    Raises ``LeverError`` naming the path when it does not exist.
+    """
+    try:
+        keys = parse_path(path)
+        node, key = _parent(scenario.model_dump(mode="json"), keys)
+        if isinstance(node, dict) and key not in node:
+            raise KeyError(f"no key {key!r} under {format_keys(keys[:-1]) or 'the scenario'}")
+        return node[key]
+    except (ValueError, KeyError, IndexError) as error:
+        raise LeverError([(path, str(error.args[0]))]) from None
+
+
 def _set(data: dict, keys: tuple[Key, ...], value: Any) -> None:
+    # A new key is allowed at the end: validation refuses it if the section has no such key.
+    node, key = _parent(data, keys)
+    node[key] = value
+
+
+def _parent(data: dict, keys: tuple[Key, ...]) -> tuple[Any, Key]:
+    """The mapping or list holding the setting at ``keys``, and its key or position there."""
     node: Any = data
     for depth, key in enumerate(keys):
         here = format_keys(keys[:depth]) or "the scenario"
@@ -108,9 +130,7 @@ def _set(data: dict, keys: tuple[Key, ...], value: Any) -> None:
             if not isinstance(key, str):
                 raise KeyError(f"{here} is a mapping of keys, not a list: [{key}]")
             if last:
-                # A new key is allowed here: validation refuses it if the section has no such key.
-                node[key] = value
-                return
+                return node, key
             if key not in node or node[key] is None:
                 known = ", ".join(sorted(map(str, node))) or "none"
                 raise KeyError(f"no key {key!r} under {here} (keys: {known})")
@@ -118,11 +138,11 @@ def _set(data: dict, keys: tuple[Key, ...], value: Any) -> None:
         elif isinstance(node, list):
             position = _position(node, key, here)
             if last:
-                node[position] = value
-                return
+                return node, position
             node = node[position]
         else:
             raise KeyError(f"{here} is a single value, it has no {key!r}")
+    raise KeyError("a lever path may not be empty")
 
 
 def _position(items: list, key: Key, here: str) -> int:

@@ -7,6 +7,7 @@ from pathlib import Path
 from .checks import cross_checks
 from .loading import load_model
 from .schema import Scenario
+from .uncertain_inputs import uncertainty_problems
 from .variants import sweep_problems
 
 
@@ -30,8 +31,9 @@ def load_scenario(path: str | Path) -> Scenario:
 
 
 def _checks(scenario: Scenario) -> list:
-    # A sweep's values are applied to the scenario, so they are checked once it is sound.
-    return cross_checks(scenario) or sweep_problems(scenario)
+    # A sweep's values and the ends of each uncertain input's range are applied to the
+    # scenario, so they are checked once it is sound.
+    return cross_checks(scenario) or sweep_problems(scenario) + uncertainty_problems(scenario)
 
 
 def resolved(scenario: Scenario) -> dict:

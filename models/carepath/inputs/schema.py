@@ -28,6 +28,7 @@ from pydantic import (
 from pydantic_core import CoreSchema
 
 from .sweep import Sweep
+from .uncertainty import Uncertainty
 
 Tier = Literal["village", "township", "county", "city"]
 TIERS: tuple[Tier, ...] = get_args(Tier)
@@ -383,6 +384,12 @@ class Scenario(Strict):
     # Left out of dumps when absent, so that adding the field changed no scenario's hash.
     sweep: Sweep | None = Field(
         None, exclude_if=lambda value: value is None, description="levers to run at several values"
+    )
+    # Likewise left out when empty: `carepath run` reads nothing here, `carepath psa` draws it.
+    uncertainty: Uncertainty = Field(
+        default_factory=dict,
+        exclude_if=lambda value: not value,
+        description="uncertain inputs: key path -> distribution and source (inputs.uncertainty)",
     )
 
     def facility(self, facility_id: str) -> Facility:
