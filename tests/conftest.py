@@ -132,6 +132,47 @@ def tiny(**changes) -> Scenario:
     return Scenario.model_validate(tiny_data(**changes))
 
 
+# Fields of a manifest that say when and how a run was started, not what it computed.
+RUN_TIMES = frozenset({"started", "finished", "duration_s", "command"})
+
+
+def assert_same_folder(
+    folder: Path, reference: Path, tables: tuple[str, ...], ignore: frozenset = RUN_TIMES
+) -> None:
+    """Two result folders hold byte-identical ``tables`` and the same manifest but for
+    ``ignore``, and no checkpoints are left."""
+    import json
+
+    for name in tables:
+        assert (folder / name).read_bytes() == (reference / name).read_bytes(), name
+    mine = json.loads((folder / "manifest.json").read_text())
+    theirs = json.loads((reference / "manifest.json").read_text())
+    assert {k: v for k, v in mine.items() if k not in ignore} == {
+        k: v for k, v in theirs.items() if k not in ignore
+    }
+    assert not (folder / ".partial").exists()
+
+
+def killed_when(args: list[str], cwd: Path, ready, what: str = "the batch") -> None:
+    """Run ``carepath ARGS`` in a subprocess and kill it (SIGKILL) as soon as ``ready()`` holds;
+    fail if it finished first or ``ready()`` never held within two minutes."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    process = subprocess.Popen([sys.executable, "-m", "carepath", *args], cwd=cwd)
+    try:
+        deadline = time.monotonic() + 120
+        while not ready() and process.poll() is None:
+            assert time.monotonic() < deadline, f"{what} kept nothing within two minutes"
+            time.sleep(0.01)
+        process.send_signal(signal.SIGKILL)
+    finally:
+        process.wait(timeout=60)
+    assert process.returncode == -signal.SIGKILL, f"{what} finished before it was killed"
+
+
 def write_yaml(path: Path, data: dict) -> Path:
     path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
     return path

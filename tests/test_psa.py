@@ -3,6 +3,7 @@ run, killed, resumed and sent to other executors on a shortened world."""
 
 from __future__ import annotations
 
+import json
 import math
 from pathlib import Path
 
@@ -12,12 +13,13 @@ import pytest
 from scipy import stats
 
 from carepath.cli import BAD_INPUT, main
+from carepath.execution.checkpoint import PARTIAL_FOLDER
 from carepath.inputs.loading import ScenarioError
 from carepath.inputs.scenario_file import load_scenario
 from carepath.inputs.uncertain_inputs import uncertain_inputs
 from carepath.inputs.uncertainty import Uncertain
 from carepath.workflows.psa import Point, PsaSettings, design, point_scenarios
-from conftest import REPO, tiny_data, write_yaml
+from conftest import REPO, assert_same_folder, killed_when, tiny_data, write_yaml
 
 RECOGNITION = REPO / "scenarios" / "demo_county_recognition.yaml"
 NAME = "psa_short"
@@ -258,3 +260,136 @@ def test_a_drawn_point_that_is_not_a_valid_scenario_is_named_before_anything_run
         point_scenarios(scenario, inputs, [bad], tmp_path / "f.yaml")
     assert f"{tmp_path / 'f.yaml'}: uncertainty: the lhs point 3" in str(caught.value)
     assert "less than or equal to 1" in str(caught.value)
+
+
+# --- carepath psa on the shortened world ---------------------------------------------------------
+
+PSA_TABLES = (
+    "psa.csv",
+    "psa_summary.csv",
+    "psa_design.csv",
+    "psa_replications.csv",
+    "tornado.csv",
+    "prcc.csv",
+    "morris.csv",
+)
+
+
+@pytest.fixture(scope="module")
+def reference(tmp_path_factory) -> tuple[Path, Path]:
+    """The short PSA's file and the folder of its uninterrupted run in one process."""
+    folder = tmp_path_factory.mktemp("psa")
+    file = short_psa_file(folder)
+    assert main(psa_command(file, folder / "out", "--jobs", "1")) == 0
+    return file, folder / "out" / FOLDER
+
+
+def assert_same_psa(folder: Path, reference: Path) -> None:
+    assert_same_folder(folder, reference, PSA_TABLES, frozenset(TIMES))
+
+
+@pytest.mark.integration
+def test_the_psa_writes_every_table_and_joins_them_by_sample(reference) -> None:
+    _, folder = reference
+    manifest = json.loads((folder / "manifest.json").read_text())
+    assert manifest["psa"]["points"] == {"base": 1, "lhs": 8, "tornado": 4, "morris": 6}
+    assert manifest["psa"]["sobol"] is False  # 8 samples are too few to cross-validate
+    assert not (folder / "sobol.csv").exists()
+    replications = pd.read_csv(folder / "psa_replications.csv")
+    summary = pd.read_csv(folder / "psa_summary.csv")
+    # each sample's summary mean is the mean of that sample's replications, by sample id
+    lhs = replications[(replications.design == "lhs") & (replications.arm == "with")]
+    means = lhs.groupby(["point", "metric"]).value.mean()
+    mine = summary[summary.arm == "with"].set_index(["sample", "metric"])["mean"]
+    both = pd.concat([means.rename("replications"), mine.rename("summary")], axis=1).dropna()
+    assert len(both) > 0
+    assert np.allclose(both.replications, both.summary, rtol=1e-9)
+    # the distribution table is the spread of those sample means
+    table = pd.read_csv(folder / "psa.csv").set_index(["metric", "arm"])
+    saved = summary[(summary.arm == "difference") & (summary.metric == "cost_total_yuan")]
+    row = table.loc[("cost_total_yuan", "difference")]
+    assert row["samples"] == SAMPLES
+    assert row["mean"] == pytest.approx(saved["mean"].mean(), rel=1e-9)
+    assert row["p_better"] == pytest.approx((saved["mean"] > 0).mean())
+    assert row["var_input"] == pytest.approx(row["var_sample_means"] - row["var_interaction"] / 2)
+    # the tornado's middle is the base point, and each input has one row per metric
+    tornado = pd.read_csv(folder / "tornado.csv")
+    base = replications[
+        (replications.design == "base") & (replications.metric == "cost_total_yuan")
+    ]
+    by_arm = base.groupby("arm").value.mean()
+    bar = tornado[(tornado.metric == "cost_total_yuan") & (tornado.arm == "difference")]
+    assert set(bar.input) == {LAB, FEE}
+    assert bar.base_mean.iloc[0] == pytest.approx(by_arm["without"] - by_arm["with"], rel=1e-9)
+    # acceptance of lab results drives the saving of test fees: the strongest rank correlation
+    ranks = pd.read_csv(folder / "prcc.csv")
+    fees = ranks[(ranks.metric == "cost_medical_yuan") & (ranks.arm == "difference")]
+    assert fees.set_index("input").prcc[LAB] > 0
+
+
+@pytest.mark.integration
+def test_two_workers_give_the_files_of_one_process(tmp_path, reference) -> None:
+    file, folder = reference
+    assert main(psa_command(file, tmp_path / "out", "--jobs", "2")) == 0
+    assert_same_psa(tmp_path / "out" / FOLDER, folder)
+
+
+@pytest.mark.integration
+def test_a_dask_cluster_gives_the_files_of_one_process(tmp_path, reference) -> None:
+    distributed = pytest.importorskip("distributed", reason="the cluster extra is not installed")
+    file, folder = reference
+    with distributed.LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+    ) as cluster:
+        args = psa_command(file, tmp_path / "out", "--scheduler", cluster.scheduler_address)
+        assert main(args) == 0
+    assert_same_psa(tmp_path / "out" / FOLDER, folder)
+
+
+@pytest.mark.integration
+def test_a_killed_psa_resumes_to_the_files_of_an_uninterrupted_one(tmp_path, reference) -> None:
+    file, folder = reference
+    out = tmp_path / "out"
+    args = psa_command(file, out, "--jobs", "1")
+    kept = lambda: sorted((out / FOLDER / PARTIAL_FOLDER).glob("*/rep-*.json"))  # noqa: E731
+    killed_when(args, tmp_path, lambda: len(kept()) >= 5, "the PSA")
+    done = len(kept())
+    assert 5 <= done < 19 * 2
+    assert not (out / FOLDER / "psa.csv").exists()
+    assert main(args) == 0
+    assert_same_psa(out / FOLDER, folder)
+
+
+def test_a_file_keeps_its_uncertainty_to_itself(tmp_path) -> None:
+    # the short file extends demo_county_recognition, whose own block names other inputs
+    scenario = load_scenario(short_psa_file(tmp_path))
+    assert list(scenario.uncertainty) == [LAB, FEE]
+    child = write_yaml(tmp_path / "child.yaml", {"extends": f"{NAME}.yaml", "name": "child"})
+    assert load_scenario(child).uncertainty == {}
+
+
+@pytest.mark.integration
+def test_reproduce_re_runs_a_psa_folder_and_finds_it_identical(reference) -> None:
+    from carepath.workflows.reproduce import reproduce_folder
+
+    file, folder = reference
+    outcome = reproduce_folder(folder, file.parent, jobs=2, log=lambda line: None)
+    assert outcome.skipped == ""
+    assert outcome.differences == []
+
+
+@pytest.mark.integration
+def test_figures_and_the_report_read_a_psa_folder(reference, tmp_path) -> None:
+    from carepath.analysis.figures import draw_all
+    from carepath.analysis.report import report_text
+
+    _, folder = reference
+    written = draw_all(folder.parent, tmp_path / "figures", formats=("png",), log=lambda _: None)
+    drawn = {path.stem for path in written if path.suffix == ".png"}
+    assert drawn == {"psa_savings", "tornado", "psa_prcc", "psa_morris"}  # no Sobol: 8 samples
+    assert {path.parent.name for path in written} == {FOLDER}
+    text = report_text(folder.parent)
+    assert f"### {FOLDER}" in text
+    psa = pd.read_csv(folder / "psa.csv").set_index(["metric", "arm"])
+    row = psa.loc[("cost_total_yuan", "difference")]
+    assert f"| cost_total_yuan | {row['base_mean']:.4g} | {row['p50']:.4g} [" in text

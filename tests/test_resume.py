@@ -22,7 +22,7 @@ from carepath.execution import batch, checkpoint, replication
 from carepath.execution.checkpoint import PARTIAL_FOLDER, Checkpoint, checkpoint_key
 from carepath.execution.failures import Failure, ReplicationFailed
 from carepath.inputs.schema import Scenario
-from conftest import REPO, few_days, tiny, tiny_data, write_yaml
+from conftest import REPO, assert_same_folder, few_days, killed_when, tiny, tiny_data, write_yaml
 
 pytestmark = pytest.mark.integration  # simulates whole scenarios or runs the command
 
@@ -59,14 +59,7 @@ def reference(tmp_path_factory) -> tuple[Path, Path]:
 
 
 def assert_same_results(folder: Path, reference: Path) -> None:
-    for name in TABLES:
-        assert (folder / name).read_bytes() == (reference / name).read_bytes(), name
-    mine = json.loads((folder / "manifest.json").read_text())
-    theirs = json.loads((reference / "manifest.json").read_text())
-    assert {k: v for k, v in mine.items() if k not in TIMES} == {
-        k: v for k, v in theirs.items() if k not in TIMES
-    }
-    assert not (folder / PARTIAL_FOLDER).exists()
+    assert_same_folder(folder, reference, TABLES, frozenset(TIMES))
 
 
 def kept_replications(out: Path, name: str = NAME) -> list[Path]:
@@ -174,16 +167,7 @@ def test_a_killed_batch_resumes_and_ends_with_the_files_of_an_uninterrupted_run(
     scenario, reference_folder = reference
     out = tmp_path / "out"
     args = command(scenario, out)
-    process = subprocess.Popen([sys.executable, "-m", "carepath", *args], cwd=tmp_path)
-    try:
-        deadline = time.monotonic() + 120
-        while not kept_replications(out) and process.poll() is None:
-            assert time.monotonic() < deadline, "no replication was kept within two minutes"
-            time.sleep(0.01)
-        process.send_signal(signal.SIGKILL)
-    finally:
-        process.wait(timeout=60)
-    assert process.returncode == -signal.SIGKILL, "the batch finished before it was killed"
+    killed_when(args, tmp_path, lambda: bool(kept_replications(out)))
     kept = {int(path.stem.removeprefix("rep-")) for path in kept_replications(out)}
     assert 1 <= len(kept) < REPLICATIONS
     assert not (out / NAME / "replications.csv").exists()

@@ -287,6 +287,9 @@ def _check(args: argparse.Namespace) -> int:
         if scenario.sweep is not None:
             levers = ", ".join(scenario.sweep.levers)
             print(f"{file}: sweep of {scenario.sweep.variant_count} variants over {levers}")
+        if scenario.uncertainty:
+            count = len(scenario.uncertainty)
+            print(f"{file}: {count} uncertain inputs (carepath psa {file} --samples N)")
     return 0
 
 

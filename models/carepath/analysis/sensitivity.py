@@ -401,13 +401,15 @@ def sobol_on_emulator(
     emulator = _fitted_emulator(points, targets, seed)
     problem = _unit_problem(names)
     probe = sobol_sampling.sample(problem, base_samples, calc_second_order=False, seed=seed)
+    predicted = np.asarray(emulator.predict(probe), dtype=float)
+    if np.ptp(predicted) == 0:  # the emulator found nothing but noise: no variance to split
+        undefined = np.full(len(names), np.nan)
+        no_indices = {column: undefined for column in ("S1", "S1_conf", "ST", "ST_conf")}
+        return _sobol_table(names, no_indices, r2), r2
     # SALib treats seed 0 as "no seed" and then draws from numpy's global generator; handing
     # it a Generator keeps the bootstrap of the intervals seeded, seed 0 included.
     indices = sobol_analysis.analyze(
-        problem,
-        np.asarray(emulator.predict(probe), dtype=float),
-        calc_second_order=False,
-        seed=np.random.default_rng(seed),
+        problem, predicted, calc_second_order=False, seed=np.random.default_rng(seed)
     )
     return _sobol_table(names, indices, r2), r2
 

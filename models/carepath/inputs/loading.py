@@ -119,6 +119,12 @@ def load_model(
     return validated
 
 
+# Sections a file keeps to itself: ``extends`` does not carry them over from the base, since a
+# file that builds on another may change the world they point into (other zones, no reading
+# centre).  A file that wants its base's uncertain inputs declares them again.
+OWN_SECTIONS = ("uncertainty",)
+
+
 def _read(file: Path, chain: tuple[Path, ...]) -> tuple[dict, Origins]:
     data = _load_yaml(file)
     origins: Origins = {}
@@ -136,6 +142,8 @@ def _read(file: Path, chain: tuple[Path, ...]) -> tuple[dict, Origins]:
     if not base_file.is_file():
         raise ScenarioError([f"{file}: extends: file not found: {base_file}"])
     merged, origins = _read(base_file, chain)
+    for section in OWN_SECTIONS:
+        merged.pop(section, None)
     merged = _merge(merged, data, (), file, origins)
     origins[()] = file
     return merged, origins

@@ -424,7 +424,9 @@ class ResultsFolder:
 
     @property
     def name(self) -> str:
-        return str(self.manifest.get("scenario") or self.path.name)
+        """The folder's own name: the scenario's for a run or sweep, ``<scenario>_psa`` for
+        a PSA of it."""
+        return self.path.name
 
     def has(self, file: str) -> bool:
         return (self.path / file).is_file()

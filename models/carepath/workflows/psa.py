@@ -102,6 +102,18 @@ class PsaSettings:
         }
 
 
+def psa_settings(record: dict) -> PsaSettings:
+    """The settings a manifest's ``psa`` entry (``PsaSettings.record``) was made with."""
+    return PsaSettings(
+        samples=int(record["samples"]),
+        replications=int(record["replications"]),
+        tornado=bool(record["tornado"]),
+        morris_trajectories=int(record["morris_trajectories"]),
+        sobol=bool(record["sobol"]),
+        bootstrap=int(record["bootstrap"]),
+    )
+
+
 @dataclass(frozen=True)
 class Point:
     """One scenario of the design: which design and its id there, each input's value and the

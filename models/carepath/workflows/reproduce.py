@@ -33,10 +33,23 @@ from ..observation.results_folder import (
     changed_files,
     read_manifest,
 )
+from .psa import psa_settings, run_psa_file
 from .runs import run_files
 
 # Columns that say which row a value belongs to, in the order a difference names them.
-KEY_COLUMNS = ("metric", "arm", "variant", "replication", "facility", "station", "day")
+KEY_COLUMNS = (
+    "design",
+    "point",
+    "sample",
+    "input",
+    "metric",
+    "arm",
+    "variant",
+    "replication",
+    "facility",
+    "station",
+    "day",
+)
 MAX_LISTED = 10  # per scenario and file, so that every file that changed shows
 MAX_NOTES = 8
 
@@ -103,14 +116,22 @@ def reproduce_folder(
         return Outcome(name, differences + bad, [])
     notes = _input_notes(manifest, resolved(scenario))
     runs = f"seed {manifest['seed']}, {manifest['replications']} replications, {jobs} jobs"
+    if "psa" in manifest:
+        runs = f"a PSA of {manifest['psa']['samples']} samples, {runs}"
     log(f"{name}: re-running {file} ({runs})")
     seed, replications = _overrides(manifest, scenario)
     with tempfile.TemporaryDirectory(prefix="carepath-reproduce-") as tmp:
-        options = RunOptions(replications, seed, jobs, progress, Path(tmp))
-        again = run_files([(file, scenario)], options, RunRecord.start(_command(), jobs))
-        if again.batch.failures:
-            raise BatchFailed(again.batch)
-        new = Path(tmp) / scenario.name
+        record = RunRecord.start(_command(), jobs)
+        if "psa" in manifest:  # a `carepath psa` folder: the same design, seed and counts
+            settings = psa_settings(manifest["psa"])
+            options = RunOptions(None, int(manifest["seed"]), jobs, progress, Path(tmp))
+            _, new = run_psa_file(file, scenario, settings, options, record)
+        else:
+            options = RunOptions(replications, seed, jobs, progress, Path(tmp))
+            again = run_files([(file, scenario)], options, record)
+            if again.batch.failures:
+                raise BatchFailed(again.batch)
+            new = Path(tmp) / scenario.name
         # The summary first, then the replications: what a reader of the listing wants to see.
         first = {SUMMARY_FILE: 0, REPLICATIONS_FILE: 1}
         for table in sorted(manifest.get("files") or {}, key=lambda t: (first.get(t, 2), t)):

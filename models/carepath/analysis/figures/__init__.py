@@ -13,6 +13,7 @@ from .charts import (
     utilisation,
     waiting_by_station,
 )
+from .psa_charts import psa_morris, psa_prcc, psa_savings, psa_sobol, tornado
 from .registry import FigureSpec, figure, figure_family, figures_of, registered
 from .report import draw_all
 
@@ -27,8 +28,13 @@ __all__ = [
     "cost_saved",
     "draw_all",
     "headline",
+    "psa_morris",
+    "psa_prcc",
+    "psa_savings",
+    "psa_sobol",
     "referral_load_weekly",
     "sweep_curve",
+    "tornado",
     "utilisation",
     "waiting_by_station",
 ]

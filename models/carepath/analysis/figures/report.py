@@ -29,12 +29,10 @@ def caption(folder: ResultsFolder, spec: FigureSpec, chart: Chart) -> str:
     commit = (git.get("commit") or "unknown")[:12]
     dirty = {True: " (uncommitted changes)", False: "", None: ""}.get(git.get("dirty"), "")
     checksum = ((m.get("files") or {}).get(spec.source) or {}).get("sha256", "unknown")
-    sweep = m.get("sweep")
-    variants = f"{len(sweep['variants'])} variants of the sweep, " if sweep else ""
     return "\n".join(
         [
             f"{folder.name}: {spec.title}",
-            f"Scenario: {folder.name} (file {m.get('scenario_file')}); {variants}"
+            f"Scenario: {folder.name} (file {m.get('scenario_file')}); {_design(m, True)}"
             f"replications: {m.get('replications')} per arm; seed: {m.get('seed')}; "
             f"arms: {', '.join(m.get('arms') or [])}.",
             f"Plotted: {chart.plotted}.",
@@ -47,10 +45,19 @@ def caption(folder: ResultsFolder, spec: FigureSpec, chart: Chart) -> str:
 
 def figure_title(folder: ResultsFolder, spec: FigureSpec) -> str:
     m = folder.manifest
-    sweep = m.get("sweep")
-    variants = f"{len(sweep['variants'])} variants, " if sweep else ""
-    runs = f"{variants}{m.get('replications')} replications per arm, seed {m.get('seed')}"
+    runs = f"{_design(m, False)}{m.get('replications')} replications per arm, seed {m.get('seed')}"
     return f"{folder.name}: {spec.title}\n{runs}"
+
+
+def _design(manifest: dict, long: bool) -> str:
+    """What a folder ran besides replications: a sweep's variants, a PSA's samples."""
+    sweep, psa = manifest.get("sweep"), manifest.get("psa")
+    if sweep:
+        return f"{len(sweep['variants'])} variants{' of the sweep' * long}, "
+    if psa:
+        points = sum((psa.get("points") or {}).values())
+        return f"{psa['samples']} input samples ({points} design points), "
+    return ""
 
 
 def draw_all(
