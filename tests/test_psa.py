@@ -393,3 +393,21 @@ def test_figures_and_the_report_read_a_psa_folder(reference, tmp_path) -> None:
     psa = pd.read_csv(folder / "psa.csv").set_index(["metric", "arm"])
     row = psa.loc[("cost_total_yuan", "difference")]
     assert f"| cost_total_yuan | {row['base_mean']:.4g} | {row['p50']:.4g} [" in text
+
+
+@pytest.mark.integration
+def test_the_python_api_gives_the_tables_the_command_writes(reference) -> None:
+    import carepath
+
+    file, folder = reference
+    result = carepath.psa(
+        load_scenario(file), samples=SAMPLES, morris_trajectories=2, bootstrap=200
+    )
+    for name in ("psa.csv", "tornado.csv", "prcc.csv", "morris.csv"):
+        written = pd.read_csv(folder / name)
+        assert np.allclose(
+            result.tables[name].select_dtypes("number").to_numpy(dtype=float),
+            written.select_dtypes("number").to_numpy(dtype=float),
+            rtol=1e-9,
+            equal_nan=True,
+        ), name

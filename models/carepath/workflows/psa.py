@@ -24,7 +24,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import cast
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -263,6 +263,28 @@ def run_psa(
     result = PsaResult(scenario, inputs, settings, seed, points, [done[k] for k in keys])
     result.tables = psa_tables(result)
     return result
+
+
+def psa(
+    scenario: Scenario,
+    samples: int,
+    replications: int = MIN_REPLICATIONS,
+    seed: int | None = None,
+    jobs: int = 1,
+    progress: bool = False,
+    out: Path | None = None,
+    scheduler: str | None = None,
+    **settings: Any,
+) -> PsaResult:
+    """The PSA of a scenario's ``uncertainty:`` block, for notebooks: ``result.tables`` holds
+    what ``carepath psa`` writes, by file name.  ``settings``: the other fields of
+    :class:`PsaSettings` (``morris_trajectories``, ``tornado``, ``sobol``, ``bootstrap``).
+
+    >>> psa(scenario, samples=16, morris_trajectories=0).tables["psa.csv"]
+    """
+    chosen = PsaSettings(samples=samples, replications=replications, **settings)
+    options = RunOptions(replications, seed, jobs, progress, out, scheduler)
+    return run_psa(scenario, chosen, options)
 
 
 def discard_checkpoints(result: PsaResult, out: Path) -> None:
