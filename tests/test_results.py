@@ -270,10 +270,15 @@ def test_git_state_reports_commit_and_dirtiness(tmp_path: Path, monkeypatch) -> 
 
     git("init", "-q")
     (tmp_path / "model.py").write_text("x = 1\n")
-    git("add", "model.py")
+    (tmp_path / "results" / "s").mkdir(parents=True)
+    (tmp_path / "results" / "s" / "summary.csv").write_text("a\n1\n")
+    git("add", "model.py", "results")
     git("-c", "commit.gpgsign=false", "commit", "-q", "-m", "start")
     head = git("rev-parse", "HEAD")
 
     assert git_state(tmp_path) == {"commit": head, "dirty": False}
+    # regenerated results (`make results` runs one command after another) are not code
+    (tmp_path / "results" / "s" / "summary.csv").write_text("a\n2\n")
+    assert git_state(tmp_path / "model.py") == {"commit": head, "dirty": False}
     (tmp_path / "model.py").write_text("x = 2\n")
     assert git_state(tmp_path / "model.py") == {"commit": head, "dirty": True}

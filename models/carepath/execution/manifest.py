@@ -45,6 +45,8 @@ _DISTRIBUTIONS = {
 }
 
 _GIT_TIMEOUT_S = 10
+# Folders of generated outputs, as git pathspecs from the repository's top.
+GENERATED = (":(top,exclude)results", ":(top,exclude)tests/golden")
 
 # The git state that matters is that of the code which ran, not of the scenario file's folder
 # or wherever the command was started from.
@@ -183,8 +185,12 @@ def git_state(path: Path | None = None) -> dict:
         if not folder.is_dir():
             folder = folder.parent
         commit = _git(folder, "rev-parse", "HEAD")
-        # Untracked files (such as the results a run is writing) do not make the code dirty.
-        status = _git(folder, "status", "--porcelain", "--untracked-files=no")
+        # Untracked files (such as the results a run is writing) do not make the code dirty,
+        # nor do the generated outputs: `make results` writes results/ and tests/golden/ with
+        # one command after another, and each later one must still see clean code.
+        status = _git(
+            folder, "status", "--porcelain", "--untracked-files=no", "--", ":/", *GENERATED
+        )
     except Exception:
         return {"commit": None, "dirty": None}
     return {
