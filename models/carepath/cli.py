@@ -36,6 +36,7 @@ from .execution.batch import Batch, BatchFailed
 from .execution.executors import SchedulerError
 from .execution.manifest import RunRecord
 from .execution.options import RunOptions
+from .inputs.arms import arms_for
 from .inputs.loading import ScenarioError
 from .inputs.provenance import unsourced_numbers
 from .inputs.reform_registry import REFORMS
@@ -287,6 +288,9 @@ def _check(args: argparse.Namespace) -> int:
         if scenario.sweep is not None:
             levers = ", ".join(scenario.sweep.levers)
             print(f"{file}: sweep of {scenario.sweep.variant_count} variants over {levers}")
+        if scenario.arms is not None:
+            arms = ", ".join(arm.name for arm in arms_for(scenario))
+            print(f"{file}: {len(arms_for(scenario))} arms: {arms}")
         if scenario.uncertainty:
             count = len(scenario.uncertainty)
             print(f"{file}: {count} uncertain inputs (carepath psa {file} --samples N)")

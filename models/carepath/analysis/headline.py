@@ -7,6 +7,7 @@ import math
 import pandas as pd
 
 from ..inputs.metric_registry import METRICS
+from .shapley import SHAPLEY
 
 # (what it is, metric, arm): "saved" rows are the paired difference without - with.
 HEADLINE = (
@@ -69,6 +70,7 @@ def headline_lines(summary: pd.DataFrame) -> list[str]:
             row = by_arm["difference"]
             reading = change_reading(row["metric"], row["mean"], row["ci_low"], row["ci_high"])
             lines.append(f"{measure:<38} {_mean_ci(row)}{f'  ({reading})' if reading else ''}")
+            lines += _shapley_lines(summary, row["metric"])
             continue
         arms = "  ".join(f"{arm} {_mean_ci(row)}" for arm, row in by_arm.items())
         metric = rows["metric"].iloc[0]
@@ -76,3 +78,12 @@ def headline_lines(summary: pd.DataFrame) -> list[str]:
             arms += f"  fewer: {_mean_ci(difference.loc[metric])}"
         lines.append(f"{measure:<38} {arms}")
     return lines
+
+
+def _shapley_lines(summary: pd.DataFrame, metric: str) -> list[str]:
+    """A factorial run's split of one saving between its reforms (Shapley parts)."""
+    parts = summary[(summary.metric == metric) & summary.arm.str.startswith(SHAPLEY)]
+    return [
+        f"  {'- ' + row['arm'].removeprefix(SHAPLEY):<36} {_mean_ci(row)}  (Shapley part)"
+        for _, row in parts.iterrows()
+    ]

@@ -23,8 +23,9 @@ import pandas as pd
 from tqdm.auto import tqdm
 
 from ..accounting.metrics import compute
+from ..analysis.shapley import attribution_summary
 from ..analysis.statistics import summarise
-from ..inputs.arms import PAIRED, arms_for
+from ..inputs.arms import PAIRED, arms_for, is_factorial
 from ..inputs.metric_registry import METRICS
 from ..inputs.reform_registry import REFORMS
 from ..inputs.scenario_file import load_scenario
@@ -84,6 +85,9 @@ class RunResult:
     ) -> RunResult:
         """The result of these tables, with the summary of ``replications``."""
         summary = summarise(replications, registry=METRICS)
+        if is_factorial(scenario):  # which reform saved what: appended after the arms' rows
+            parts = attribution_summary(replications, arms_for(scenario), METRICS)
+            summary = pd.concat([summary, parts], ignore_index=True)
         return cls(scenario, seed, replications, summary, stations, referrals, tables)
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 
+from .arms import arms_problems
 from .metric_registry import METRICS, Scope
 from .reform_registry import REFORMS, Problem
 from .schema import TIERS, Scenario
@@ -148,4 +149,5 @@ def cross_checks(scenario: Scenario) -> list[Problem]:
         + _condition_problems(scenario)
         + REFORMS.problems(scenario)
         + _plausibility_problems(scenario)
+        + arms_problems(scenario)
     )

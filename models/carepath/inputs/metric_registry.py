@@ -11,6 +11,9 @@ here and its value in the accounting (a test checks that the two agree).
 tables keep ``difference = without - with`` for every metric whatever its direction; readers
 (figures, the report) use ``better`` to say whether a difference is a gain or a loss.
 
+``additive`` marks the metrics whose saving a factorial run splits between reforms (amounts
+per episode or per resident, minutes, counts; not ratios such as shares).
+
 Per-arm metrics are ``scope = "arm"``; the patient-paired comparisons (arm ``paired`` in the
 tables, already a saving: ``without - with`` per patient) are ``scope = "paired"``.
 """
@@ -39,6 +42,10 @@ class Metric:
     better: Better
     scope: Scope = "arm"
     label: str = ""
+    # A per-episode or per-resident amount, or a count: a saving that can be split between
+    # reforms (Shapley rows of a factorial run).  Ratios of two changing counts (shares, per
+    # referral) are not.
+    additive: bool = True
 
     def __post_init__(self) -> None:
         if self.better not in DIRECTIONS:
@@ -252,6 +259,7 @@ METRICS.add(
         "share of visits",
         "facility visits at village and township level",
         "higher",
+        additive=False,
     ),
     Metric("trips", "trips per episode", "journeys to a facility", "lower"),
     Metric(
@@ -294,12 +302,14 @@ METRICS.add(
         "minutes per referral",
         "minutes queued per referral-up arrival at a county or city hospital, on that visit",
         "lower",
+        additive=False,
     ),
     Metric(
         "in_county_share",
         "share of visits",
         "facility visits of the measured episodes made inside the county (not at a city hospital)",
         "higher",
+        additive=False,
     ),
     # -- outreach ------------------------------------------------------------------------------
     Metric("free_clinic_patients", "patients", "ill residents a free clinic saw", "neither"),
@@ -333,6 +343,7 @@ METRICS.add(
         "referrals per person-time",
         "free-clinic referrals per person-time seen",
         "neither",
+        additive=False,
     ),
     Metric("family_doctor_visits", "visits", "family doctors' home follow-ups", "neither"),
     Metric("expert_consultations", "patients", "patients a visiting expert saw", "neither"),

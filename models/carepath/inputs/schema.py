@@ -385,6 +385,13 @@ class Scenario(Strict):
     sweep: Sweep | None = Field(
         None, exclude_if=lambda value: value is None, description="levers to run at several values"
     )
+    # Left out when absent, as the sweep: `without` and `with` are the arms unless it names more.
+    arms: Literal["factorial"] | dict[Identifier, list[Identifier]] | None = Field(
+        None,
+        exclude_if=lambda value: value is None,
+        description="factorial: every combination of the switched-on reforms; or named arms, "
+        "each a list of switched-on reforms (inputs.arms)",
+    )
     # Likewise left out when empty: `carepath run` reads nothing here, `carepath psa` draws it.
     uncertainty: Uncertainty = Field(
         default_factory=dict,

@@ -343,6 +343,11 @@ def _panels(count: int, width_in: float) -> tuple[Figure, list[Axes]]:
     return figure, list(figure.subplots(1, count, squeeze=False)[0])
 
 
+def legend_below(figure: Figure, ax: Axes, columns: int = 2) -> None:
+    """``ax``'s legend under the panels, where it hides no bar."""
+    figure.legend(*ax.get_legend_handles_labels(), loc="outside lower center", ncols=columns)
+
+
 def _title(figure: Figure, title: str) -> None:
     if title:
         figure.suptitle(title)

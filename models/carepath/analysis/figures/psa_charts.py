@@ -29,7 +29,7 @@ from ...observation.results_folder import (  # the files' names, here for the fi
     TORNADO_FILE,
 )
 from .chart import Chart, MissingData
-from .charts import _bars, _panels, _title, label
+from .charts import _bars, _panels, _title, label, legend_below
 from .registry import figure
 from .style import ARM_COLOURS, new_figure, styled
 
@@ -143,11 +143,6 @@ def _input_panels(count: int, labels: Sequence[str]) -> tuple[Figure, list[Axes]
     return figure, list(figure.subplots(1, count, squeeze=False)[0])
 
 
-def _legend_below(figure: Figure, ax: Axes) -> None:
-    """``ax``'s legend under the panels, where it hides no bar."""
-    figure.legend(*ax.get_legend_handles_labels(), loc="outside lower center", ncols=2)
-
-
 def _column(rows: pd.DataFrame, name: str) -> np.ndarray:
     return rows[name].to_numpy(dtype=float)
 
@@ -229,7 +224,7 @@ def tornado(
             rows = chosen.of(metric)
             _tornado_panel(ax, _sorted(rows, rows.swing), names)
             ax.set_xlabel(chosen.axis_words(metric))
-        _legend_below(figure, axes[0])
+        legend_below(figure, axes[0])
         _title(figure, title)
     plotted = (
         f"the mean {chosen.words} of {', '.join(chosen.metrics)} with one input at its 10th "
@@ -354,7 +349,7 @@ def psa_sobol(
             # flush right: a long note then reaches over the input names, not out of the figure
             ax.set_title(chosen.axis_words(metric) + _emulator_note(rows), loc="right")
             ax.set_xlabel("Sobol index (share of the variance)")
-        _legend_below(figure, axes[0])
+        legend_below(figure, axes[0])
         _title(figure, title)
     plotted = (
         "first-order (S1) and total (ST) Sobol indices of each input for the "
