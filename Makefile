@@ -25,7 +25,7 @@ help:
 	@echo "make run        install only what running needs (requirements-run.lock), run SCENARIO=$(SCENARIO)"
 	@echo "                into $(RUN_OUT)/ on JOBS cores and print its savings (extra options: ARGS=...)"
 	@echo "make psa        probabilistic sensitivity analysis of PSA_SCENARIO=$(PSA_SCENARIO) with"
-	@echo "                PSA_SAMPLES=$(PSA_SAMPLES) samples into $(OUT)/<scenario>_psa/ (about 15 minutes on 2 cores)"
+	@echo "                PSA_SAMPLES=$(PSA_SAMPLES) samples into $(OUT)/<scenario>_psa/ (about 8 minutes on 2 cores)"
 	@echo "make lock       rewrite requirements.lock and requirements-run.lock from pyproject.toml (uv)"
 	@echo "make test       ruff check, ruff format --check, mypy, pytest (skips 'slow' tests)"
 	@echo "make test-fast  pytest of the unit tests only (skips 'integration' and 'slow'), under a minute"
@@ -133,7 +133,7 @@ reproduce: $(STAMP)
 # Regenerates everything committed that a run makes, from a clean tree (so every manifest records
 # the commit it came from, not "uncommitted changes"), on all cores: every bundled scenario's
 # folder under results/, the queueing checks, the golden tables, the figures and the report.
-# Takes about 25 minutes on 2 cores (the PSA about 15 of them, the Suixi county most of the rest).  ALLOW_DIRTY=1 skips the
+# Takes about 15 minutes on 2 cores (the PSA about 8 of them, the Suixi county most of the rest).  ALLOW_DIRTY=1 skips the
 # clean-tree check (for trying it out; do not commit what it makes).
 results: $(STAMP)
 	@if [ -z "$(ALLOW_DIRTY)" ] && [ -n "$$(git status --porcelain --untracked-files=no)" ]; then \
