@@ -127,7 +127,8 @@ def _check_shape(entry: Uncertain) -> None:
     p = entry
     if p.low is not None and p.high is not None and not p.low < p.high:
         raise ValueError(f"low must be below high, got {p.low} and {p.high}")
-    if p.dist == "triangular" and not (p.low or 0) <= (p.mode or 0) <= (p.high or 0):
+    low, mode, high = p.low, p.mode, p.high  # mode: triangular only
+    if low is not None and mode is not None and high is not None and not low <= mode <= high:
         raise ValueError(f"mode must lie between low and high, got {p.mode}")
     for name in ("sd", "cv", "a", "b"):
         value = getattr(p, name)

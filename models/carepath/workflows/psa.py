@@ -22,7 +22,7 @@ point id, never by row order.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, cast
 
@@ -250,15 +250,7 @@ def run_psa(
         key = scenario_hash(resolved(one))
         unique.setdefault(key, one)
         keys.append(key)
-    batch_options = RunOptions(
-        settings.replications,
-        seed,
-        options.jobs,
-        options.progress,
-        options.out,
-        options.scheduler,
-        options.dask_timeout_s,
-    )
+    batch_options = replace(options, replications=settings.replications, seed=seed)
     done = dict(zip(unique, run_many(list(unique.values()), batch_options), strict=True))
     result = PsaResult(scenario, inputs, settings, seed, points, [done[k] for k in keys])
     result.tables = psa_tables(result)
@@ -356,19 +348,18 @@ def psa_tables(result: PsaResult) -> dict[str, pd.DataFrame]:
 
 
 def _replications(result: PsaResult) -> pd.DataFrame:
-    frames = []
-    for point, run in zip(result.points, result.runs, strict=True):
-        frame = run.replications.assign(scenario=result.scenario.name)
-        frame.insert(1, "design", point.design)
-        frame.insert(2, "point", point.index)
-        frames.append(frame)
-    return pd.concat(frames, ignore_index=True)
+    return _by_point(result, [run.replications for run in result.runs])
 
 
 def _summaries(result: PsaResult) -> pd.DataFrame:
+    return _by_point(result, [run.summary for run in result.runs])
+
+
+def _by_point(result: PsaResult, tables: list[pd.DataFrame]) -> pd.DataFrame:
+    """Each point's table stacked, its rows named by the file's scenario and the point."""
     frames = []
-    for point, run in zip(result.points, result.runs, strict=True):
-        frame = run.summary.assign(scenario=result.scenario.name)
+    for point, table in zip(result.points, tables, strict=True):
+        frame = table.assign(scenario=result.scenario.name)
         frame.insert(1, "design", point.design)
         frame.insert(2, "point", point.index)
         frames.append(frame)

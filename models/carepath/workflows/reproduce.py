@@ -101,7 +101,8 @@ def reproduce_folder(
 ) -> Outcome:
     """Re-run one results folder and compare its CSVs with the committed ones."""
     manifest = read_manifest(folder)
-    name = str(manifest.get("scenario") or folder.name)
+    # The folder's own name: a scenario's, or ``<scenario>_psa`` for a PSA of it.
+    name = folder.name
     file = Path(manifest["scenario_file"]) if manifest.get("scenario_file") else None
     if file is None or not _inside(file, scenarios):
         return Outcome(name, [], [], skipped=f"{file} is not a bundled scenario under {scenarios}")
