@@ -29,7 +29,14 @@ from conftest import REPO
 pytestmark = pytest.mark.integration  # simulates whole scenarios or runs the command
 
 COMMITTED = REPO / "results" / "demo_county_credit"
-EXPECTED = ["cost_saved", "headline", "referral_load_weekly", "utilisation", "waiting_by_station"]
+EXPECTED = [
+    "cost_saved",
+    "headline",
+    "perspective_savings",
+    "referral_load_weekly",
+    "utilisation",
+    "waiting_by_station",
+]
 
 
 def refuse(*args, **kwargs):

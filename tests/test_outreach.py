@@ -158,7 +158,7 @@ def test_screening_visitors_take_the_teams_time_and_staff_days_are_recorded():
         screening={"attendance_per_event": 40, "referral_share": 0.5},
     )
     records = run_patients(tiny(**outreach(free_clinics=config)), [], arm=WITH)
-    roles = sorted((role, staff) for service, _, role, staff, _ in records.outreach_staff)
+    roles = sorted((role, staff) for service, _, role, staff, _, _ in records.outreach_staff)
     assert roles == [("city_expert", 1), ("county_doctor", 2)]
     screened = [row for row in records.rows("outreach") if row.service == "screening"]
     assert 20 <= len(screened) <= 65  # Poisson(40), far tails excluded
@@ -199,7 +199,7 @@ def test_family_doctor_does_a_contracted_chronic_follow_up_at_home():
     ]
     assert [v[2] for v in records.visits] == ["first"]
     assert records.charges[-1] == (0, VILLAGE, "drugs", 20, ask + 40.0)
-    ((service, place, role, staff_days, _),) = records.outreach_staff
+    ((service, place, role, staff_days, _, _),) = records.outreach_staff
     assert (service, role) == ("family_doctor", "family_doctor")
     assert staff_days == pytest.approx(3 * 40 / 480)  # team of three, 40 minutes
 

@@ -37,7 +37,13 @@ def test_chongqing_sends_patients_to_primary_care_and_reports_the_programme_besi
     assert summary["outreach_cost_yuan", "without"] == 0
     assert summary["cost_with_programme_yuan", "with"] > summary["cost_total_yuan", "with"]
     published = pd.read_csv(folder / "plausibility.csv")
-    assert published.metric.tolist() == ["primary_share"]
+    # the level beside the pilots' level, and the change beside the published change
+    assert published[["metric", "arm"]].values.tolist() == [
+        ["primary_share", "with"],
+        ["primary_share", "difference"],
+    ]
+    change = published.iloc[1]
+    assert change.published_low < change.published_high < 0  # a published rise, without - with
     assert "primary_share" in capsys.readouterr().out
 
 

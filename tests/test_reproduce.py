@@ -90,7 +90,7 @@ def test_a_changed_number_fails_naming_scenario_file_metric_and_arm(committed, c
     assert new_mean > committed_mean  # dearer registration: higher fees per episode
     assert any(
         line.startswith(
-            "mini: replications.csv: metric cost_total_yuan, arm with, replication 1: value committed "
+            "mini: replications.csv: metric cost_total_yuan, arm with, replication 0: value committed "
         )
         for line in lines
     )

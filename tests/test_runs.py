@@ -52,7 +52,11 @@ def test_run_writes_replications_summary_and_manifest(tmp_path):
         "summary.csv",
         "stations.csv",
         "referrals.csv",
+        "budget.csv",
     }
+    budget = pd.read_csv(folder / "budget.csv")
+    assert budget.area.unique().tolist() == ["demo county (fictional)"]
+    assert len(budget) == 6 * 3  # six perspectives: without, with, difference
     stations = pd.read_csv(folder / "stations.csv")
     county_ct = stations[(stations.facility == "county_hospital") & (stations.station == "exam:ct")]
     assert sorted(county_ct.arm) == ["with", "with", "without", "without"]

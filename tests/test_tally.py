@@ -112,7 +112,7 @@ def test_folding_once_in_any_row_order_gives_the_same_numbers(name):
     tallies = {}
     for arm in arms_for(scenario):
         records = simulate(world, arm, seed=5, replication=0, full_log=True)
-        tally = ArmTally(world, keep_patients=True)
+        tally = ArmTally(world, keep_patients=True, reforms_on=arm.reforms)
         tally.fold(shuffled_copy(records, seed=len(arm.name)))
         tally.finish()
         assert repr(everything(tally)) == repr(everything(records.folded))
@@ -145,7 +145,7 @@ def test_every_row_of_an_episode_is_recorded_before_it_ends(name):
 def held_by_episodes(tally: ArmTally) -> int:
     """Rows' worth of values the tally holds for the episodes in care."""
     return sum(
-        len(e.stations) + len(e.visits) + len(e.fees) + len(e.trips) + len(e.draws)
+        len(e.stations) + len(e.visits) + len(e.charges) + len(e.trips) + len(e.draws)
         for e in tally.in_care.values()
     )
 

@@ -55,6 +55,11 @@ simulation:
   replications: 3       # assumption: a county of a million gives tight intervals with few
   seed: 20240           # assumption
   start_weekday: mon
+
+# The county the results stand for, per year; the zones below are the whole county.
+area:
+  name: Suixi county (Anhui)
+  population: 1001000   # assumption: the zones below (about one million residents)
 """
 
 REFORMS = """\

@@ -238,6 +238,41 @@ def balance_by_day(
     return pd.DataFrame(book.balance(), columns=["day", "outstanding_yuan", "defaulted_yuan"])
 
 
+# Who bears the float's financing (``reforms.credit.financing_borne_by``), as a perspective.
+BEARER = {"bank": "lender", "hospital": "facility", "government": "programme"}
+
+
+def credit_terms(world: World) -> tuple[LedgerTerms, str]:
+    """The credit line's terms in the scenario, and the perspective that finances the float."""
+    config = world.scenario.reforms.section("credit")
+    terms = LedgerTerms(config.interest_free_days, config.daily_rate)
+    return terms, BEARER[config.financing_borne_by]
+
+
+def lender_cost(
+    patient: int,
+    draws: list[tuple[float, float]],
+    account: tuple[float, bool] | None,
+    terms: LedgerTerms,
+) -> tuple[float, float]:
+    """One patient's draws (fee_yuan, time_min) over their whole life, as cohort accounting
+    counts them: the float's financing until each draw is settled, and the yuan in default (a
+    default is known at the first draw, whenever it falls due).  ``account``: the repayment
+    day counted from the first draw, and whether the patient defaults."""
+    if not draws:
+        return 0.0, 0.0
+    if account is None:
+        raise _missing([patient])
+    repay_days, defaults = account
+    if not defaults:
+        check_repay_day(patient, repay_days, terms)
+    first = min(time for _, time in draws)
+    due = first + (terms.interest_free_days if defaults else repay_days) * MIN_PER_DAY
+    yuan_min = math.fsum(fee * (max(time, due) - time) for fee, time in draws)
+    defaulted = math.fsum(fee for fee, _ in draws) if defaults else 0.0
+    return yuan_min / MIN_PER_DAY * terms.daily_rate, defaulted
+
+
 # The lender's book as metrics ``credit_<key>`` (in the metric registry).
 LEDGER_KEYS = (
     "charged_yuan",
@@ -255,9 +290,9 @@ class CreditTally:
     ``credit.csv``."""
 
     def __init__(self, world: World) -> None:
-        config, sim = world.scenario.reforms.section("credit"), world.scenario.simulation
+        sim = world.scenario.simulation
         days = range(math.ceil(sim.warmup_days + sim.horizon_days + sim.drain_days))
-        terms = LedgerTerms(config.interest_free_days, config.daily_rate)
+        terms, _ = credit_terms(world)
         self.book = CreditBook(terms, measured_window(world)[1], days)
 
     def fold(self, rows: Mapping[str, list[tuple]]) -> None:

@@ -28,7 +28,8 @@ class Episode:
         "row",
         "stations",
         "outreach_waits",
-        "fees",
+        "outreach_min",
+        "charges",
         "trips",
         "visits",
         "performed",
@@ -37,6 +38,7 @@ class Episode:
         "draws",
         "account",
         "waived",
+        "staff",
         "reached",
         "_station_waits",
     )
@@ -45,7 +47,8 @@ class Episode:
         self.row = row
         self.stations: list[tuple] = []  # StationRow
         self.outreach_waits: list[float] = []  # at free clinics and visiting experts
-        self.fees: list[float] = []
+        self.outreach_min: list[float] = []  # with an outreach team, from arrival to the end
+        self.charges: list[tuple[int, str, float]] = []  # facility, item, fee_yuan
         self.trips: list[tuple] = []  # TripRow
         self.visits: list[tuple] = []  # VisitRow
         self.performed = 0
@@ -53,7 +56,8 @@ class Episode:
         self.accepted: set[int] = set()  # facilities that recognised a result
         self.draws: list[tuple[float, float]] = []  # credit: fee_yuan, time_min
         self.account: tuple[float, bool] | None = None  # credit: repay_days, defaults
-        self.waived: list[float] = []
+        self.waived: list[tuple[int, float]] = []  # facility, fee_yuan
+        self.staff: list[tuple[str, float]] = []  # outreach role and staff-days for this episode
         self.reached = False  # seen (or waited for) by an outreach team
         self._station_waits: list[float] | None = None  # once the episode has ended
 
@@ -64,6 +68,11 @@ class Episode:
     @property
     def onset_min(self) -> float:
         return self.row.onset_min
+
+    @property
+    def fees(self) -> list[float]:
+        """Every fee charged to the patient, in the order charged."""
+        return [fee_yuan for _, _, fee_yuan in self.charges]
 
     @property
     def ended(self) -> bool:
@@ -163,4 +172,4 @@ class EpisodeTotals:
         self.person_times += len(episode.accepted)
         self.credit_patients += bool(episode.draws)
         self.credit_drawn_yuan.extend(fee for fee, _ in episode.draws)
-        self.waived_yuan.extend(episode.waived)
+        self.waived_yuan.extend(fee_yuan for _, fee_yuan in episode.waived)

@@ -53,6 +53,7 @@ def compute(tally: ArmTally) -> dict[str, float]:
         "credit_drawn_yuan": _per_episode(totals.credit_drawn_yuan.value, n),
         "registration_fees_waived_yuan": _per_episode(totals.waived_yuan.value, n),
         **tally.reform_metrics(),
+        **tally.money.metrics(n),
     }
     # Queues at free clinics and visiting experts are queues too.
     values["wait_min"] += values["outreach_wait_min"]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections import Counter
 
+from ..observation.records import NO_EPISODE
 from ..system.world import World
 from .episodes import EpisodeTotals
 from .exact import ExactSum
@@ -31,6 +32,10 @@ class OutreachTally:
         self.services: Counter[tuple[str, str]] = Counter()  # (service, outcome)
         self.staff_days = ExactSum()
         self.cost_yuan = ExactSum()
+        # Of those, the staff time no episode caused (a clinic's team, an expert's session):
+        # the programme's calendar cost (``money.MoneyTally``).
+        self.calendar_staff_days = ExactSum()
+        self.calendar_cost_yuan = ExactSum()
 
     def add_service(self, row: tuple) -> None:
         """One ``OutreachRow``."""
@@ -41,11 +46,15 @@ class OutreachTally:
 
     def add_staff(self, row: tuple) -> None:
         """One ``OutreachStaffRow``."""
-        _, _, role, staff_days, time_min = row
+        _, _, role, staff_days, time_min, patient = row
         start, end = self.window
         if start <= time_min < end:
+            cost_yuan = staff_days * float(self.prices.get(role, 0.0))
             self.staff_days.add(staff_days)
-            self.cost_yuan.add(staff_days * float(self.prices.get(role, 0.0)))
+            self.cost_yuan.add(cost_yuan)
+            if patient == NO_EPISODE:
+                self.calendar_staff_days.add(staff_days)
+                self.calendar_cost_yuan.add(cost_yuan)
 
     def metrics(self, totals: EpisodeTotals) -> dict[str, float]:
         def count(service: str, *outcomes: str) -> float:

@@ -18,9 +18,10 @@ from collections.abc import Mapping
 from typing import Protocol
 
 from ..inputs.reform_registry import REFORMS
-from ..observation.records import EpisodeRow, Records
+from ..observation.records import NO_EPISODE, EpisodeRow, Records
 from ..system.world import World
 from .episodes import QUEUED_SERVICES, Episode, EpisodeTotals
+from .money import MoneyTally
 from .outreach_costs import OutreachTally
 from .paired import PatientValues, patient_values
 from .referrals import ReferralTally
@@ -52,13 +53,17 @@ class ArmTally:
     ``ended`` for the patient-paired comparison (``paired.Pairing``), which takes them away.
     """
 
-    def __init__(self, world: World, keep_patients: bool = False) -> None:
+    def __init__(
+        self, world: World, keep_patients: bool = False, reforms_on: tuple[str, ...] = ()
+    ) -> None:
         self.world = world
         self.in_care: dict[int, Episode] = {}
         self.totals = EpisodeTotals(world)
         self.referrals = ReferralTally(world)
         self.stations = StationTally(world)
         self.outreach = OutreachTally(world)
+        # reforms_on: the arm's switched-on reforms, whose capital the programme pays for
+        self.money = MoneyTally(world, self.outreach, reforms_on)
         self.reforms: dict[str, ReformTally] = {
             r.name: r.tally(world) for r in REFORMS if r.tally is not None
         }
@@ -83,8 +88,7 @@ class ArmTally:
         self._fold_credit_accounts(rows["credit_accounts"])
         self._fold_waivers(rows["waivers"])
         self._fold_outreach(rows["outreach"])
-        for staff in rows["outreach_staff"]:
-            self.outreach.add_staff(staff)
+        self._fold_outreach_staff(rows["outreach_staff"])
         for reform in self.reforms.values():
             reform.fold(rows)
         # episode.ended, inlined: every episode in care is asked every day
@@ -113,9 +117,9 @@ class ArmTally:
 
     def _fold_charges(self, rows: list[tuple]) -> None:
         in_care = self.in_care
-        for patient, _, _, fee_yuan, _ in rows:
+        for patient, facility, item, fee_yuan, _ in rows:
             if (episode := in_care.get(patient)) is not None:
-                episode.fees.append(fee_yuan)
+                episode.charges.append((facility, item, fee_yuan))
 
     def _fold_trips(self, rows: list[tuple]) -> None:
         in_care = self.in_care
@@ -147,18 +151,26 @@ class ArmTally:
                 episode.account = (repay_days, bool(defaults))
 
     def _fold_waivers(self, rows: list[tuple]) -> None:
-        for patient, _, fee_yuan, _ in rows:
+        for patient, facility, fee_yuan, _ in rows:
             if (episode := self.in_care.get(patient)) is not None:
-                episode.waived.append(fee_yuan)
+                episode.waived.append((facility, fee_yuan))
 
     def _fold_outreach(self, rows: list[tuple]) -> None:
         for service in rows:
             self.outreach.add_service(service)
-            patient, _, _, kind, arrive_min, start_min, _, _ = service
+            patient, _, _, kind, arrive_min, start_min, end_min, _ = service
             if (episode := self.in_care.get(patient)) is not None:
                 episode.reached = True
+                episode.outreach_min.append(end_min - arrive_min)
                 if kind in QUEUED_SERVICES:
                     episode.outreach_waits.append(start_min - arrive_min)
+
+    def _fold_outreach_staff(self, rows: list[tuple]) -> None:
+        for staff in rows:
+            self.outreach.add_staff(staff)
+            _, _, role, staff_days, _, patient = staff
+            if patient != NO_EPISODE and (episode := self.in_care.get(patient)) is not None:
+                episode.staff.append((role, staff_days))
 
     def finish(self) -> None:
         """The run is over: fold the episodes still in care as they stand."""
@@ -171,6 +183,7 @@ class ArmTally:
             reform.close(episode)
         if self.totals.measures(episode):
             self.totals.add(episode)
+            self.money.add(episode)
             if self.ended is not None:
                 self.ended[episode.patient] = patient_values(episode)
 

@@ -14,6 +14,9 @@ HEADLINE = (
     ("saved cost per episode (yuan)", "cost_total_yuan", "difference"),
     ("saved medical fees per episode (yuan)", "cost_medical_yuan", "difference"),
     ("saved travel cost per episode (yuan)", "cost_travel_yuan", "difference"),
+    # Who gains (docs/economics.md): resources and time, and what patients pay themselves.
+    ("net saving to society per episode (yuan)", "net_cost_society_yuan", "difference"),
+    ("net saving to patients per episode (yuan)", "net_cost_patient_yuan", "difference"),
     ("saved waiting per episode (min)", "wait_min", "difference"),
     ("saved time to care (min)", "time_to_care_min", "difference"),
     ("referral load, county (per week)", "referral_load_county", "without"),

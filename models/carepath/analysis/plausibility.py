@@ -10,8 +10,10 @@ import math
 
 import pandas as pd
 
+from ..inputs.metric_registry import METRICS
 from ..inputs.schema import Scenario
 from ..observation.results_folder import PLAUSIBILITY_COLUMNS
+from .planner import RESIDENT_WORDS, summary_in_residents
 
 
 def _overlaps(
@@ -27,11 +29,24 @@ def _overlaps(
     return "no" if below or above else "yes"
 
 
-def beside_published(scenario: Scenario, summary: pd.DataFrame) -> pd.DataFrame:
-    """One row per benchmark of the scenario, with the model's summary next to it."""
+def beside_published(
+    scenario: Scenario, summary: pd.DataFrame, replications: pd.DataFrame | None = None
+) -> pd.DataFrame:
+    """One row per benchmark of the scenario, with the model's summary next to it: in the
+    metric's own unit, or per ``residents`` per year (from ``replications``) where the
+    benchmark asks for planner units."""
     rows = []
     for b in scenario.plausibility:
-        match = summary[(summary.metric == b.metric) & (summary.arm == b.arm)]
+        unit = METRICS.get(b.metric).unit if METRICS.knows(b.metric) else ""
+        table = summary
+        if b.residents is not None:
+            unit = RESIDENT_WORDS[b.residents]
+            table = (
+                summary_in_residents(replications, scenario, [b.metric], b.residents)
+                if replications is not None
+                else summary.iloc[0:0]
+            )
+        match = table[(table.metric == b.metric) & (table.arm == b.arm)]
         if match.empty:
             mean = low = high = math.nan
         else:
@@ -43,6 +58,7 @@ def beside_published(scenario: Scenario, summary: pd.DataFrame) -> pd.DataFrame:
                 scenario.name,
                 b.metric,
                 b.arm,
+                unit,
                 mean,
                 low,
                 high,
@@ -60,7 +76,8 @@ def lines(table: pd.DataFrame) -> list[str]:
     """Plain-text lines for the terminal."""
     return [
         f"{r.scenario}: {r.metric} ({r.arm}) = {r.model_mean:.4g} "
-        f"[95% CI {r.model_ci_low:.4g} to {r.model_ci_high:.4g}]; published: {r.published} "
+        f"[95% CI {r.model_ci_low:.4g} to {r.model_ci_high:.4g}] {r.unit}; "
+        f"published: {r.published} "
         f"(overlap: {r.overlaps})"
         for r in table.itertuples()
     ]

@@ -85,10 +85,15 @@ def number(value: float | None) -> str:
     return f"{value:.4g}"
 
 
-def with_interval(mean: float, low: float, high: float) -> str:
+def with_interval(
+    mean: float, low: float, high: float, show: Callable[[float], str] | None = None
+) -> str:
+    """``mean [low, high]``, each shown by ``show`` (default :func:`number`); the mean alone
+    without an interval."""
+    show = show or number
     if math.isnan(low) or math.isnan(high):
-        return number(mean)
-    return f"{number(mean)} [{number(low)}, {number(high)}]"
+        return show(mean)
+    return f"{show(mean)} [{show(low)}, {show(high)}]"
 
 
 def gap(mean: float, low: float | None, high: float | None) -> str:

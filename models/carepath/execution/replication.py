@@ -66,7 +66,7 @@ class ArmRun:
     ) -> None:
         self.env = simpy.Environment()
         self.records = Records(keep_rows=full_log)
-        self.tally = ArmTally(world, keep_patients)
+        self.tally = ArmTally(world, keep_patients, arm.reforms)
         self.records.folded = self.tally
         journey = build_journey(self.env, world, self.records, arm, streams)
         sim = world.scenario.simulation

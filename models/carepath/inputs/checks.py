@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 
 from .arms import arms_problems
-from .metric_registry import METRICS, Scope
+from .metric_registry import METRICS, Scope, residents_scaling
 from .reform_registry import REFORMS, Problem
 from .schema import TIERS, Scenario
 
@@ -129,11 +129,26 @@ def _plausibility_problems(scenario: Scenario) -> list[Problem]:
         if not METRICS.knows(benchmark.metric, scope):
             message = f"no metric {benchmark.metric!r} for arm {benchmark.arm!r}"
             problems.append((("plausibility", i, "metric"), message))
+        elif benchmark.residents is not None and (
+            residents_scaling(METRICS.get(benchmark.metric)) is None
+        ):
+            message = f"metric {benchmark.metric!r} cannot be put per residents per year"
+            problems.append((("plausibility", i, "residents"), message))
         if benchmark.source not in scenario.sources:
             problems.append(
                 (("plausibility", i, "source"), f"no source {benchmark.source!r} under sources")
             )
     return problems
+
+
+def _economics_problems(scenario: Scenario) -> list[Problem]:
+    """Capital must serve a reform the registry knows."""
+    names = REFORMS.names()
+    return [
+        (("economics", "capital", i, "reform"), f"no reform {item.reform!r} (one of {names})")
+        for i, item in enumerate(scenario.economics.capital)
+        if item.reform not in names
+    ]
 
 
 def cross_checks(scenario: Scenario) -> list[Problem]:
@@ -149,5 +164,6 @@ def cross_checks(scenario: Scenario) -> list[Problem]:
         + _condition_problems(scenario)
         + REFORMS.problems(scenario)
         + _plausibility_problems(scenario)
+        + _economics_problems(scenario)
         + arms_problems(scenario)
     )

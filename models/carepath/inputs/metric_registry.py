@@ -382,6 +382,91 @@ METRICS.add_family(
         "neither",
     )
 )
+# -- who pays: net cost by perspective, cohort-accounted (accounting.money) -------------------
+# Each cost caused by a measured episode counts whenever it falls; the programmes' calendar
+# costs count per day of the measured period.  The difference row is each payer's net saving.
+PERSPECTIVES: tuple[str, ...] = (
+    "patient",
+    "insurance_fund",
+    "facility",
+    "programme",
+    "lender",
+    "society",
+)
+_PERSPECTIVE_WORDS = {
+    "patient": "patients: out of pocket after reimbursement, fares, less credit in default",
+    "insurance_fund": "the insurance fund: its reimbursement of charges",
+    "facility": "facilities: resource cost of the care delivered, less the charges received",
+    "programme": "the programme budget: outreach staff time at wage rates, capital per day",
+    "lender": "the lender: financing of the interest-free float, and defaults",
+    "society": "society: resources used, programme, financing, and patients' and companions' "
+    "time valued (transfers cancel)",
+}
+
+
+def net_cost_name(perspective: str) -> str:
+    return f"net_cost_{perspective}_yuan"
+
+
+METRICS.add(
+    *(
+        Metric(
+            net_cost_name(p),
+            YUAN_PER_EPISODE,
+            f"net cost to {_PERSPECTIVE_WORDS[p]}",
+            "lower",
+            label=f"net cost to {p.replace('_', ' ')} per episode (yuan)",
+        )
+        for p in PERSPECTIVES
+    ),
+    Metric(
+        "resource_cost_yuan",
+        YUAN_PER_EPISODE,
+        "unit cost of the care delivered, charged or waived",
+        "lower",
+    ),
+    Metric(
+        "time_away_min",
+        MIN_PER_EPISODE,
+        "minutes away from home for care (travel, queues, service, waiting for results) and "
+        "with outreach teams",
+        "lower",
+    ),
+    Metric(
+        "time_value_yuan",
+        YUAN_PER_EPISODE,
+        "patients' and companions' time, valued",
+        "lower",
+    ),
+    Metric(
+        "home_follow_ups",
+        "visits",
+        "family doctors' home follow-ups of the measured episodes, whenever they fall",
+        "neither",
+    ),
+    Metric(
+        "programme_staff_days",
+        "staff-days",
+        "outreach staff-days caused by the measured episodes, plus the calendar ones in the "
+        "measured period",
+        "neither",
+    ),
+)
+
+
+def residents_scaling(metric: Metric) -> Literal["episode", "period"] | None:
+    """How a metric is put per resident per year: ``episode`` (an amount per measured episode:
+    times the episodes), ``period`` (a count over the measured period), or None (a share, a
+    rate per week or per something else, a patient-paired comparison)."""
+    if metric.scope != "arm":
+        return None
+    if metric.unit.endswith(" per episode"):
+        return "episode"
+    if " per " in metric.unit or "share" in metric.unit:
+        return None
+    return "period"
+
+
 # -- patient by patient: without - with for the same patients (arm ``paired``) ---------------
 PAIRED_METRICS = (
     Metric(

@@ -27,6 +27,7 @@ from pydantic import (
 )
 from pydantic_core import CoreSchema
 
+from .economics import NEUTRAL, Area, Economics
 from .sweep import Sweep
 from .uncertainty import Uncertainty
 
@@ -362,6 +363,12 @@ class Benchmark(Strict):
     high: float | None = None
     source: str = Field(description="an id under sources")
     note: str = ""
+    # Left out when absent, so that earlier files keep their hashes.
+    residents: Literal[1000, 10000] | None = Field(
+        None,
+        exclude_if=lambda value: value is None,
+        description="set the model's value per this many residents per year (planner units)",
+    )
 
 
 class Scenario(Strict):
@@ -391,6 +398,15 @@ class Scenario(Strict):
         exclude_if=lambda value: value is None,
         description="factorial: every combination of the switched-on reforms; or named arms, "
         "each a list of switched-on reforms (inputs.arms)",
+    )
+    # Both left out when absent or neutral, so that files without them keep their hashes.
+    area: Area | None = Field(
+        None, exclude_if=lambda value: value is None, description="the real area it stands for"
+    )
+    economics: Economics = Field(
+        default_factory=Economics,
+        exclude_if=lambda value: value == NEUTRAL,
+        description="unit costs, reimbursement, the value of time, capital (inputs.economics)",
     )
     # Likewise left out when empty: `carepath run` reads nothing here, `carepath psa` draws it.
     uncertainty: Uncertainty = Field(

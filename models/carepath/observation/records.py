@@ -186,13 +186,16 @@ class OutreachRow(NamedTuple):
 
 class OutreachStaffRow(NamedTuple):
     """One row per outreach staff-day (or share of one): a free clinic's team members, an
-    expert's session day, a family-doctor team's visit.  ``place``: a zone or facility index."""
+    expert's session day, a family-doctor team's visit.  ``place``: a zone or facility index;
+    ``patient``: the patient whose episode the staff time was for (a family doctor's visit), or
+    ``NO_EPISODE`` for time the programme's calendar spends whoever comes."""
 
     service: str
     place: int
     role: str
     staff_days: float
     time_min: float
+    patient: int
 
 
 # Table name -> its record type (a named tuple, or EpisodeRow: each has ``_fields``), in the

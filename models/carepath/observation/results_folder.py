@@ -37,6 +37,7 @@ STATIONS_FILE = "stations.csv"
 REFERRALS_FILE = "referrals.csv"
 CREDIT_FILE = "credit.csv"
 PLAUSIBILITY_FILE = "plausibility.csv"
+BUDGET_FILE = "budget.csv"
 MANIFEST_FILE = "manifest.json"
 SWEEP_FILE = "sweep.csv"
 SWEEP_REPLICATIONS_FILE = "sweep_replications.csv"
@@ -86,6 +87,7 @@ PLAUSIBILITY_COLUMNS = (
     "scenario",
     "metric",
     "arm",
+    "unit",
     "model_mean",
     "model_ci_low",
     "model_ci_high",
@@ -94,6 +96,22 @@ PLAUSIBILITY_COLUMNS = (
     "published_high",
     "overlaps",
     "source",
+)
+# Net cost by perspective in planner units: per 10,000 residents of the modelled zones per
+# year, and per year for the area the scenario stands for (empty without an ``area:``).
+BUDGET_COLUMNS = (
+    "scenario",
+    "perspective",
+    "arm",
+    "n",
+    "yuan_per_10000_residents_year",
+    "ci_low",
+    "ci_high",
+    "area",
+    "area_population",
+    "area_yuan_per_year",
+    "area_ci_low",
+    "area_ci_high",
 )
 QUEUEING_COLUMNS = (
     "system",

@@ -43,6 +43,7 @@ KEY_COLUMNS = (
     "sample",
     "input",
     "metric",
+    "perspective",
     "arm",
     "variant",
     "replication",

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from ..analysis.planner import budget
 from ..analysis.plausibility import beside_published
 from ..execution.batch import Batch, RunResult, run_batch
 from ..execution.checkpoint import Checkpoint
@@ -22,6 +23,7 @@ from ..execution.options import RunOptions
 from ..inputs.reform_registry import REFORMS
 from ..inputs.schema import Scenario
 from ..observation.results_folder import (
+    BUDGET_FILE,
     PLAUSIBILITY_FILE,
     REFERRALS_FILE,
     REPLICATIONS_FILE,
@@ -64,9 +66,10 @@ def output_tables(result: RunResult) -> dict[str, pd.DataFrame]:
         REFERRALS_FILE: result.referrals,
     }
     tables.update({file: frame for file, frame in result.tables.items() if len(frame)})
-    published = beside_published(result.scenario, result.summary)
+    published = beside_published(result.scenario, result.summary, result.replications)
     if len(published):
         tables[PLAUSIBILITY_FILE] = published
+    tables[BUDGET_FILE] = budget(result.replications, result.scenario)
     return tables
 
 

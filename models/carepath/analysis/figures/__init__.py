@@ -13,6 +13,7 @@ from .charts import (
     utilisation,
     waiting_by_station,
 )
+from .perspective_chart import perspective_savings
 from .psa_charts import psa_morris, psa_prcc, psa_savings, psa_sobol, tornado
 from .registry import FigureSpec, figure, figure_family, figures_of, registered
 from .report import draw_all
@@ -28,6 +29,7 @@ __all__ = [
     "cost_saved",
     "draw_all",
     "headline",
+    "perspective_savings",
     "psa_morris",
     "psa_prcc",
     "psa_savings",

@@ -68,6 +68,7 @@ def scenario_section(folder: Path) -> list[str]:
         rows = [
             [
                 f"{r['metric']} ({r['arm']})",
+                str(r.get("unit", "")),
                 with_interval(r["model_mean"], r["model_ci_low"], r["model_ci_high"]),
                 str(r["published"]),
                 gap(r["model_mean"], r["published_low"], r["published_high"]),
@@ -76,7 +77,7 @@ def scenario_section(folder: Path) -> list[str]:
             ]
             for r in table.to_dict("records")
         ]
-        header = ["figure", "model mean [95% CI]", "published", "gap (model mean)"]
+        header = ["figure", "unit", "model mean [95% CI]", "published", "gap (model mean)"]
         lines += markdown_table([*header, "CI meets range", "source"], rows)
         lines += _gap_notes(folder)
     else:

@@ -111,7 +111,9 @@ class FamilyDoctors:
             (patient, zone, NO_FACILITY, "family_doctor", arrive, start, env.now, "followed_up")
         )
         staff_days = self.config.team_size * visit_min / self.staff_day_min
-        records.outreach_staff.append(("family_doctor", zone, "family_doctor", staff_days, start))
+        records.outreach_staff.append(
+            ("family_doctor", zone, "family_doctor", staff_days, start, patient)
+        )
         if drug_fee_yuan > 0:
             records.charges.append((patient, NO_FACILITY, "drugs", drug_fee_yuan, env.now))
 

@@ -131,7 +131,9 @@ class FreeClinicService:
             for role, attribute in ROLES:
                 staff = getattr(self.config.team, attribute)
                 if staff:
-                    self.records.outreach_staff.append(("free_clinic", zone, role, staff, start))
+                    self.records.outreach_staff.append(
+                        ("free_clinic", zone, role, staff, start, NO_EPISODE)
+                    )
             screening = self.config.screening
             visitors = int(rng.poisson(screening.attendance_per_event))
             session_min = event.end_min - event.start_min

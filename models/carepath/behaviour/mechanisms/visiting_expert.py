@@ -32,7 +32,7 @@ from ...inputs.schema import (
     Strict,
     Weekday,
 )
-from ...observation.records import Records
+from ...observation.records import NO_EPISODE, Records
 from ...system.durations import Sampler, sampler
 from ...system.hours import DAY_MIN, Hours
 from ...system.world import TIER_RANK, FacilityPlan, World
@@ -127,7 +127,14 @@ def record_staff(
             return
         yield env.timeout(start - env.now)
         records.outreach_staff.append(
-            ("visiting_expert", session.site, "visiting_expert", float(session.staff), start)
+            (
+                "visiting_expert",
+                session.site,
+                "visiting_expert",
+                float(session.staff),
+                start,
+                NO_EPISODE,
+            )
         )
         yield env.timeout(session.hours.end_min - session.hours.start_min)
 
