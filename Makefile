@@ -133,7 +133,7 @@ reproduce: $(STAMP)
 # Regenerates everything committed that a run makes, from a clean tree (so every manifest records
 # the commit it came from, not "uncommitted changes"), on all cores: every bundled scenario's
 # folder under results/, the queueing checks, the golden tables, the figures and the report.
-# Takes about 15 minutes on 2 cores (the PSA about 8 of them, the Suixi county most of the rest).  ALLOW_DIRTY=1 skips the
+# Takes about 20 minutes on 2 cores (20 min 30 s on 2026-11-30; the PSA about half, the Suixi county most of the rest).  ALLOW_DIRTY=1 skips the
 # clean-tree check (for trying it out; do not commit what it makes).
 results: $(STAMP)
 	@if [ -z "$(ALLOW_DIRTY)" ] && [ -n "$$(git status --porcelain --untracked-files=no)" ]; then \

@@ -72,14 +72,14 @@ def headline_lines(summary: pd.DataFrame) -> list[str]:
         if "difference" in by_arm:
             row = by_arm["difference"]
             reading = change_reading(row["metric"], row["mean"], row["ci_low"], row["ci_high"])
-            lines.append(f"{measure:<38} {_mean_ci(row)}{f'  ({reading})' if reading else ''}")
+            lines.append(f"{measure:<42} {_mean_ci(row)}{f'  ({reading})' if reading else ''}")
             lines += _shapley_lines(summary, row["metric"])
             continue
         arms = "  ".join(f"{arm} {_mean_ci(row)}" for arm, row in by_arm.items())
         metric = rows["metric"].iloc[0]
         if metric in difference.index:
             arms += f"  fewer: {_mean_ci(difference.loc[metric])}"
-        lines.append(f"{measure:<38} {arms}")
+        lines.append(f"{measure:<42} {arms}")
     return lines
 
 
@@ -87,6 +87,6 @@ def _shapley_lines(summary: pd.DataFrame, metric: str) -> list[str]:
     """A factorial run's split of one saving between its reforms (Shapley parts)."""
     parts = summary[(summary.metric == metric) & summary.arm.str.startswith(SHAPLEY)]
     return [
-        f"  {'- ' + row['arm'].removeprefix(SHAPLEY):<36} {_mean_ci(row)}  (Shapley part)"
+        f"  {'- ' + row['arm'].removeprefix(SHAPLEY):<40} {_mean_ci(row)}  (Shapley part)"
         for _, row in parts.iterrows()
     ]
