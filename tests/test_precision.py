@@ -113,5 +113,8 @@ def test_a_bad_precision_metric_is_bad_input_and_writes_nothing(tmp_path, capsys
 @pytest.mark.parametrize("value", ["0", "-1"])
 def test_a_non_positive_precision_is_bad_input(tmp_path, value, capsys):
     path = write_yaml(tmp_path / "small.yaml", small().model_dump(mode="json"))
-    assert main(["run", str(path), "--precision", value, "--out", str(tmp_path / "r")]) == 2
-    assert "--precision: must be > 0" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as stopped:  # refused by the argument parser
+        main(["run", str(path), "--precision", value, "--out", str(tmp_path / "r")])
+    assert stopped.value.code == 2
+    assert "must be a number between 0 and 1" in capsys.readouterr().err
+    assert not (tmp_path / "r").exists()

@@ -22,6 +22,7 @@ The commands parse their arguments here and do their work in ``workflows``.
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import sys
 from collections.abc import Callable
@@ -36,6 +37,7 @@ from .execution.batch import Batch, BatchFailed
 from .execution.executors import SchedulerError
 from .execution.manifest import RunRecord
 from .execution.options import RunOptions
+from .execution.run_size import MAX_EPISODES, size_problems
 from .inputs.arms import arms_for
 from .inputs.loading import ScenarioError
 from .inputs.provenance import unsourced_numbers
@@ -97,6 +99,11 @@ def _add_run(commands) -> None:
     )
     _add_batch_options(run)
     run.add_argument(
+        "--force",
+        action="store_true",
+        help=f"run even above {MAX_EPISODES:,} episodes or half this machine's memory",
+    )
+    run.add_argument(
         "--headline",
         action="store_true",
         help="print each scenario's saved cost, waiting and referral load with 95%% CIs",
@@ -107,7 +114,7 @@ def _add_run(commands) -> None:
         "of the mean (--replications is then the pilot count)",
     )
     group.add_argument(
-        "--precision", type=float, metavar="SHARE", help="e.g. 0.05 for +-5%% of the mean"
+        "--precision", type=_share, metavar="SHARE", help="e.g. 0.05 for +-5%% of the mean"
     )
     group.add_argument(
         "--precision-metric", default="wait_min", metavar="METRIC", help="default wait_min"
@@ -248,6 +255,17 @@ def _whole(minimum: int) -> Callable[[str], int]:
     return parse
 
 
+def _share(text: str) -> float:
+    """A share strictly between 0 and 1 (finite: no inf or nan)."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not 0.0 < value < 1.0:  # written so that NaN fails too
+        raise argparse.ArgumentTypeError(f"must be a number between 0 and 1, got {text!r}")
+    return value
+
+
 def _jobs(asked: int) -> int:
     return asked or os.cpu_count() or 1
 
@@ -313,6 +331,11 @@ def _run(args: argparse.Namespace) -> int:
     target = _precision_target(args)
     if target is not None:
         problems += target_problems(target)
+    if not args.force:
+        # a --precision run may add replications up to its maximum
+        count = args.max_replications if target is not None else args.replications
+        for _, scenario in loaded:
+            problems += size_problems(scenario, count, _jobs(args.jobs))
     if problems:
         for line in problems:
             print(line, file=sys.stderr)

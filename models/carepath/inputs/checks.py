@@ -99,6 +99,38 @@ def _zone_problems(scenario: Scenario) -> list[Problem]:
     return problems
 
 
+def _management_problems(scenario: Scenario) -> list[Problem]:
+    """A facility patients reach first with a condition it cannot manage must refer them on,
+    up a chain that reaches a tier that can (else they would be treated where they cannot be)."""
+    rank = {t: i for i, t in enumerate(TIERS)}
+    index = {f.id: i for i, f in enumerate(scenario.facilities)}
+    problems: list[Problem] = []
+    reported: set[tuple[str, str]] = set()
+    for zone in scenario.zones:
+        for condition in scenario.conditions:
+            shares = zone.first_contact.get(condition.id, condition.first_contact)
+            for fac_id in zone.travel:
+                facility = scenario.facility(fac_id)
+                needed = rank[condition.lowest_tier]
+                if shares.get(facility.tier, 0.0) <= 0 or rank[facility.tier] >= needed:
+                    continue
+                chain = _referral_chain(scenario, fac_id)
+                if any(rank[scenario.facility(f).tier] >= needed for f in chain):
+                    continue
+                if (fac_id, condition.id) in reported:
+                    continue
+                reported.add((fac_id, condition.id))
+                problems.append(
+                    (
+                        ("facilities", index[fac_id], "refers_to"),
+                        f"patients with {condition.id!r} come here first but it cannot manage "
+                        f"them (lowest tier {condition.lowest_tier!r}) and refers them nowhere "
+                        "that can",
+                    )
+                )
+    return problems
+
+
 def _condition_problems(scenario: Scenario) -> list[Problem]:
     problems: list[Problem] = []
     total = sum(c.share for c in scenario.conditions)
@@ -162,6 +194,7 @@ def cross_checks(scenario: Scenario) -> list[Problem]:
         _facility_problems(scenario)
         + _zone_problems(scenario)
         + _condition_problems(scenario)
+        + _management_problems(scenario)
         + REFORMS.problems(scenario)
         + _plausibility_problems(scenario)
         + _economics_problems(scenario)

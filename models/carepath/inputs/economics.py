@@ -31,6 +31,8 @@ from typing import Annotated, Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from .numbers import NUMBER
+
 # The items a charge names (``ChargeRow.item``); a waived registration is its registration
 # and consultation items.
 Item = Literal[
@@ -50,13 +52,28 @@ TierName = Literal["village", "township", "county", "city"]
 # priced and reimbursed as the village tier's.
 OUTSIDE_TIER = "village"
 
-Share = Annotated[float, Field(ge=0.0, le=1.0)]
-Amount = Annotated[float, Field(ge=0.0)]
 DAYS_PER_YEAR = 365.0
+
+# Bounds of the numbers a file may give (inputs.schema holds the others and re-exports these):
+# far beyond any real value, near enough that a slip (a price in fen, a rate in percent) or a
+# number that would exhaust memory is an error naming its key rather than a run that fails.
+MAX_YUAN = 10**7  # a fee, a price, a unit cost, a credit limit
+MAX_CAPITAL_YUAN = 10**10  # the price of one capital item
+MAX_RATE = 1.0  # a discount rate per year, a financing rate per day
+MAX_AREA_POPULATION = 2 * 10**9
+MAX_TIME_VALUE_YUAN_PER_HOUR = 10**4
+MAX_COMPANIONS = 10
+MAX_COST_TO_CHARGE = 100
+MAX_UNITS = 10**6
+MAX_LIFE_YEARS = 100
+
+Share = Annotated[float, NUMBER, Field(ge=0.0, le=1.0)]
+Yuan = Annotated[float, NUMBER, Field(ge=0.0, le=MAX_YUAN)]
 
 
 class _Section(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # Non-finite numbers (.nan, .inf) are refused in every field.
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 def _at(table: Mapping[Any, Mapping[Any, float]], item: str, tier: str) -> float | None:
@@ -70,7 +87,9 @@ class Area(_Section):
     population (the modelled zones are a sample of it)."""
 
     name: str = Field(min_length=1)
-    population: Annotated[int, Field(ge=1)]
+    population: Annotated[int, NUMBER, Field(ge=1, le=MAX_AREA_POPULATION)] = Field(
+        description="residents (at most 2,000,000,000)"
+    )
     source: str = ""
 
 
@@ -97,9 +116,15 @@ class CapitalItem(_Section):
 
     name: Annotated[str, Field(min_length=1)]
     reform: str = Field(description="the reform it serves (a name under reforms:)")
-    units: Amount = 1.0
-    price_yuan: Amount
-    life_years: Annotated[float, Field(gt=0.0)]
+    units: Annotated[float, NUMBER, Field(ge=0.0, le=MAX_UNITS)] = Field(
+        1.0, description="how many are bought (at most 1,000,000)"
+    )
+    price_yuan: Annotated[float, NUMBER, Field(ge=0.0, le=MAX_CAPITAL_YUAN)] = Field(
+        description="the price of one unit (at most 10,000,000,000)"
+    )
+    life_years: Annotated[float, NUMBER, Field(gt=0.0, le=MAX_LIFE_YEARS)] = Field(
+        description="years of use (at most 100)"
+    )
     source: str = ""
 
 
@@ -111,14 +136,24 @@ class Economics(_Section):
     price_year: str = Field(
         "as published (unadjusted)", description="the year of the sources' prices"
     )
-    cost_to_charge: Annotated[float, Field(gt=0.0)] = Field(
-        1.0, description="resource cost per yuan charged, where no unit cost is given"
+    cost_to_charge: Annotated[float, NUMBER, Field(gt=0.0, le=MAX_COST_TO_CHARGE)] = Field(
+        1.0, description="resource cost per yuan charged, where no unit cost is given (at most 100)"
     )
-    unit_cost_yuan: dict[Item, dict[TierName, Amount]] = Field(default_factory=dict)
+    unit_cost_yuan: dict[Item, dict[TierName, Yuan]] = Field(
+        default_factory=dict, description="item -> tier -> yuan (each at most 10,000,000)"
+    )
     reimbursement: Reimbursement = Field(default_factory=Reimbursement)
-    time_value_yuan_per_hour: Amount = 0.0
-    companions_per_patient: Amount = 0.0
-    discount_rate: Amount = 0.03
+    time_value_yuan_per_hour: Annotated[
+        float, NUMBER, Field(ge=0.0, le=MAX_TIME_VALUE_YUAN_PER_HOUR)
+    ] = Field(
+        0.0, description="what an hour of a patient's or companion's time is worth (at most 10,000)"
+    )
+    companions_per_patient: Annotated[float, NUMBER, Field(ge=0.0, le=MAX_COMPANIONS)] = Field(
+        0.0, description="people who come along with each patient, on average (at most 10)"
+    )
+    discount_rate: Annotated[float, NUMBER, Field(ge=0.0, le=MAX_RATE)] = Field(
+        0.03, description="per year, for the capital's equivalent annual cost (at most 1)"
+    )
     capital: list[CapitalItem] = Field(default_factory=list)
 
     def unit_cost(self, item: str, tier: str, fee_yuan: float) -> float:

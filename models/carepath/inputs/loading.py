@@ -22,6 +22,8 @@ from typing import Annotated, Any, Literal, Union, get_args, get_origin
 import yaml
 from pydantic import BaseModel, ValidationError
 
+from . import safe_yaml
+
 Origins = dict[tuple, Path]
 
 # Union members that are not models show up in error locations as labels like "int" or
@@ -150,8 +152,12 @@ def _read(file: Path, chain: tuple[Path, ...]) -> tuple[dict, Origins]:
 
 
 def _load_yaml(file: Path) -> dict:
+    # Duplicate keys, alias bombs, aliases inside their own anchor and deep nesting are refused
+    # before any alias is expanded (see safe_yaml); the data is otherwise yaml.safe_load's.
     try:
-        data = yaml.safe_load(file.read_text(encoding="utf-8"))
+        data = safe_yaml.load(file.read_text(encoding="utf-8"))
+    except safe_yaml.UnsafeYamlError as exc:
+        raise ScenarioError([_yaml_problem(file, p) for p in exc.problems]) from None
     except FileNotFoundError:
         raise ScenarioError([f"{file}: file not found"]) from None
     except OSError as exc:
@@ -167,6 +173,15 @@ def _load_yaml(file: Path) -> dict:
         got = "an empty file" if data is None else type(data).__name__
         raise ScenarioError([f"{file}: (top level): should be a mapping of keys, got {got}"])
     return data
+
+
+def _yaml_problem(file: Path, problem: safe_yaml.Problem) -> str:
+    where = (
+        f"line {problem.line}: {_format_path(problem.path)}"
+        if problem.path
+        else f"line {problem.line}"
+    )
+    return f"{file}: {where}: {problem.message}"
 
 
 def _merge(merged: dict, override: Mapping, path: tuple, file: Path, origins: Origins) -> dict:

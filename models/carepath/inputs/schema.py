@@ -27,7 +27,8 @@ from pydantic import (
 )
 from pydantic_core import CoreSchema
 
-from .economics import NEUTRAL, Area, Economics
+from .economics import MAX_RATE, MAX_YUAN, NEUTRAL, Area, Economics
+from .numbers import NUMBER
 from .sweep import Sweep
 from .uncertainty import Uncertainty
 
@@ -38,11 +39,42 @@ TEST_TYPES: tuple[TestType, ...] = get_args(TestType)
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 WEEKDAYS: tuple[Weekday, ...] = get_args(Weekday)
 
-Probability = Annotated[float, Field(ge=0.0, le=1.0)]
-NonNegative = Annotated[float, Field(ge=0.0)]
-Positive = Annotated[float, Field(gt=0.0)]
-Capacity = Annotated[int, Field(ge=1)]
-OptionalCapacity = Annotated[int, Field(ge=0)]
+# Bounds of the numbers a scenario file may give: far beyond any real value, near enough that a
+# slip or a number that would exhaust memory is an error naming its key (the error states the
+# bound).  The economic ones (MAX_YUAN, MAX_RATE, ...) are in inputs.economics, which this module
+# imports and which cannot import it.
+MAX_STEP_MIN = 10_080  # minutes of one step (a service, a walk, a trip, a visit): a week
+MAX_DAY_MIN = 1_440  # minutes in a (staff-)day
+MAX_DAYS = 3_650  # days of a period (horizon, warm-up, a window, a wait): ten years
+MIN_EVERY_DAYS = 1  # the shortest interval between two events of a programme
+MAX_POPULATION = 10**7  # residents of one zone
+MAX_EPISODES_PER_PERSON_YEAR = 10_000  # the queueing validations run 365 people at up to ~960
+MAX_SERVERS = 10_000  # servers, doctors, teams, readers, experts, a team's members
+MAX_REPLICATIONS = 100_000
+MAX_SEED = 2**63 - 1  # seeds are below 2**63 (an int64 anywhere they are written)
+MAX_CV = 10.0  # coefficient of variation of a duration
+MAX_WEIGHT = 10**6  # an entry of a demand profile (relative weights)
+MAX_ATTENDANCE = 10_000  # people screened at one free-clinic event
+MAX_PATIENTS = 100_000  # patients one event sees
+MAX_STAFF_DAY_YUAN = 10**6  # the cost of one staff-day
+MAX_BENCHMARK = 10**12  # the size of a published figure's range ends
+
+# Every numeric type refuses booleans (NUMBER) and, through Strict's config, nan and inf.
+Probability = Annotated[float, NUMBER, Field(ge=0.0, le=1.0)]
+NonNegative = Annotated[float, NUMBER, Field(ge=0.0)]  # unbounded: for plug-ins' own sections
+Positive = Annotated[float, NUMBER, Field(gt=0.0)]  # unbounded: for plug-ins' own sections
+Capacity = Annotated[int, NUMBER, Field(ge=1, le=MAX_SERVERS)]
+OptionalCapacity = Annotated[int, NUMBER, Field(ge=0, le=MAX_SERVERS)]
+Minutes = Annotated[float, NUMBER, Field(ge=0.0, le=MAX_STEP_MIN)]
+PositiveMinutes = Annotated[float, NUMBER, Field(gt=0.0, le=MAX_DAY_MIN)]
+Days = Annotated[float, NUMBER, Field(ge=0.0, le=MAX_DAYS)]
+PositiveDays = Annotated[float, NUMBER, Field(gt=0.0, le=MAX_DAYS)]
+Yuan = Annotated[float, NUMBER, Field(ge=0.0, le=MAX_YUAN)]
+StaffDayYuan = Annotated[float, NUMBER, Field(ge=0.0, le=MAX_STAFF_DAY_YUAN)]
+Rate = Annotated[float, NUMBER, Field(ge=0.0, le=MAX_RATE)]
+Cv = Annotated[float, NUMBER, Field(ge=0.0, le=MAX_CV)]
+Weight = Annotated[float, NUMBER, Field(ge=0.0, le=MAX_WEIGHT)]
+Count = Annotated[int, NUMBER, Field(ge=0, le=MAX_SERVERS)]
 Identifier = Annotated[str, Field(pattern=r"^[A-Za-z][A-Za-z0-9_\-]*$", max_length=64)]
 
 
@@ -73,7 +105,7 @@ ZoneRef = Annotated[str, AfterValidator(_zone)]
 class Strict(BaseModel):
     """Base for every section: unknown keys are errors, and models are read-only."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 def _sums_to_one(shares: dict[str, float], what: str) -> dict[str, float]:
@@ -87,30 +119,42 @@ class Duration(Strict):
     """A random duration in minutes: ``fixed``, ``exponential`` or ``lognormal`` (mean and cv)."""
 
     dist: Literal["fixed", "exponential", "lognormal"]
-    mean: NonNegative
-    cv: NonNegative = 0.0
+    mean: Minutes = Field(description="the mean (at most 10,080)")
+    cv: Cv = Field(0.0, description="coefficient of variation (at most 10)")
 
 
 class Simulation(Strict):
     """How long to simulate and how often."""
 
-    warmup_days: NonNegative
-    horizon_days: Positive
-    drain_days: NonNegative = Field(
-        60.0, description="after the measured period, how long open episodes may still finish"
+    warmup_days: Days = Field(description="days simulated before measuring (at most 3,650)")
+    horizon_days: PositiveDays = Field(description="days measured (at most 3,650)")
+    drain_days: Days = Field(
+        60.0,
+        description="after the measured period, how long open episodes may still finish "
+        "(at most 3,650)",
     )
-    replications: Capacity
-    seed: Annotated[int, Field(ge=0)]
+    replications: Annotated[int, NUMBER, Field(ge=1, le=MAX_REPLICATIONS)] = Field(
+        description="independent runs (at most 100,000)"
+    )
+    seed: Annotated[int, NUMBER, Field(ge=0, le=MAX_SEED)] = Field(
+        description="the base seed (at most 2**63 - 1)"
+    )
     start_weekday: Weekday = "mon"
 
 
 class Demand(Strict):
     """When people set out to seek care."""
 
-    hour_profile: list[NonNegative] = Field(min_length=24, max_length=24)
-    weekday_profile: list[NonNegative] = Field(min_length=7, max_length=7)
-    arrive_after_opening_min: NonNegative = Field(
-        60.0, description="patients coming back next day arrive within this many minutes"
+    hour_profile: list[Weight] = Field(
+        min_length=24, max_length=24, description="relative weights (each at most 1,000,000)"
+    )
+    weekday_profile: list[Weight] = Field(
+        min_length=7, max_length=7, description="relative weights (each at most 1,000,000)"
+    )
+    arrive_after_opening_min: Minutes = Field(
+        60.0,
+        description="patients coming back next day arrive within this many minutes "
+        "(at most 10,080)",
     )
 
     @field_validator("hour_profile", "weekday_profile")
@@ -134,16 +178,16 @@ class ServiceTimes(Strict):
 class TierSettings(Strict):
     """Fees and service times shared by the facilities of one tier."""
 
-    registration_fee_yuan: NonNegative
-    consultation_fee_yuan: NonNegative
+    registration_fee_yuan: Yuan = Field(description="at most 10,000,000")
+    consultation_fee_yuan: Yuan = Field(description="at most 10,000,000")
     service_min: ServiceTimes
-    walk_min: NonNegative = 0.0
+    walk_min: Minutes = Field(0.0, description="walk between stations (at most 10,080)")
 
 
 class TestSettings(Strict):
     """One test type: fee by tier, exam time and the turnaround until the result is ready."""
 
-    fee_yuan: dict[Tier, NonNegative]
+    fee_yuan: dict[Tier, Yuan] = Field(description="tier -> fee (each at most 10,000,000)")
     exam_min: Duration
     turnaround_min: Duration
 
@@ -195,7 +239,8 @@ class OpeningHours(ClockSpan):
 
 
 class Stations(Strict):
-    """Servers per station; 0 means the facility has no such station (the doctor does it)."""
+    """Servers per station (at most 10,000 each); 0 means the facility has no such station (the
+    doctor does it)."""
 
     registration: OptionalCapacity = 0
     doctors: dict[Identifier, Capacity] = Field(min_length=1)
@@ -211,14 +256,16 @@ class Facility(Strict):
     hours: OpeningHours = Field(default_factory=OpeningHours)
     stations: Stations
     refers_to: FacilityRef | None = None
-    cashier_walk_min: NonNegative = Field(
-        0.0, description="extra walk to the cashier windows (another floor), each way there"
+    cashier_walk_min: Minutes = Field(
+        0.0,
+        description="extra walk to the cashier windows (another floor), each way there "
+        "(at most 10,080)",
     )
 
 
 class Trip(Strict):
-    travel_min: NonNegative
-    travel_yuan: NonNegative
+    travel_min: Minutes = Field(description="one way (at most 10,080)")
+    travel_yuan: Yuan = Field(description="one way (at most 10,000,000)")
 
 
 class Zone(Strict):
@@ -226,8 +273,12 @@ class Zone(Strict):
 
     id: Identifier
     kind: Literal["village", "community"] = "village"
-    population: Annotated[int, Field(ge=0)]
-    episodes_per_person_year: NonNegative
+    population: Annotated[int, NUMBER, Field(ge=0, le=MAX_POPULATION)] = Field(
+        description="residents (at most 10,000,000)"
+    )
+    episodes_per_person_year: Annotated[
+        float, NUMBER, Field(ge=0.0, le=MAX_EPISODES_PER_PERSON_YEAR)
+    ] = Field(description="care-seeking episodes per resident per year (at most 10,000)")
     travel: dict[FacilityRef, Trip] = Field(min_length=1)
     first_contact: dict[ConditionRef, dict[Tier, Probability]] = Field(
         default_factory=dict, description="per-condition override of the tier-choice shares"
@@ -245,7 +296,7 @@ class FollowUp(Strict):
     """A follow-up visit some days after treatment."""
 
     probability: Probability
-    after_days: Positive
+    after_days: PositiveDays = Field(description="at most 3,650")
     tests: dict[TestType, Probability] = Field(default_factory=dict)
     referral_down: Probability = Field(
         0.0, description="share of follow-ups after county or city care sent to primary care"
@@ -256,7 +307,7 @@ class SecondOpinion(Strict):
     """Patients who go to another, higher-tier hospital on their own some days after treatment."""
 
     probability: Probability
-    after_days: Positive
+    after_days: PositiveDays = Field(description="at most 3,650")
 
 
 class Condition(Strict):
@@ -270,7 +321,7 @@ class Condition(Strict):
     referral_up: dict[Tier, Probability] = Field(
         default_factory=dict, description="chance of referral up even where it can be managed"
     )
-    drug_fee_yuan: NonNegative
+    drug_fee_yuan: Yuan = Field(description="at most 10,000,000")
     followup: FollowUp | None = None
     second_opinion: SecondOpinion | None = None
 
@@ -359,8 +410,12 @@ class Benchmark(Strict):
     metric: Identifier
     arm: Literal["without", "with", "difference", "paired"] = "paired"
     published: str = Field(description="the figure as published, in words")
-    low: float | None = None
-    high: float | None = None
+    low: Annotated[float, NUMBER, Field(ge=-MAX_BENCHMARK, le=MAX_BENCHMARK)] | None = Field(
+        None, description="the range's low end (at most 10**12 in size)"
+    )
+    high: Annotated[float, NUMBER, Field(ge=-MAX_BENCHMARK, le=MAX_BENCHMARK)] | None = Field(
+        None, description="the range's high end (at most 10**12 in size)"
+    )
     source: str = Field(description="an id under sources")
     note: str = ""
     # Left out when absent, so that earlier files keep their hashes.

@@ -35,6 +35,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validat
 from scipy import stats
 
 from .keypath import checked_path
+from .numbers import NUMBER
 
 Family = Literal["uniform", "triangular", "beta", "normal", "lognormal", "gamma"]
 
@@ -50,6 +51,12 @@ PARAMETERS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
 _ALL = sorted({p for required, optional in PARAMETERS.values() for p in (*required, *optional)})
 # The quantiles a range's ends are taken at when the distribution has no finite end.
 TAIL = 1e-6
+# The largest size of a parameter: beyond every bound of the scenario (the ends of each range are
+# then checked against the bounds of the keys they set, inputs.uncertain_inputs).
+MAX_PARAMETER = 10**12
+
+# A parameter: a number, never a boolean (finite and within MAX_PARAMETER: checked below).
+Parameter = Annotated[float, NUMBER] | None
 
 
 class Uncertain(BaseModel):
@@ -60,14 +67,14 @@ class Uncertain(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     dist: Family
-    low: float | None = None
-    high: float | None = None
-    mode: float | None = None
-    mean: float | None = None
-    sd: float | None = None
-    cv: float | None = None
-    a: float | None = None
-    b: float | None = None
+    low: Parameter = None
+    high: Parameter = None
+    mode: Parameter = None
+    mean: Parameter = None
+    sd: Parameter = None
+    cv: Parameter = None
+    a: Parameter = None
+    b: Parameter = None
     source: str = Field(min_length=1, description="'assumption' or ids under sources, '; '-split")
     scale: bool = Field(False, description="the draw multiplies the file's value at each path")
     integer: bool = Field(False, description="round each value set to a whole number (counts)")
@@ -89,6 +96,9 @@ class Uncertain(BaseModel):
         bad = [p for p in sorted(given) if not math.isfinite(getattr(self, p))]
         if bad:
             raise ValueError(f"{', '.join(bad)} must be finite numbers")
+        huge = [p for p in sorted(given) if abs(getattr(self, p)) > MAX_PARAMETER]
+        if huge:
+            raise ValueError(f"{', '.join(huge)} must be at most {MAX_PARAMETER:.0e} in size")
         _check_shape(self)
         return self
 

@@ -11,17 +11,19 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from ...inputs.reform_registry import OutputTable, PatientDraws, Reform
 from ...inputs.schema import (
+    MAX_DAYS,
     Duration,
     FacilityRef,
-    NonNegative,
-    Positive,
+    PositiveDays,
     Probability,
+    Rate,
     ReformSwitch,
     Scenario,
+    Yuan,
     ZoneRef,
 )
 from ...observation.results_folder import CREDIT_DAY_COLUMNS, CREDIT_FILE
@@ -43,15 +45,25 @@ class CreditConfig(ReformSwitch):
     enrolment: Probability = 0.0
     enrolment_by_zone: dict[ZoneRef, Probability] = Field(default_factory=dict)
     family_pay: Probability = Field(0.0, description="share of the others using a relative's line")
-    limit_yuan: NonNegative = 3000.0
-    interest_free_days: Positive = 56.0
+    limit_yuan: Yuan = Field(3000.0, description="the credit line (at most 10,000,000)")
+    interest_free_days: PositiveDays = Field(56.0, description="at most 3,650")
     repayment_days: Duration = Field(
         default_factory=lambda: Duration(dist="fixed", mean=28.0),
-        description="days from the first draw to repayment, capped at the interest-free days",
+        description="days from the first draw to repayment, capped at the interest-free days "
+        "(mean at most 3,650)",
     )
     default_share: Probability = 0.0
-    daily_rate: NonNegative = Field(0.0, description="financing cost per yuan outstanding per day")
+    daily_rate: Rate = Field(
+        0.0, description="financing cost per yuan outstanding per day (at most 1)"
+    )
     financing_borne_by: Literal["bank", "hospital", "government"] = "bank"
+
+    @field_validator("repayment_days")
+    @classmethod
+    def _repayment_in_days(cls, days: Duration) -> Duration:
+        if days.mean > MAX_DAYS:
+            raise ValueError(f"mean must be at most {MAX_DAYS:,} days, got {days.mean:g}")
+        return days
 
 
 class Credit:

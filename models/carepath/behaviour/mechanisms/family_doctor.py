@@ -19,11 +19,11 @@ from ...inputs.schema import (
     Capacity,
     ConditionRef,
     Duration,
-    NonNegative,
-    Positive,
+    PositiveMinutes,
     Probability,
     ReformSwitch,
     Session,
+    StaffDayYuan,
     ZoneRef,
 )
 from ...observation.records import NO_FACILITY
@@ -42,14 +42,18 @@ class FamilyDoctorsConfig(ReformSwitch):
     contracted: Probability = 0.0
     contracted_by_zone: dict[ZoneRef, Probability] = Field(default_factory=dict)
     conditions: list[ConditionRef] = Field(default_factory=list)
-    teams_per_zone: Capacity = 1
-    team_size: Capacity = 3
+    teams_per_zone: Capacity = Field(1, description="at most 10,000")
+    team_size: Capacity = Field(3, description="at most 10,000")
     visit_min: Duration | None = Field(
-        None, description="team time per home follow-up, travel included"
+        None, description="team time per home follow-up, travel included (mean at most 10,080)"
     )
     session: Session = Field(default_factory=Session, description="the teams' working hours")
-    staff_day_cost_yuan: dict[Literal["family_doctor"], NonNegative] = Field(default_factory=dict)
-    staff_day_min: Positive = Field(480.0, description="working minutes in one staff-day")
+    staff_day_cost_yuan: dict[Literal["family_doctor"], StaffDayYuan] = Field(
+        default_factory=dict, description="cost of a staff-day (at most 1,000,000)"
+    )
+    staff_day_min: PositiveMinutes = Field(
+        480.0, description="working minutes in one staff-day (at most 1,440)"
+    )
 
 
 class FamilyDoctors:

@@ -7,13 +7,19 @@ from typing import Annotated, ClassVar, Literal
 from pydantic import Field
 
 from ...inputs.schema import (
+    MAX_ATTENDANCE,
+    MAX_DAYS,
+    MAX_PATIENTS,
+    MIN_EVERY_DAYS,
+    NUMBER,
     ConditionRef,
+    Count,
+    Days,
     Duration,
-    NonNegative,
-    Positive,
     Probability,
     ReformSwitch,
     Session,
+    StaffDayYuan,
     Strict,
     Tier,
     ZoneRef,
@@ -25,9 +31,9 @@ FreeClinicRole = Literal["city_expert", "county_doctor", "township_staff"]
 class FreeClinicTeam(Strict):
     """Who goes to a village's free clinic; every member sees patients."""
 
-    city_experts: Annotated[int, Field(ge=0)] = 0
-    county_doctors: Annotated[int, Field(ge=0)] = 0
-    township_staff: Annotated[int, Field(ge=0)] = 0
+    city_experts: Count = Field(0, description="at most 10,000")
+    county_doctors: Count = Field(0, description="at most 10,000")
+    township_staff: Count = Field(0, description="at most 10,000")
 
     @property
     def size(self) -> int:
@@ -38,7 +44,7 @@ class WaitForClinic(Strict):
     """Residents with this condition who wait for their village's free clinic."""
 
     share: Probability = Field(description="of those whose onset falls within max_days of it")
-    max_days: NonNegative = Field(description="how many days they will wait for the event")
+    max_days: Days = Field(description="how many days they will wait for the event (at most 3,650)")
     resolved_on_site: Probability = Field(
         description="share of those seen whom the team's skills and kit can finish on site; "
         "the others are screened cases referred up"
@@ -48,7 +54,9 @@ class WaitForClinic(Strict):
 class Screening(Strict):
     """Residents who come to the free clinic for a check without an illness episode."""
 
-    attendance_per_event: NonNegative = 0.0
+    attendance_per_event: Annotated[float, NUMBER, Field(ge=0.0, le=MAX_ATTENDANCE)] = Field(
+        0.0, description="residents screened at each event (at most 10,000)"
+    )
     screening_min: Duration = Field(default_factory=lambda: Duration(dist="fixed", mean=5.0))
     referral_share: Probability = Field(0.0, description="share found to need a referral up")
 
@@ -58,17 +66,23 @@ class FreeClinicsConfig(ReformSwitch):
 
     needed_when_enabled: ClassVar[tuple[str, ...]] = ("consult_min",)
 
-    every_days: Positive = 30.0
+    every_days: Annotated[float, NUMBER, Field(ge=MIN_EVERY_DAYS, le=MAX_DAYS)] = Field(
+        30.0, description="days between a village's events (at least 1, at most 3,650)"
+    )
     zones: Literal["villages"] | list[ZoneRef] = Field(
         "villages", description="zones that get the events: every village zone, or a list"
     )
     session: Session = Field(default_factory=Session)
     team: FreeClinicTeam = Field(default_factory=FreeClinicTeam)
     consult_min: Duration | None = None
-    max_patients: Annotated[int, Field(ge=0)] | None = Field(
-        None, description="most patients one event sees (kit, drugs); none = only time limits"
+    max_patients: Annotated[int, NUMBER, Field(ge=0, le=MAX_PATIENTS)] | None = Field(
+        None,
+        description="most patients one event sees (kit, drugs; at most 100,000); none = only "
+        "time limits",
     )
     conditions: dict[ConditionRef, WaitForClinic] = Field(default_factory=dict)
     refer_to: Tier = Field("county", description="tier a screened case is referred up to")
     screening: Screening = Field(default_factory=Screening)
-    staff_day_cost_yuan: dict[FreeClinicRole, NonNegative] = Field(default_factory=dict)
+    staff_day_cost_yuan: dict[FreeClinicRole, StaffDayYuan] = Field(
+        default_factory=dict, description="role -> cost of a staff-day (each at most 1,000,000)"
+    )

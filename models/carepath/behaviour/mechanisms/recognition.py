@@ -31,7 +31,7 @@ from ...inputs.schema import (
     Duration,
     FacilityRef,
     Identifier,
-    Positive,
+    PositiveDays,
     Probability,
     ReformSwitch,
     Scenario,
@@ -55,7 +55,7 @@ DRAWS = PatientDraws(
 class RecognitionItem(Strict):
     """A recognised test type: how long a result stays valid, and how often a doctor accepts it."""
 
-    window_days: Positive
+    window_days: PositiveDays = Field(description="days a result stays valid (at most 3,650)")
     acceptance: Probability = Field(description="the receiving physician's judgement")
 
 
@@ -63,7 +63,7 @@ class RemoteReading(Strict):
     """A reading centre ("primary-level test, hospital diagnosis, results recognised")."""
 
     reader: FacilityRef
-    readers: Capacity
+    readers: Capacity = Field(description="readers at work at once (at most 10,000)")
     tests: list[TestType] = Field(min_length=1)
     sites: list[FacilityRef] = Field(min_length=1, description="facilities whose exams it reads")
     reading_min: Duration

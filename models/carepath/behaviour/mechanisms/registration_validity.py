@@ -15,7 +15,7 @@ from typing import Annotated, Literal
 from pydantic import Field
 
 from ...inputs.reform_registry import Reform
-from ...inputs.schema import FacilityRef, ReformSwitch
+from ...inputs.schema import MAX_DAYS, NUMBER, FacilityRef, ReformSwitch
 from ...system.hours import DAY_MIN
 from ...system.site import Site
 from ...system.world import TIER_RANK
@@ -31,10 +31,10 @@ class RegistrationValidityConfig(ReformSwitch):
         description="where a registration stays valid: county and city hospitals, every "
         "facility, or a list",
     )
-    days: Annotated[int, Field(ge=1)] = Field(
+    days: Annotated[int, NUMBER, Field(ge=1, le=MAX_DAYS)] = Field(
         3,
         description="a return within this many days, the first included, registers free "
-        "(REFORMS.md 2: three days)",
+        "(REFORMS.md 2: three days; at most 3,650)",
     )
 
 

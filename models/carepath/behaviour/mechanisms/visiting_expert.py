@@ -21,14 +21,15 @@ from ...inputs.reform_registry import Problem, Reform
 from ...inputs.schema import (
     Capacity,
     ConditionRef,
+    Days,
     Duration,
     FacilityRef,
-    NonNegative,
     OpeningHours,
     Probability,
     ReformSwitch,
     Scenario,
     Session,
+    StaffDayYuan,
     Strict,
     Weekday,
 )
@@ -47,7 +48,7 @@ class VisitingExperts(Strict):
     sites: Literal["townships"] | list[FacilityRef] = "townships"
     weekdays: list[Weekday] = Field(min_length=1)
     session: Session = Field(default_factory=Session)
-    experts: Capacity = 1
+    experts: Capacity = Field(1, description="experts at the session (at most 10,000)")
     conditions: list[ConditionRef] = Field(
         min_length=1, description="conditions the township manages when the expert is there"
     )
@@ -55,8 +56,10 @@ class VisitingExperts(Strict):
         1.0, description="share of those patients the expert can take on; the rest are referred"
     )
     consult_min: Duration
-    book_within_days: NonNegative = Field(
-        0.0, description="a patient the township would refer up comes back for a session this near"
+    book_within_days: Days = Field(
+        0.0,
+        description="a patient the township would refer up comes back for a session this near "
+        "(at most 3,650)",
     )
 
 
@@ -66,7 +69,9 @@ class VisitingExpertsConfig(ReformSwitch):
     needed_when_enabled: ClassVar[tuple[str, ...]] = ("sessions",)
 
     sessions: list[VisitingExperts] = Field(default_factory=list)
-    staff_day_cost_yuan: dict[Literal["visiting_expert"], NonNegative] = Field(default_factory=dict)
+    staff_day_cost_yuan: dict[Literal["visiting_expert"], StaffDayYuan] = Field(
+        default_factory=dict, description="cost of a staff-day (at most 1,000,000)"
+    )
 
 
 @dataclass
