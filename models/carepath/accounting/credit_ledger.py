@@ -66,6 +66,17 @@ def _missing(patients: list[int]) -> ValueError:
     )
 
 
+def due_min(
+    draws: list[tuple[float, float]], repay_days: float | None, defaults: bool, terms: LedgerTerms
+) -> float:
+    """When a patient's draws settle: their first draw plus the repayment day, or, for a
+    defaulting patient, plus the interest-free days (whatever repayment day they might also have
+    been given: the balance goes into default when the period runs out)."""
+    days = terms.interest_free_days if defaults else repay_days
+    assert days is not None  # checked by the callers: a repaying patient has a repayment day
+    return min(float(time) for _, time in draws) + days * MIN_PER_DAY
+
+
 def _first_day_ending_at_or_after(time_min: float) -> int:
     """The first day d (from 0) whose end, the instant ``(d + 1) * 1440``, is at or after."""
     day = max(0, math.ceil(time_min / MIN_PER_DAY) - 1)
@@ -120,12 +131,7 @@ class CreditBook:
         elif not defaults:
             raise _missing([patient])
         self.drawn = True
-        first = min(float(time) for _, time in draws)
-        # A defaulting patient's balance goes into default when the interest-free period runs
-        # out, whatever repayment day they might also have been given.
-        days = self.terms.interest_free_days if defaults else repay_days
-        assert days is not None  # checked above: a repaying patient has a repayment day
-        due = first + days * MIN_PER_DAY
+        due = due_min(draws, repay_days, defaults, self.terms)
         before = [(float(fee), float(time)) for fee, time in draws if time < self.horizon_min]
         self.patients += bool(before)
         horizon, in_default = self.horizon_min, False
@@ -266,8 +272,7 @@ def lender_cost(
     repay_days, defaults = account
     if not defaults:
         check_repay_day(patient, repay_days, terms)
-    first = min(time for _, time in draws)
-    due = first + (terms.interest_free_days if defaults else repay_days) * MIN_PER_DAY
+    due = due_min(draws, repay_days, defaults, terms)
     yuan_min = math.fsum(fee * (max(time, due) - time) for fee, time in draws)
     defaulted = math.fsum(fee for fee, _ in draws) if defaults else 0.0
     return yuan_min / MIN_PER_DAY * terms.daily_rate, defaulted

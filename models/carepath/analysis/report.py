@@ -14,7 +14,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..observation.results_folder import MANIFEST_FILE, result_folders, write_atomic
+from ..observation.results_folder import (
+    MANIFEST_FILE,
+    VALIDATION_FOLDER,
+    result_folders,
+    write_atomic,
+)
 from ..observation.results_folder import read_manifest as read_folder_manifest
 from .plugins import Registry
 
@@ -115,6 +120,18 @@ def markdown_table(header: list[str], rows: list[list[str]]) -> list[str]:
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     lines += ["| " + " | ".join(cell.replace("|", "/") for cell in row) + " |" for row in rows]
     return lines
+
+
+def folders_with(results: Path, file: str) -> list[Path]:
+    """The scenario folders under ``results`` holding ``file``, by name (the validation folder
+    is not a scenario's)."""
+    if not results.is_dir():
+        return []
+    return sorted(
+        f
+        for f in results.iterdir()
+        if f.is_dir() and f.name != VALIDATION_FOLDER and (f / file).exists()
+    )
 
 
 def read_manifest(folder: Path) -> dict | None:

@@ -13,12 +13,12 @@ import os
 from dataclasses import dataclass
 
 from ..inputs.arms import arms_for
+from ..inputs.economics import DAYS_PER_YEAR
 from ..inputs.schema import Scenario
 
 MAX_EPISODES = 50_000_000
 # Held per episode in care, all of an arm's rows and the patient's draws (an upper bound).
 BYTES_PER_EPISODE = 4096
-DAYS_PER_YEAR = 365.0
 
 
 @dataclass(frozen=True)

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from ...observation.results_folder import SUMMARY_FILE, VALIDATION_FOLDER
-from ..report import markdown_table, provenance, section, with_interval
+from ...observation.results_folder import SUMMARY_FILE
+from ..report import folders_with, markdown_table, provenance, section, with_interval
 from ..shapley import INTERACTION, SHAPLEY, SOLO
 
 METRICS = (
@@ -26,13 +26,10 @@ METRICS = (
 @section("which reform saved what", order=110)
 def which_reform_saved_what(results: Path) -> list[str]:
     found = []
-    if results.is_dir():
-        for folder in sorted(f for f in results.iterdir() if f.is_dir()):
-            if folder.name == VALIDATION_FOLDER or not (folder / SUMMARY_FILE).exists():
-                continue
-            summary = pd.read_csv(folder / SUMMARY_FILE)
-            if summary.arm.astype(str).str.startswith(SHAPLEY).any():
-                found.append((folder, summary))
+    for folder in folders_with(results, SUMMARY_FILE):
+        summary = pd.read_csv(folder / SUMMARY_FILE)
+        if summary.arm.astype(str).str.startswith(SHAPLEY).any():
+            found.append((folder, summary))
     if not found:
         return []
     lines = [

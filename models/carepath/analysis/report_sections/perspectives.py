@@ -13,8 +13,15 @@ from pydantic import ValidationError
 
 from ...inputs.economics import NEUTRAL, Economics, annuity
 from ...inputs.metric_registry import METRICS, PERSPECTIVES, net_cost_name
-from ...observation.results_folder import BUDGET_FILE, VALIDATION_FOLDER
-from ..report import markdown_table, provenance, read_manifest, section, with_interval
+from ...observation.results_folder import BUDGET_FILE
+from ..report import (
+    folders_with,
+    markdown_table,
+    provenance,
+    read_manifest,
+    section,
+    with_interval,
+)
 
 AMOUNT = "yuan_per_10000_residents_year"
 AREA_AMOUNT = "area_yuan_per_year"
@@ -24,15 +31,7 @@ OTHER_DIFFERENCE = "difference_"
 
 @section("costs by perspective", order=105)
 def costs_by_perspective(results: Path) -> list[str]:
-    folders = (
-        sorted(
-            f
-            for f in results.iterdir()
-            if f.is_dir() and f.name != VALIDATION_FOLDER and (f / BUDGET_FILE).exists()
-        )
-        if results.is_dir()
-        else []
-    )
+    folders = folders_with(results, BUDGET_FILE)
     if not folders:
         return []
     lines = [

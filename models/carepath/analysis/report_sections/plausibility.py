@@ -9,9 +9,17 @@ from pathlib import Path
 import pandas as pd
 
 from ...inputs.metric_registry import METRICS
-from ...observation.results_folder import PLAUSIBILITY_FILE, SUMMARY_FILE, VALIDATION_FOLDER
+from ...observation.results_folder import PLAUSIBILITY_FILE, SUMMARY_FILE
 from ..headline import change_reading
-from ..report import gap, markdown_table, provenance, read_manifest, section, with_interval
+from ..report import (
+    folders_with,
+    gap,
+    markdown_table,
+    provenance,
+    read_manifest,
+    section,
+    with_interval,
+)
 
 HEADLINES = (
     "cost_total_yuan",
@@ -27,15 +35,7 @@ HEADLINES = (
 
 @section("plausibility", order=100)
 def plausibility(results: Path) -> list[str]:
-    folders = (
-        sorted(
-            f
-            for f in results.iterdir()
-            if f.is_dir() and f.name != VALIDATION_FOLDER and (f / SUMMARY_FILE).exists()
-        )
-        if results.is_dir()
-        else []
-    )
+    folders = folders_with(results, SUMMARY_FILE)
     lines = ["## Plausibility: bundled scenarios beside the published figures", ""]
     if not folders:
         lines += [f"No scenario results under `{results}/`: run `make run` first.", ""]

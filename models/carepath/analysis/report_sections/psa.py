@@ -17,7 +17,7 @@ from ...observation.results_folder import (
     SOBOL_FILE,
     TORNADO_FILE,
 )
-from ..report import markdown_table, number, provenance, read_manifest, section
+from ..report import folders_with, markdown_table, number, provenance, read_manifest, section
 
 SAVINGS = ("cost_total_yuan", "cost_medical_yuan", "wait_min", "time_to_care_min")
 TOP = 3
@@ -25,11 +25,7 @@ TOP = 3
 
 @section("input uncertainty", order=150)
 def input_uncertainty(results: Path) -> list[str]:
-    folders = (
-        sorted(f for f in results.iterdir() if f.is_dir() and (f / PSA_FILE).exists())
-        if results.is_dir()
-        else []
-    )
+    folders = folders_with(results, PSA_FILE)
     if not folders:
         return []
     lines = [
