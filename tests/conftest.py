@@ -12,6 +12,8 @@ import yaml
 from hypothesis import settings
 
 from carepath.behaviour.patient import DRAWS_PER_PATIENT, SLOTS, Patient
+from carepath.behaviour.seeking import DRAWS as SEEKING_DRAWS
+from carepath.behaviour.seeking import patient_streams
 from carepath.execution.replication import build_journey
 from carepath.inputs.arms import WITHOUT, Arm
 from carepath.inputs.reform_registry import REFORMS
@@ -190,6 +192,18 @@ def shorter(base: Path, folder: Path, name: str, replications: int, **more) -> P
     return write_yaml(folder / f"{name}.yaml", data)
 
 
+# A file's care_seeking section that switches every block of its base's off (neutral).
+NO_CARE_SEEKING = {"seek": None, "choice": None, "cash": None, "patience": None}
+
+
+def without_care_seeking(scenario: Scenario) -> Scenario:
+    """The scenario with patients who do not choose (docs/care_seeking.md): every illness seeks
+    care at once at the fixed shares, and nobody leaves a queue."""
+    conditions = [c.model_copy(update={"urgent": False}) for c in scenario.conditions]
+    neutral = scenario.care_seeking.model_copy(update=NO_CARE_SEEKING)
+    return scenario.model_copy(update={"care_seeking": neutral, "conditions": conditions})
+
+
 def few_days(base: Path, folder: Path, name: str, replications: int) -> Path:
     """A scenario file extending ``base`` over four days (one measured): about a second a
     replication, for batches that are interrupted, resumed or sent to a cluster."""
@@ -222,8 +236,9 @@ def run_patients(
 
     for pid, (onset, overrides) in enumerate(patients):
         draws = [0.5] * DRAWS_PER_PATIENT
-        own = {name: [0.5] * width for name, width in REFORMS.patient_streams().items()}
-        names = REFORMS.draw_names()
+        widths = {**REFORMS.patient_streams(), **patient_streams(world)}
+        own = {name: [0.5] * width for name, width in widths.items()}
+        names = {**REFORMS.draw_names(), SEEKING_DRAWS.stream: SEEKING_DRAWS.names}
         for (leg, slot), u in overrides.items():
             if isinstance(leg, str):
                 own[leg][names[leg].index(slot)] = u

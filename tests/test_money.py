@@ -28,7 +28,7 @@ from carepath.inputs.schema import Scenario
 from carepath.observation.records import HOME, NO_FACILITY, EpisodeRow
 from carepath.system.world import World
 from carepath.workflows.golden import golden_scenario
-from conftest import REPO, only, run_patients, tiny_data
+from conftest import REPO, only, run_patients, tiny_data, without_care_seeking
 
 CLINIC, CENTRE, HOSPITAL = 0, 1, 2
 PAYERS = [p for p in PERSPECTIVES if p != "society"]
@@ -287,8 +287,9 @@ def test_time_away_counts_each_outing_from_home_and_the_outreach_minutes():
 
 
 def test_neutral_economics_changes_no_earlier_metric_and_prices_resources_at_fees():
+    # economics moves no earlier number while patients do not weigh prices (care seeking off)
     path = REPO / "scenarios" / "demo_county_credit.yaml"
-    priced = golden_scenario(load_scenario(path))
+    priced = golden_scenario(without_care_seeking(load_scenario(path)))
     neutral = priced.model_copy(update={"economics": Economics()})
     a, b = run(priced).replications, run(neutral).replications
     money = {*(net_cost_name(p) for p in PERSPECTIVES), "resource_cost_yuan", "time_value_yuan"}

@@ -16,7 +16,7 @@ from carepath.execution.replication import simulate
 from carepath.inputs.arms import Arm
 from carepath.inputs.schema import Scenario
 from carepath.system.world import World
-from conftest import REPO, shorter, tiny_data, write_yaml
+from conftest import NO_CARE_SEEKING, REPO, shorter, tiny_data, write_yaml
 
 pytestmark = pytest.mark.integration  # simulates whole scenarios or runs the command
 
@@ -26,7 +26,14 @@ WITH = Arm("with", ("recognition",))
 
 @pytest.fixture
 def short_recognition(tmp_path):
-    return shorter(RECOGNITION, tmp_path, "recognition_short", replications=2)
+    # patients who choose could choose differently in each arm (the waits they know differ)
+    return shorter(
+        RECOGNITION,
+        tmp_path,
+        "recognition_short",
+        replications=2,
+        care_seeking=NO_CARE_SEEKING,
+    )
 
 
 def by_arm(table: pd.DataFrame, metric: str, arm: str) -> list[float]:

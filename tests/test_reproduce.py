@@ -10,7 +10,7 @@ import pytest
 from carepath.cli import main
 from carepath.observation.results_folder import sha256_file
 from carepath.workflows.reproduce import MAX_LISTED, Difference, Outcome, compare_tables, report
-from conftest import DEMO, write_yaml
+from conftest import DEMO, NO_CARE_SEEKING, write_yaml
 
 pytestmark = pytest.mark.integration  # simulates whole scenarios or runs the command
 
@@ -22,6 +22,8 @@ def mini(folder, fee: int = 10):
         "name": "mini",
         "simulation": {"warmup_days": 1, "horizon_days": 2, "drain_days": 30, "replications": 2},
         "tiers": {"county": {"registration_fee_yuan": fee}},
+        # patients who do not weigh the fee, so that only the fees move (docs/care_seeking.md)
+        "care_seeking": NO_CARE_SEEKING,
     }
     return write_yaml(folder / "mini.yaml", data)
 

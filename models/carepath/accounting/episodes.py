@@ -40,6 +40,8 @@ class Episode:
         "waived",
         "staff",
         "reached",
+        "seeking",
+        "left_waits",
         "_station_waits",
     )
 
@@ -59,6 +61,8 @@ class Episode:
         self.waived: list[tuple[int, float]] = []  # facility, fee_yuan
         self.staff: list[tuple[str, float]] = []  # outreach role and staff-days for this episode
         self.reached = False  # seen (or waited for) by an outreach team
+        self.seeking: list[str] = []  # care-seeking events (SeekingRow.event), in order
+        self.left_waits: list[float] = []  # minutes in queues the patient left
         self._station_waits: list[float] | None = None  # once the episode has ended
 
     @property
@@ -93,9 +97,15 @@ class Episode:
             ]
         return self._station_waits
 
+    @property
+    def forgone(self) -> bool:
+        """Care not sought at all, or given up after leaving a queue."""
+        return "forgone" in self.seeking or "gave_up" in self.seeking
+
     def waits(self) -> list[float]:
-        """Every queue the patient waited in: stations, free clinics, visiting experts."""
-        return self.station_waits() + self.outreach_waits
+        """Every queue the patient waited in: stations (those left included), free clinics,
+        visiting experts."""
+        return self.station_waits() + self.outreach_waits + self.left_waits
 
     def cashier_waits(self) -> list[float]:
         return [
@@ -138,6 +148,10 @@ class EpisodeTotals:
         self.credit_patients = 0
         self.credit_drawn_yuan = ExactSum()
         self.waived_yuan = ExactSum()
+        self.cared = 0  # ended, and not forgone: the episodes time to care is the mean of
+        self.left_wait_min = ExactSum()
+        self.seeking: Counter[str] = Counter()  # illnesses with each care-seeking event
+        self.tier_visits = [0] * len(TIER_RANK)
 
     def measures(self, episode: Episode) -> bool:
         start, end = self.window
@@ -146,9 +160,16 @@ class EpisodeTotals:
     def add(self, episode: Episode) -> None:
         """Fold one measured episode that has ended (or is still in care at the end)."""
         self.episodes += 1
+        forgone = episode.forgone
         if episode.ended:
             self.finished += 1
-            self.time_to_care_min.add(episode.time_to_care_min)
+            if not forgone:
+                self.cared += 1
+                self.time_to_care_min.add(episode.time_to_care_min)
+        if episode.seeking:
+            self.seeking.update(episode.seeking)
+            self.seeking["forgone_any"] += forgone
+            self.left_wait_min.extend(episode.left_waits)
         self.medical_yuan.extend(episode.fees)
         self.travel_min.extend([travel_min for _, _, _, travel_min, _, _ in episode.trips])
         self.travel_yuan.extend([travel_yuan for _, _, _, _, travel_yuan, _ in episode.trips])
@@ -162,6 +183,7 @@ class EpisodeTotals:
                 continue
             rank = self.rank[facility]
             self.visits += 1
+            self.tier_visits[rank] += 1
             self.primary_visits += rank in PRIMARY_RANKS
             # in the county: at village, township or county facilities, not a city hospital
             self.in_county_visits += rank < TIER_RANK["city"]

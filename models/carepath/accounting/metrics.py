@@ -9,7 +9,9 @@ arrivals in the measured period, whoever they are.  The aggregates are folded as
 from __future__ import annotations
 
 from ..inputs.metric_registry import METRICS, weekly_load_names
-from ..inputs.schema import TEST_TYPES
+from ..inputs.schema import TEST_TYPES, TIERS
+from ..system.world import TIER_RANK
+from .episodes import EpisodeTotals
 from .referrals import weeks_of
 from .tally import ArmTally
 
@@ -36,9 +38,7 @@ def compute(tally: ArmTally) -> dict[str, float]:
         "wait_min": _per_episode(totals.station_wait_min.value, n),
         "trips": _per_episode(totals.trips, n),
         "travel_min": _per_episode(totals.travel_min.value, n),
-        "time_to_care_min": totals.time_to_care_min.value / totals.finished
-        if totals.finished
-        else 0.0,
+        "time_to_care_min": totals.time_to_care_min.value / totals.cared if totals.cared else 0.0,
         "visits": _per_episode(totals.visits, n),
         "return_visits": _per_episode(totals.return_visits, n),
         "tests_performed": float(totals.tests_performed),
@@ -52,16 +52,31 @@ def compute(tally: ArmTally) -> dict[str, float]:
         "credit_patients": float(totals.credit_patients),
         "credit_drawn_yuan": _per_episode(totals.credit_drawn_yuan.value, n),
         "registration_fees_waived_yuan": _per_episode(totals.waived_yuan.value, n),
+        **_care_seeking(totals),
         **tally.reform_metrics(),
         **tally.money.metrics(n),
     }
-    # Queues at free clinics and visiting experts are queues too.
+    # Queues at free clinics and visiting experts are queues too, as are those left.
     values["wait_min"] += values["outreach_wait_min"]
+    if totals.left_wait_min.value:
+        values["wait_min"] += _per_episode(totals.left_wait_min.value, n)
     values["outreach_cost_per_episode_yuan"] = _per_episode(values["outreach_cost_yuan"], n)
     values["cost_with_programme_yuan"] = (
         values["cost_total_yuan"] + values["outreach_cost_per_episode_yuan"]
     )
     return {name: values[name] for name in arm_metric_names(tally)}
+
+
+def _care_seeking(totals: EpisodeTotals) -> dict[str, float]:
+    n, seeking = totals.episodes, totals.seeking
+    return {
+        "care_sought_share": _per_episode(n - seeking["forgone"], n),
+        "episodes_forgone": float(seeking["forgone_any"]),
+        "episodes_delayed": float(seeking["delayed"]),
+        "balked": float(seeking["balked"]),
+        "reneged": float(seeking["reneged"]),
+        **{f"visits_{tier}": float(totals.tier_visits[TIER_RANK[tier]]) for tier in TIERS},
+    }
 
 
 def arm_metric_names(tally: ArmTally) -> list[str]:

@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Protocol
 
+from ..behaviour.wait_signal import WaitSignal
 from ..inputs.reform_registry import REFORMS
 from ..observation.records import NO_EPISODE, EpisodeRow, Records
 from ..system.world import World
@@ -68,6 +69,8 @@ class ArmTally:
             r.name: r.tally(world) for r in REFORMS if r.tally is not None
         }
         self.ended: dict[int, PatientValues] | None = {} if keep_patients else None
+        # The wait patients can know (behaviour.wait_signal), updated at each day's fold.
+        self.signal: WaitSignal | None = None
 
     def fold(self, records: Records) -> None:
         """Fold the rows appended since the last fold, table by table (episodes first, so that
@@ -89,6 +92,9 @@ class ArmTally:
         self._fold_waivers(rows["waivers"])
         self._fold_outreach(rows["outreach"])
         self._fold_outreach_staff(rows["outreach_staff"])
+        self._fold_seeking(rows["seeking"])
+        if self.signal is not None:
+            self.signal.fold(rows["stations"], rows["visits"])
         for reform in self.reforms.values():
             reform.fold(rows)
         # episode.ended, inlined: every episode in care is asked every day
@@ -171,6 +177,13 @@ class ArmTally:
             _, _, role, staff_days, _, patient = staff
             if patient != NO_EPISODE and (episode := self.in_care.get(patient)) is not None:
                 episode.staff.append((role, staff_days))
+
+    def _fold_seeking(self, rows: list[tuple]) -> None:
+        for patient, _, event, _, wait_min in rows:
+            if (episode := self.in_care.get(patient)) is not None:
+                episode.seeking.append(event)
+                if wait_min:
+                    episode.left_waits.append(wait_min)
 
     def finish(self) -> None:
         """The run is over: fold the episodes still in care as they stand."""

@@ -12,11 +12,17 @@ import simpy
 from ..inputs.schema import TEST_TYPES
 from ..observation.records import Records
 from ..system.clock import At
-from ..system.site import PriorityStation, Site, Station
+from ..system.hours import DAY_MIN
+from ..system.site import ImpatientStation, Left, PriorityStation, Site, Station
 from ..system.world import ConditionPlan, World
 from .mechanisms import Decisions
 from .moves import Moves, Process
 from .patient import Patient
+from .seeking import Seeking
+
+
+class GaveUp(Exception):
+    """A patient who left a queue and does not come back: the illness goes without care."""
 
 
 class FacilitySteps(Moves):
@@ -30,9 +36,11 @@ class FacilitySteps(Moves):
         sites: list[Site],
         records: Records,
         decide: Decisions,
+        seeking: Seeking | None = None,
     ) -> None:
         super().__init__(env, world, sites, records)
         self.decide = decide
+        self.seeking = seeking  # None: every illness seeks care at once and queues to the end
         self._order_cache: dict[tuple[int, int, bool], tuple[tuple[str, str, float], ...]] = {}
 
     def at(
@@ -54,6 +62,14 @@ class FacilitySteps(Moves):
                 yield At(self.env, patient.now)
             if isinstance(station, PriorityStation):
                 end = yield from station.serve_in_line(patient.id, service_min, patient.priority)
+            elif patient.impatience is not None and isinstance(station, ImpatientStation):
+                outcome = station.serve_or_leave(
+                    patient.id, patient.now, service_min, *patient.impatience
+                )
+                if isinstance(outcome, Left):
+                    yield from self.leave_queue(patient, site, station, outcome, leg)
+                    continue
+                end = outcome
             else:
                 end = station.serve(patient.id, patient.now, service_min)
             if end is not None:
@@ -62,6 +78,23 @@ class FacilitySteps(Moves):
             # Turned away at the registration window itself: back to queue there, once.
             again = station is not site.registration
             yield from self.come_back(patient, site, leg, register_again=again)
+
+    def leave_queue(
+        self, patient: Patient, site: Site, station: Station, left: Left, leg: int
+    ) -> Process:
+        """Out of the queue (balked or reneged): home, and back the next day to queue there
+        again (registering again first), or give up (``GaveUp``)."""
+        seeking = self.seeking
+        assert seeking is not None  # only patients who choose are impatient
+        patient.now = left.time_min
+        seeking.left(patient, site.plan.index, left.kind, left.time_min, left.wait_min)
+        patient.times_left += 1
+        if not seeking.comes_back(patient, patient.times_left):
+            raise GaveUp
+        tomorrow = (patient.now // DAY_MIN + 1) * DAY_MIN
+        yield from self.come_back(
+            patient, site, leg, not_before=tomorrow, register_again=station is not site.registration
+        )
 
     def register(self, patient: Patient, site: Site, leg: int) -> Process:
         """Registration, paying the registration and consultation fees at the window."""

@@ -22,7 +22,7 @@ from ..observation.records import EpisodeRow
 from ..system.hours import DAY_MIN
 from ..system.site import Site
 from .arrivals import pick
-from .facility_steps import FacilitySteps
+from .facility_steps import FacilitySteps, GaveUp
 from .mechanisms import RESOLVED
 from .moves import Process
 from .patient import FOLLOWUP_LEG, SECOND_OPINION_LEG, Patient
@@ -37,13 +37,34 @@ class Journey(FacilitySteps):
 
     def episode(self, patient: Patient) -> Process:
         """From onset (``patient.now``, not before the simulation clock) to the end of the last
-        step of care."""
-        env = self.env
+        step of care, or to the moment care is forgone (``behaviour.seeking``)."""
         episode = EpisodeRow(
             patient.id, patient.zone.index, patient.condition.index, patient.onset_min
         )
         self.records.episodes.append(episode)
-        near_home = yield from self.decide.seen_near_home(patient)
+        seeking = self.seeking
+        if seeking is None:
+            yield from self.care(patient, episode)
+            return
+        sought = seeking.sought_at(patient)
+        if sought is None:
+            episode.end_min = patient.onset_min
+            return
+        patient.now = sought
+        patient.impatience = seeking.impatience(patient)
+        try:
+            yield from self.care(patient, episode)
+        except GaveUp:
+            self.go_home(patient)
+            seeking.gave_up(patient, patient.now)
+            yield from self._catch_up(patient)
+            episode.end_min = self.env.now
+
+    def care(self, patient: Patient, episode: EpisodeRow) -> Process:
+        """Care sought: first contact, referrals, treatment, a second opinion, a follow-up."""
+        env = self.env
+        urgent = patient.condition.urgent
+        near_home = None if urgent else (yield from self.decide.seen_near_home(patient))
         patient.now = max(patient.now, env.now)  # on, if the patient went to a free clinic
         if near_home is RESOLVED:
             episode.end_min = env.now
@@ -70,8 +91,14 @@ class Journey(FacilitySteps):
         episode.end_min = env.now
 
     def first_facility(self, patient: Patient) -> int:
-        edges, facilities = patient.zone.first_contact[patient.condition.index]
-        chosen = facilities[pick(edges, patient.u(0, "first_contact"))]
+        """The facility chosen (by the logit when patients choose, else by the fixed shares),
+        as the arm's reforms may change it."""
+        seeking = self.seeking
+        if seeking is not None and seeking.model is not None:
+            chosen = seeking.first_facility(patient)
+        else:
+            edges, facilities = patient.zone.first_contact[patient.condition.index]
+            chosen = facilities[pick(edges, patient.u(0, "first_contact"))]
         return self.decide.first_contact(patient, chosen)
 
     def visit(
@@ -113,6 +140,8 @@ class Journey(FacilitySteps):
         """See a visiting expert here instead of being referred up, if one manages the
         condition today or soon enough to come back for; False if none does."""
         now = patient.now
+        if patient.condition.urgent:  # referred up at once, never booked for a session
+            return False
         offer = self.decide.expert_session_min(patient, site.plan, now)
         if offer is None:
             return False
@@ -132,7 +161,7 @@ class Journey(FacilitySteps):
     def follow_up(self, patient: Patient, treated_at: Site) -> Process:
         """A later visit for the same illness, at the same facility or referred down."""
         decide = self.decide
-        if decide.follows_up_at_home(patient):
+        if not patient.condition.urgent and decide.follows_up_at_home(patient):
             today = math.floor(patient.now / DAY_MIN)
             yield from self._catch_up(patient)
             yield from decide.home_doctor.home_follow_up(

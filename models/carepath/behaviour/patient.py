@@ -51,6 +51,8 @@ class Patient:
         "results",
         "priority",
         "now",
+        "impatience",
+        "times_left",
     )
 
     def __init__(
@@ -76,6 +78,10 @@ class Patient:
         self.priority = PRIORITY_NORMAL  # in queues with a green channel (two-way referral)
         # The patient's own clock, ahead of the simulation's between meetings (see Journey).
         self.now = onset_min
+        # Care seeking (behaviour.seeking): (people ahead tolerated, minutes of patience), or
+        # None for a patient who never leaves a queue; and how often they have left one.
+        self.impatience: tuple[int, float] | None = None
+        self.times_left = 0
 
     def u(self, leg: int, slot: str) -> float:
         """The patient's uniform number for one purpose on one visit."""

@@ -23,6 +23,7 @@ from ..accounting.tally import ArmTally
 from ..behaviour.arrivals import zone_onsets
 from ..behaviour.journey import Journey
 from ..behaviour.mechanisms import Decisions
+from ..behaviour.seeking import Seeking, patient_streams
 from ..inputs.arms import PAIRED, WITHOUT, Arm
 from ..inputs.reform_registry import REFORMS
 from ..observation.records import Records
@@ -36,13 +37,17 @@ from .collector import collector_paused
 def build_journey(
     env: simpy.Environment, world: World, records: Records, arm: Arm, streams: Streams
 ) -> Journey:
-    """The sites, the arm's reform mechanisms and the journey that runs patients through them."""
+    """The sites, the arm's reform mechanisms, the patients' own decisions (if they choose) and
+    the journey that runs patients through them."""
     decide = Decisions.build(env, world, records, arm, streams)
+    care = world.scenario.care_seeking
+    seeking = None if care.neutral else Seeking(world, records, decide.credit_offered)
+    impatient = care.patience is not None
     sites = [
-        Site(env, plan, records.stations, decide.green_channel_at(plan))
+        Site(env, plan, records.stations, decide.green_channel_at(plan), impatient)
         for plan in world.facilities
     ]
-    return Journey(env, world, sites, records, decide)
+    return Journey(env, world, sites, records, decide, seeking)
 
 
 def fold_times(world: World) -> list[float]:
@@ -69,6 +74,8 @@ class ArmRun:
         self.tally = ArmTally(world, keep_patients, arm.reforms)
         self.records.folded = self.tally
         journey = build_journey(self.env, world, self.records, arm, streams)
+        if journey.seeking is not None:
+            self.tally.signal = journey.seeking.signal
         sim = world.scenario.simulation
         onsets_until = (sim.warmup_days + sim.horizon_days) * DAY_MIN
         for zone in world.zones:
@@ -79,7 +86,7 @@ class ArmRun:
                 streams,
                 onsets_until,
                 journey.start,
-                REFORMS.patient_streams(),
+                {**REFORMS.patient_streams(), **patient_streams(world)},
             )
             self.env.process(onsets)
 

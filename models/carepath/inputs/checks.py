@@ -183,6 +183,27 @@ def _economics_problems(scenario: Scenario) -> list[Problem]:
     ]
 
 
+def _care_seeking_problems(scenario: Scenario) -> list[Problem]:
+    """Severities must name conditions of the file; starting waits, tiers or facilities."""
+    care = scenario.care_seeking
+    problems: list[Problem] = []
+    if care.seek is not None:
+        known = {c.id for c in scenario.conditions}
+        problems += [
+            (("care_seeking", "seek", "severity", name), "no condition with this id")
+            for name in care.seek.severity
+            if name not in known
+        ]
+    if care.choice is not None:
+        places = {*TIERS, *(f.id for f in scenario.facilities)}
+        problems += [
+            (("care_seeking", "choice", "start_wait_min", name), "no tier or facility so named")
+            for name in care.choice.start_wait_min
+            if name not in places
+        ]
+    return problems
+
+
 def cross_checks(scenario: Scenario) -> list[Problem]:
     """Every problem that needs more than one section to see, in file order."""
     problems = _duplicates(scenario.facilities, "facilities")
@@ -198,5 +219,6 @@ def cross_checks(scenario: Scenario) -> list[Problem]:
         + REFORMS.problems(scenario)
         + _plausibility_problems(scenario)
         + _economics_problems(scenario)
+        + _care_seeking_problems(scenario)
         + arms_problems(scenario)
     )

@@ -454,6 +454,42 @@ METRICS.add(
 )
 
 
+# -- care seeking (inputs.care_seeking): with it, an episode is an illness, sought or not -------
+METRICS.add(
+    Metric(
+        "care_sought_share",
+        "share of illnesses",
+        "measured illnesses that sought formal care, at once or after a delay",
+        "higher",
+        additive=False,
+    ),
+    Metric(
+        "episodes_forgone",
+        "episodes",
+        "measured illnesses that went without care: never sought, or given up after leaving a "
+        "queue",
+        "lower",
+    ),
+    Metric(
+        "episodes_delayed",
+        "episodes",
+        "measured illnesses whose care was sought some days after onset",
+        "lower",
+    ),
+    Metric("balked", "patients", "times a measured patient left a queue on arrival", "lower"),
+    Metric("reneged", "patients", "times a measured patient left a queue after waiting", "lower"),
+    *(
+        Metric(
+            f"visits_{tier}",
+            "visits",
+            f"visits to {tier} facilities by the measured episodes (returns not counted)",
+            "neither",
+        )
+        for tier in TIERS
+    ),
+)
+
+
 def residents_scaling(metric: Metric) -> Literal["episode", "period"] | None:
     """How a metric is put per resident per year: ``episode`` (an amount per measured episode:
     times the episodes), ``period`` (a count over the measured period), or None (a share, a

@@ -118,6 +118,12 @@ DECISION_POINTS: dict[str, DecisionPoint] = {
             "referred up",
             "when can a patient the township would refer up see an expert here instead?",
         ),
+        DecisionPoint(
+            "credit_offered",
+            "single",
+            "no credit line",
+            "at which facilities would the patient's credit line pay the charges?",
+        ),
     )
 }
 

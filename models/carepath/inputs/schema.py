@@ -27,6 +27,8 @@ from pydantic import (
 )
 from pydantic_core import CoreSchema
 
+from .care_seeking import NEUTRAL as NEUTRAL_CARE_SEEKING
+from .care_seeking import CareSeeking
 from .economics import MAX_RATE, MAX_YUAN, NEUTRAL, Area, Economics
 from .numbers import NUMBER
 from .sweep import Sweep
@@ -324,6 +326,13 @@ class Condition(Strict):
     drug_fee_yuan: Yuan = Field(description="at most 10,000,000")
     followup: FollowUp | None = None
     second_opinion: SecondOpinion | None = None
+    # Left out when false, so that files without it keep their hashes.
+    urgent: bool = Field(
+        False,
+        exclude_if=lambda value: value is False,
+        description="urgent patients never balk, renege, delay care or wait for an outreach "
+        "event, session or home visit",
+    )
 
     @field_validator("first_contact")
     @classmethod
@@ -468,6 +477,13 @@ class Scenario(Strict):
         default_factory=dict,
         exclude_if=lambda value: not value,
         description="uncertain inputs: key path -> distribution and source (inputs.uncertainty)",
+    )
+    # Left out when neutral (everyone seeks care at once, fixed shares), as economics.
+    care_seeking: CareSeeking = Field(
+        default_factory=CareSeeking,
+        exclude_if=lambda value: value == NEUTRAL_CARE_SEEKING,
+        description="whether, where and how patiently ill residents seek care "
+        "(inputs.care_seeking)",
     )
 
     def facility(self, facility_id: str) -> Facility:

@@ -198,6 +198,18 @@ class OutreachStaffRow(NamedTuple):
     patient: int
 
 
+class SeekingRow(NamedTuple):
+    """One row per care-seeking event of an illness: ``delayed`` or ``forgone`` at onset
+    (``facility`` is ``NO_FACILITY``), ``balked`` or ``reneged`` at a facility's queue (after
+    ``wait_min`` minutes in it), ``gave_up`` when a patient who left a queue does not come back."""
+
+    patient: int
+    facility: int
+    event: str
+    time_min: float
+    wait_min: float
+
+
 # Table name -> its record type (a named tuple, or EpisodeRow: each has ``_fields``), in the
 # order tables are folded and listed.
 TABLES: dict[str, Any] = {
@@ -214,6 +226,7 @@ TABLES: dict[str, Any] = {
     "waivers": WaiverRow,
     "outreach": OutreachRow,
     "outreach_staff": OutreachStaffRow,
+    "seeking": SeekingRow,
 }
 COLUMNS: dict[str, tuple[str, ...]] = {name: row._fields for name, row in TABLES.items()}
 
@@ -248,6 +261,7 @@ class Records:
     waivers: list[tuple] = field(default_factory=list)  # WaiverRow
     outreach: list[tuple] = field(default_factory=list)  # OutreachRow
     outreach_staff: list[tuple] = field(default_factory=list)  # OutreachStaffRow
+    seeking: list[tuple] = field(default_factory=list)  # SeekingRow
 
     # The registered reforms' own tables (``Reform.records``), by name; after the above.
     extra: dict[str, list[tuple]] = field(default_factory=_reform_tables)

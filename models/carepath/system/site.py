@@ -32,6 +32,7 @@ class Station:
     __slots__ = ("name", "facility", "rows", "capacity", "free_min", "open_min", "close_min")
 
     in_line = False
+    impatient = False
 
     def __init__(self, facility: FacilityPlan, name: str, capacity: int, rows: list[tuple]) -> None:
         self.name = name
@@ -48,13 +49,72 @@ class Station:
         opening.  Whoever joined the queue before closing time is still served, as outpatient
         departments see the patients they have registered.
         """
-        if not self.open_min <= arrive < self.close_min:
-            opening = self.facility.hours.opening(arrive)
-            if opening is None:
-                return None
-            self.open_min, self.close_min = opening
+        if not self.open_min <= arrive < self.close_min and not self._reopen(arrive):
+            return None
         free = self.free_min
         start = free[0] if free[0] > arrive else arrive
+        end = start + service_min
+        heapreplace(free, end)
+        self.rows.append((patient, self.facility.index, self.name, arrive, start, end))
+        return end
+
+    def _reopen(self, arrive: float) -> bool:
+        """Whether the facility is open at ``arrive``, keeping the opening it falls in."""
+        opening = self.facility.hours.opening(arrive)
+        if opening is None:
+            return False
+        self.open_min, self.close_min = opening
+        return True
+
+
+class Left:
+    """A patient who left a station's queue: ``kind`` balked (on arrival) or reneged (when
+    their patience ran out), at ``time_min``, after ``wait_min`` in the queue."""
+
+    __slots__ = ("kind", "time_min", "wait_min")
+
+    def __init__(self, kind: str, time_min: float, wait_min: float) -> None:
+        self.kind = kind
+        self.time_min = time_min
+        self.wait_min = wait_min
+
+
+class ImpatientStation(Station):
+    """A first-come-first-served station whose patients may balk or renege.
+
+    Exact: as a patient joins, the start of their service is known (``Station``), and so is
+    everyone's moment of leaving the queue (their start, or when their patience runs out); the
+    patients waiting at an arrival are those whose moment of leaving is still ahead.  A patient
+    who reneges never takes a server, so nobody behind them waits for them.
+    """
+
+    __slots__ = ("leaving",)
+
+    impatient = True
+
+    def __init__(self, facility: FacilityPlan, name: str, capacity: int, rows: list[tuple]) -> None:
+        super().__init__(facility, name, capacity, rows)
+        self.leaving: list[float] = []  # a heap: when each patient now waiting leaves the queue
+
+    def serve_or_leave(
+        self, patient: int, arrive: float, service_min: float, tolerance: int, patience_min: float
+    ) -> float | Left | None:
+        """As ``Station.serve``, unless more than ``tolerance`` people are waiting (balk) or
+        the wait would pass ``patience_min`` (renege at that minute)."""
+        if not self.open_min <= arrive < self.close_min and not self._reopen(arrive):
+            return None
+        leaving = self.leaving
+        while leaving and leaving[0] <= arrive:
+            heappop(leaving)
+        if len(leaving) > tolerance:
+            return Left("balked", arrive, 0.0)
+        free = self.free_min
+        start = free[0] if free[0] > arrive else arrive
+        if start - arrive > patience_min:
+            heappush(leaving, arrive + patience_min)
+            return Left("reneged", arrive + patience_min, patience_min)
+        if start > arrive:
+            heappush(leaving, start)
         end = start + service_min
         heapreplace(free, end)
         self.rows.append((patient, self.facility.index, self.name, arrive, start, end))
@@ -137,17 +197,23 @@ class Site:
         plan: FacilityPlan,
         rows: list[tuple],
         priority: bool = False,
+        impatient: bool = False,
     ) -> None:
-        def station(name: str, capacity: int) -> Station | PriorityStation | None:
+        def station(
+            name: str, capacity: int, patience: bool = False
+        ) -> Station | PriorityStation | None:
             if capacity <= 0:
                 return None
             if priority:
                 return PriorityStation(env, plan, name, capacity, rows)
+            if patience:
+                return ImpatientStation(plan, name, capacity, rows)
             return Station(plan, name, capacity, rows)
 
         self.plan = plan
-        self.registration = station("registration", plan.registration)
-        self.doctors = {d: station(f"doctor:{d}", n) for d, n in plan.doctors.items()}
+        # Patients balk and renege where they have not yet been seen: registration, doctors.
+        self.registration = station("registration", plan.registration, impatient)
+        self.doctors = {d: station(f"doctor:{d}", n, impatient) for d, n in plan.doctors.items()}
         self.cashier = station("cashier", plan.cashier)
         self.pharmacy = station("pharmacy", plan.pharmacy)
         self.exams = {t: station(f"exam:{t}", n) for t, n in plan.exams.items()}

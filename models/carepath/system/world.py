@@ -6,7 +6,8 @@ SimPy objects and no random state.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 from ..inputs.schema import TEST_TYPES, TIERS, Scenario, Zone
 from .durations import Sampler, sampler
@@ -76,6 +77,7 @@ class ConditionPlan:
     followup_referral_down: float
     second_opinion_probability: float
     second_opinion_after_days: float
+    urgent: bool = False
 
 
 @dataclass(frozen=True)
@@ -90,6 +92,7 @@ class ZonePlan:
     own: dict[int, int]
     # County and city hospitals the zone can reach, (tier rank, index), lowest tier then nearest.
     hospitals: tuple[tuple[int, int], ...]
+    population: int = 0
 
     @property
     def primary(self) -> int | None:
@@ -116,6 +119,8 @@ class World:
     hour_share: tuple[float, ...]
     weekday_factor: tuple[float, ...]
     arrive_after_opening_min: float
+    # What the behaviour fits once per scenario (the facility choice's constants), by name.
+    fitted: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     @classmethod
     def build(cls, scenario: Scenario) -> World:
@@ -201,6 +206,7 @@ def _condition(scenario: Scenario, i: int) -> ConditionPlan:
         if c.second_opinion is None
         else c.second_opinion.probability,
         second_opinion_after_days=1.0 if c.second_opinion is None else c.second_opinion.after_days,
+        urgent=c.urgent,
     )
 
 
@@ -239,12 +245,18 @@ def _zone(
         options.sort(key=lambda option: facilities[option[1]].rank)
         cumulative = _cumulative([p for p, _ in options])
         first_contact.append((cumulative, tuple(fac for _, fac in options)))
+    # With care seeking, an onset is an illness, of which only ``consulted_share`` reach a
+    # doctor in the without arm: the zone's episode rate (today's visits) is that share of its
+    # illnesses.
+    seek = scenario.care_seeking.seek
+    consulted = 1.0 if seek is None else seek.consulted_share
     return ZonePlan(
         index=i,
         id=zone.id,
-        episodes_per_day=zone.population * zone.episodes_per_person_year / 365.0,
+        episodes_per_day=zone.population * zone.episodes_per_person_year / 365.0 / consulted,
         travel={index[f]: (t.travel_min, t.travel_yuan) for f, t in zone.travel.items()},
         first_contact=tuple(first_contact),
         own={TIER_RANK[tier]: fac for tier, fac in own.items()},
         hospitals=_hospitals(scenario, zone, index),
+        population=zone.population,
     )

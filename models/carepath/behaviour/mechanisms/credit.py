@@ -93,6 +93,11 @@ class Credit:
             return True
         return DRAWS.draw(patient, "family_pay") < self.family_pay
 
+    def credit_offered(self, patient: Patient) -> frozenset[int]:
+        """The facilities where the patient's line would pay (none if not on credit): a patient
+        short of cash can choose them (``behaviour.seeking``)."""
+        return self.offering if self.on_credit(patient) else frozenset()
+
     def pays_at_cashier(self, patient: Patient, site: Site, fee_yuan: float, now: float) -> bool:
         """Whether the patient pays ``fee_yuan`` at ``now`` at a cashier window rather than on
         credit."""

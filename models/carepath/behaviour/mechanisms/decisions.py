@@ -123,6 +123,7 @@ _NEUTRAL: dict[str, Callable] = {
     "referral_down_share": lambda patient: patient.condition.followup_referral_down,
     "follows_up_at_home": _always(False),
     "expert_session_min": _always(None),
+    "credit_offered": _always(frozenset()),
 }
 
 
@@ -147,6 +148,7 @@ class Decisions:
     referral_down_share: Callable[[Patient], float]
     follows_up_at_home: Callable[[Patient], bool]
     expert_session_min: Callable[[Patient, FacilityPlan, float], tuple[Any, float] | None]
+    credit_offered: Callable[[Patient], frozenset[int]]
 
     def __init__(self, mechanisms: dict[str, Any]) -> None:
         self.mechanisms = mechanisms  # reform name -> its mechanism, in rank order

@@ -1,0 +1,170 @@
+"""An ill resident's own decisions: seek care now, later or never; where to go first; how long
+to queue before leaving (``inputs.care_seeking``).
+
+Every illness draws its numbers from its own stream (``patients:care_seeking``) in every arm,
+so the same illness is as severe, as short of cash and as patient in each; what differs
+between arms is what it finds (prices, credit, the waits the arm's own records show).  Urgent
+conditions always seek care at once and never leave a queue.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from itertools import accumulate
+
+import numpy as np
+
+from ..inputs.reform_registry import PatientDraws
+from ..observation.records import Records
+from ..system.durations import sampler
+from ..system.hours import DAY_MIN
+from ..system.world import World
+from .arrivals import pick
+from .choice import ChoiceModel
+from .patient import Patient
+from .wait_signal import WaitSignal
+
+# Leaving a queue and coming back: at most this many times, then the illness goes without care.
+MAX_COMEBACKS = 3
+DRAWS = PatientDraws(
+    "care_seeking",
+    (
+        "seek",
+        "delay",
+        "delay_days",
+        "cash",
+        "tolerance",
+        "patience",
+        *(f"come_back_{n}" for n in range(1, MAX_COMEBACKS + 1)),
+    ),
+)
+# What a patient who left a queue did (SeekingRow.event), besides delayed and forgone.
+BALKED, RENEGED = "balked", "reneged"
+
+
+def patient_streams(world: World) -> dict[str, int]:
+    """The care-seeking stream, drawn only when the scenario has patients who choose."""
+    return {} if world.scenario.care_seeking.neutral else {DRAWS.stream: DRAWS.width}
+
+
+class Seeking:
+    """Care-seeking decisions of one arm of one replication."""
+
+    def __init__(
+        self,
+        world: World,
+        records: Records,
+        credit_offered: Callable[[Patient], frozenset[int]],
+    ) -> None:
+        care = world.scenario.care_seeking
+        self.records = records
+        self.credit_offered = credit_offered
+        self.model = None if care.choice is None else ChoiceModel.of(world)
+        self.signal: WaitSignal | None = None
+        if self.model is not None:
+            self.signal = WaitSignal(self.model.start_wait_min, care.choice.signal_days)  # type: ignore[union-attr]
+        self.seek = care.seek
+        self.patience = care.patience
+        self.patience_min = None if care.patience is None else sampler(care.patience.patience_min)
+        self._cache: dict[tuple[int, int, bytes], tuple[tuple[float, ...], tuple[int, ...], float]]
+        self._cache = {}
+        self._version = -1
+
+    # -- where -------------------------------------------------------------------------------
+
+    def _allowed(self, patient: Patient) -> np.ndarray:
+        model = self.model
+        assert model is not None
+        zone, condition = patient.zone.index, patient.condition.index
+        width = len(model.options[zone].facilities)
+        if DRAWS.draw(patient, "cash") >= model.constrained_share:
+            return np.ones(width, dtype=bool)
+        allowed = model.affordable(zone, condition)
+        offered = self.credit_offered(patient)
+        if offered:
+            credit = np.array([f in offered for f in model.options[zone].facilities])
+            allowed = allowed | credit
+        return allowed
+
+    def options(self, patient: Patient) -> tuple[tuple[float, ...], tuple[int, ...], float]:
+        """(cumulative choice probabilities, facilities, logsum) for the patient today."""
+        model, signal = self.model, self.signal
+        assert model is not None and signal is not None
+        if signal.version != self._version:
+            self._cache.clear()
+            self._version = signal.version
+        allowed = self._allowed(patient)
+        key = (patient.zone.index, patient.condition.index, allowed.tobytes())
+        found = self._cache.get(key)
+        if found is None:
+            utilities = model.utilities(key[0], key[1], signal.minutes)
+            probs, logsum = model.logit(utilities, allowed)
+            facilities = model.options[key[0]].facilities
+            kept = [(p, f) for p, f in zip(probs, facilities, strict=True) if p > 0]
+            edges = tuple(accumulate(p for p, _ in kept))
+            if edges:
+                edges = (*edges[:-1], 1.0)
+            found = (edges, tuple(f for _, f in kept), logsum)
+            self._cache[key] = found
+        return found
+
+    def first_facility(self, patient: Patient) -> int:
+        """The facility the patient chooses, with the patient's first-contact number."""
+        edges, facilities, _ = self.options(patient)
+        return facilities[pick(edges, patient.u(0, "first_contact"))]
+
+    # -- whether and when --------------------------------------------------------------------
+
+    def sought_at(self, patient: Patient) -> float | None:
+        """The minute the illness seeks formal care (its onset, or later if delayed), or None
+        if it goes without; delays and forgone care are recorded."""
+        if self.model is None:
+            return patient.onset_min
+        _, facilities, logsum = self.options(patient)
+        condition = patient.condition.index
+        if not facilities:  # nowhere the patient can pay for
+            self._record(patient, "forgone", patient.onset_min)
+            return None
+        if DRAWS.draw(patient, "seek") < self.model.seek_now(condition, logsum):
+            return patient.onset_min
+        seek = self.seek
+        assert seek is not None  # seek_now is 1 without a seek block
+        if DRAWS.draw(patient, "delay") >= seek.delay_share:
+            self._record(patient, "forgone", patient.onset_min)
+            return None
+        low, high = seek.delay_days.low, seek.delay_days.high
+        days = low + math.floor(DRAWS.draw(patient, "delay_days") * (high - low + 1))
+        day = math.floor(patient.onset_min / DAY_MIN) + days
+        self._record(patient, "delayed", patient.onset_min)
+        return max(patient.onset_min, day * DAY_MIN)
+
+    # -- how long in a queue -----------------------------------------------------------------
+
+    def impatience(self, patient: Patient) -> tuple[int, float] | None:
+        """(people waiting ahead the patient will join behind, minutes they will wait), or None
+        for a patient who never leaves a queue."""
+        patience = self.patience
+        if patience is None or patient.condition.urgent:
+            return None
+        assert self.patience_min is not None
+        low, high = patience.tolerance_people.low, patience.tolerance_people.high
+        tolerance = low + math.floor(DRAWS.draw(patient, "tolerance") * (high - low + 1))
+        return min(tolerance, high), self.patience_min(DRAWS.draw(patient, "patience"))
+
+    def comes_back(self, patient: Patient, times_left: int) -> bool:
+        """Whether a patient who has left a queue ``times_left`` times comes back another day."""
+        assert self.patience is not None
+        if times_left > MAX_COMEBACKS:
+            return False
+        return DRAWS.draw(patient, f"come_back_{times_left}") < self.patience.return_share
+
+    def left(self, patient: Patient, facility: int, event: str, time_min: float, wait_min: float):
+        """Record a patient leaving a queue (``BALKED`` or ``RENEGED``)."""
+        self.records.seeking.append((patient.id, facility, event, time_min, wait_min))
+
+    def gave_up(self, patient: Patient, time_min: float) -> None:
+        self._record(patient, "gave_up", time_min)
+
+    def _record(self, patient: Patient, event: str, time_min: float) -> None:
+        self.records.seeking.append((patient.id, -1, event, time_min, 0.0))
