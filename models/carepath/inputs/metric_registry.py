@@ -92,6 +92,10 @@ class MetricRegistry:
     def add_family(self, family: MetricFamily) -> None:
         self._families.append(family)
 
+    def families(self) -> tuple[MetricFamily, ...]:
+        """The metric families, in the order they were added."""
+        return tuple(self._families)
+
     def __iter__(self) -> Iterator[Metric]:
         return iter(self._metrics.values())
 

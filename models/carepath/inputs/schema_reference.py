@@ -160,7 +160,8 @@ def type_text(annotation: Any) -> str:
     if origin is Annotated:
         return type_text(args[0])
     if origin is Literal:
-        return " | ".join(json.dumps(a) for a in args)
+        values = ", ".join(json.dumps(a) for a in args)
+        return f"one of {values}" if len(args) > 1 else values
     if origin is list:
         return f"list of {type_text(args[0])}"
     if origin is dict:
@@ -210,6 +211,8 @@ def default_text(field: FieldInfo) -> str:
     if field.is_required():
         return "required"
     value = field.get_default(call_default_factory=True, validated_data={})
+    if isinstance(value, ReformSections):
+        return "every reform switched off"
     if isinstance(value, BaseModel):
-        value = value.model_dump(mode="json", exclude_defaults=False)
+        value = value.model_dump(mode="json")
     return json.dumps(value, ensure_ascii=False, default=str)
