@@ -39,7 +39,8 @@ from .execution.manifest import RunRecord
 from .execution.options import RunOptions
 from .execution.run_size import MAX_EPISODES, size_problems
 from .inputs.arms import arms_for
-from .inputs.loading import ScenarioError
+from .inputs.keypath import parse_setting
+from .inputs.loading import ScenarioError, Setting
 from .inputs.provenance import unsourced_numbers
 from .inputs.reform_registry import REFORMS
 from .inputs.scenario_file import load_scenario
@@ -80,6 +81,7 @@ def _parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True)
     check = commands.add_parser("check", help="validate scenario files; write nothing")
     check.add_argument("files", nargs="+", type=Path, metavar="FILE")
+    _add_set(check)
     commands.add_parser(
         "reforms", help="list the reforms a scenario may switch on: sections, decision points"
     )
@@ -94,6 +96,7 @@ def _parser() -> argparse.ArgumentParser:
 def _add_run(commands) -> None:
     run = commands.add_parser("run", help="run scenario batches and write results/<scenario>/")
     run.add_argument("files", nargs="+", type=Path, metavar="FILE")
+    _add_set(run)
     run.add_argument(
         "--replications", type=_whole(1), help="replications per arm (default: the file's)"
     )
@@ -133,6 +136,27 @@ def _add_run(commands) -> None:
     )
 
 
+def _add_set(command) -> None:
+    command.add_argument(
+        "--set",
+        dest="settings",
+        action="append",
+        type=_setting,
+        default=[],
+        metavar="KEY.PATH=VALUE",
+        help="change one setting of each file after extends is resolved, with the key paths "
+        "sweeps use (reforms.credit.enrolment=0.4, facilities[town].stations.cashier=2); "
+        "the value is read as YAML; repeatable",
+    )
+
+
+def _setting(text: str) -> Setting:
+    try:
+        return parse_setting(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+
+
 def _add_batch_options(command) -> None:
     """The options every batch command shares: seed, workers, output, progress, cluster."""
     command.add_argument("--seed", type=_whole(0), help="base seed (default: the file's)")
@@ -166,6 +190,7 @@ def _add_psa(commands) -> None:
         "results/<scenario>_psa/",
     )
     psa.add_argument("file", type=Path, metavar="FILE")
+    _add_set(psa)
     psa.add_argument(
         "--samples", type=_whole(2), required=True, help="Latin hypercube samples of the inputs"
     )
@@ -270,12 +295,15 @@ def _jobs(asked: int) -> int:
     return asked or os.cpu_count() or 1
 
 
-def _load_all(files: list[Path]) -> tuple[list[tuple[Path, Scenario]], list[str]]:
-    """Each readable file with its scenario, and every problem of every file."""
+def _load_all(
+    files: list[Path], settings: list[Setting]
+) -> tuple[list[tuple[Path, Scenario]], list[str]]:
+    """Each readable file with its scenario (``--set`` settings applied), and every problem of
+    every file."""
     loaded, problems = [], []
     for file in files:
         try:
-            loaded.append((file, load_scenario(file)))
+            loaded.append((file, load_scenario(file, settings)))
         except ScenarioError as error:
             problems.extend(error.problems)
     names = [s.name for _, s in loaded]
@@ -287,7 +315,7 @@ def _load_all(files: list[Path]) -> tuple[list[tuple[Path, Scenario]], list[str]
 
 
 def _check(args: argparse.Namespace) -> int:
-    loaded, problems = _load_all(args.files)
+    loaded, problems = _load_all(args.files, args.settings)
     for line in problems:
         print(line, file=sys.stderr)
     # Only files that parsed: a YAML error is already reported above.
@@ -327,7 +355,7 @@ def _reforms(args: argparse.Namespace) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
-    loaded, problems = _load_all(args.files)
+    loaded, problems = _load_all(args.files, args.settings)
     target = _precision_target(args)
     if target is not None:
         problems += target_problems(target)
@@ -341,7 +369,7 @@ def _run(args: argparse.Namespace) -> int:
             print(line, file=sys.stderr)
         return BAD_INPUT
     options = _batch_options(args, args.replications)
-    record = RunRecord.start(["carepath", *sys.argv[1:]], options.jobs, args.scheduler)
+    record = RunRecord.start(_command(args), options.jobs, args.scheduler)
     try:
         with writing_into(args.out):  # an unusable or busy --out: ResultsProblem, see main
             done = run_files(loaded, options, record, target)
@@ -383,7 +411,7 @@ def _interrupted(out: Path) -> int:
 
 
 def _psa(args: argparse.Namespace) -> int:
-    loaded, problems = _load_all([args.file])
+    loaded, problems = _load_all([args.file], args.settings)
     settings = PsaSettings(
         samples=args.samples,
         replications=args.replications,
@@ -400,7 +428,7 @@ def _psa(args: argparse.Namespace) -> int:
         return BAD_INPUT
     ((file, scenario),) = loaded
     options = _batch_options(args, settings.replications)
-    record = RunRecord.start(["carepath", *sys.argv[1:]], options.jobs, args.scheduler)
+    record = RunRecord.start(_command(args), options.jobs, args.scheduler)
     try:
         with writing_into(args.out):
             result, folder = run_psa_file(file, scenario, settings, options, record)
@@ -493,7 +521,7 @@ def _validate(args: argparse.Namespace) -> int:
     if not files:
         print("validate: no scenario files (looked in scenarios/validation/)", file=sys.stderr)
         return BAD_INPUT
-    record = RunRecord.start(["carepath", *sys.argv[1:]], _jobs(args.jobs))
+    record = RunRecord.start(_command(args), _jobs(args.jobs))
     outcome = run_validation(files, args.out, record, args.replications)
     if outcome.problems:
         for line in outcome.problems:
@@ -553,8 +581,14 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
 }
 
 
+def _command(args: argparse.Namespace) -> list[str]:
+    """The command line as given, for the manifests (``main``'s argv when called from Python)."""
+    return ["carepath", *args.argv]
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    args.argv = list(sys.argv[1:] if argv is None else argv)
     try:
         return COMMANDS[args.command](args)
     except KeyboardInterrupt:  # `run` says more about what it kept
