@@ -332,8 +332,14 @@ def _merge(
 
 
 def _merge_by_id(items: list, override: list, path: tuple, file: Path, origins: Origins) -> None:
-    """Merge each item of ``override`` into the base's item with its id; add new ids at the end.
-    An id written twice in ``override`` is added twice, for validation to refuse."""
+    """Merge each item of ``override`` into the base's item with its id; add new ids at the end."""
+    ids = [item["id"] for item in override]
+    twice = sorted({i for i in ids if ids.count(i) > 1})
+    if twice:
+        where = _format_path(path)
+        raise ScenarioError(
+            [f"{file}: {where}: id {i!r} written twice in a list merged by id" for i in twice]
+        )
     positions = {item["id"]: i for i, item in enumerate(items)}
     for item in override:
         if item["id"] in positions:
