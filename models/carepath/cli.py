@@ -1,5 +1,5 @@
 """The ``carepath`` command: ``check`` scenario files, ``run`` their batches (or sweeps), ``psa``
-the inputs they declare uncertain,
+the inputs they declare uncertain, write the ``schema`` of scenario files for editors,
 redraw the ``figures`` of the results and ``reproduce`` them; ``validate`` the model against
 queueing theory, ``report`` on validation (results/validation.md).
 
@@ -22,6 +22,7 @@ The commands parse their arguments here and do their work in ``workflows``.
 from __future__ import annotations
 
 import argparse
+import json
 import math
 import os
 import sys
@@ -39,6 +40,7 @@ from .execution.manifest import RunRecord
 from .execution.options import RunOptions
 from .execution.run_size import MAX_EPISODES, size_problems
 from .inputs.arms import arms_for
+from .inputs.file_schema import file_schema
 from .inputs.keypath import parse_setting
 from .inputs.loading import ScenarioError, Setting
 from .inputs.provenance import unsourced_numbers
@@ -54,6 +56,7 @@ from .observation.results_folder import (
     ResultsFolder,
     ResultsProblem,
     has_results,
+    write_atomic,
     writing_into,
 )
 from .workflows.precision import (
@@ -85,12 +88,25 @@ def _parser() -> argparse.ArgumentParser:
     commands.add_parser(
         "reforms", help="list the reforms a scenario may switch on: sections, decision points"
     )
+    _add_schema(commands)
     _add_run(commands)
     _add_psa(commands)
     _add_validation_commands(commands)
     _add_figures(commands)
     _add_reproduce(commands)
     return parser
+
+
+def _add_schema(commands) -> None:
+    schema = commands.add_parser(
+        "schema", help="write the JSON Schema of scenario files, for editors (docs/editor.md)"
+    )
+    schema.add_argument("--out", type=Path, metavar="FILE", help="default: standard output")
+    schema.add_argument(
+        "--resolved",
+        action="store_true",
+        help="the schema of a scenario after extends is merged (every required key)",
+    )
 
 
 def _add_run(commands) -> None:
@@ -343,6 +359,20 @@ def _check(args: argparse.Namespace) -> int:
     return 0
 
 
+def _schema(args: argparse.Namespace) -> int:
+    text = json.dumps(file_schema(args.resolved), indent=2, ensure_ascii=False) + "\n"
+    if args.out is None:
+        sys.stdout.write(text)
+        return 0
+    try:
+        write_atomic(args.out, text.encode("utf-8"))
+    except OSError as error:
+        print(f"--out {args.out}: cannot write there ({error.strerror})", file=sys.stderr)
+        return BAD_INPUT
+    print(f"wrote {args.out}")
+    return 0
+
+
 def _reforms(args: argparse.Namespace) -> int:
     for reform in REFORMS:
         answers = ", ".join(reform.answers()) or "none"
@@ -572,6 +602,7 @@ def _has_results(folder: Path) -> bool:
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "check": _check,
     "reforms": _reforms,
+    "schema": _schema,
     "run": _run,
     "psa": _psa,
     "validate": _validate,

@@ -122,3 +122,8 @@ def parse_setting(text: str) -> tuple[str, Any]:
     except (yaml.YAMLError, safe_yaml.UnsafeYamlError) as error:
         problem = getattr(error, "problem", None) or " ".join(str(error).split())
         raise ValueError(f"{path}: the value {value!r} is not a YAML value: {problem}") from None
+
+
+# A key path as a JSON Schema pattern (a scenario file's top-level key paths): a name, then at
+# least one dotted name or bracketed position or id.
+KEY_PATH_PATTERN = rf"^{_NAME.pattern}(\.{_NAME.pattern}|{_INDEX.pattern})+$"
