@@ -244,3 +244,11 @@ def test_a_bad_key_path_in_a_file_is_refused_naming_file_and_key(tmp_path):
     )
     (line,) = refused(misspelt)
     assert line == f"{misspelt}: reforms.credit.enrolmnt: unknown key"
+
+
+def test_psa_with_a_bad_set_writes_nothing_and_exits_2(tmp_path, capsys):
+    out = tmp_path / "out"
+    args = ["psa", str(CREDIT), "--samples", "2", "--out", str(out)]
+    assert main([*args, "--set", "reforms.credit.enrolment=1.4"]) == 2
+    assert "--set: reforms.credit.enrolment: Input should be less" in capsys.readouterr().err
+    assert not out.exists()
