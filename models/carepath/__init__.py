@@ -6,6 +6,7 @@ The planner's entry points::
     scenario = carepath.load_scenario("scenarios/demo_county.yaml")
     result = carepath.run(scenario, replications=5)
     result.summary        # mean and 95% CI per arm, and of the paired difference
+    result.save("out")    # out/<scenario>/: the files `carepath run --out out` writes
     more = carepath.with_lever(scenario, "reforms.credit.enrolment", 0.5)
     sweep = carepath.run_sweep(scenario, {"reforms.credit.enrolment": [0, 0.5, 1]})
     uncertain = carepath.psa(scenario, samples=16)   # needs the file's uncertainty: block

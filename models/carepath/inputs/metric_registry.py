@@ -171,7 +171,7 @@ METRICS.add(
     Metric(
         "cost_travel_yuan",
         YUAN_PER_EPISODE,
-        "fares",
+        "fares of every trip of the episode, to, between and home from facilities",
         "lower",
         label="travel cost per episode (yuan)",
     ),
@@ -185,7 +185,7 @@ METRICS.add(
     Metric(
         "travel_min",
         MIN_PER_EPISODE,
-        "minutes travelling",
+        "minutes travelling on every trip of the episode, to, between and home from facilities",
         "lower",
         label="minutes travelling per episode",
     ),
