@@ -3,7 +3,7 @@ pulled (the variant), compared row by row.
 
 Both runs use the same seed, so they see the same simulated patients and the change is the
 levers' alone (common random numbers).  A quick run is two measured weeks and five
-replications (the notebooks' sweeps run so): well under a minute for a bundled scenario, for
+replications (the notebooks' sweeps run so): seconds to a minute for a bundled scenario, for
 trying levers out; a full run keeps the scenario's own horizon and replications.  With
 ``CAREPATH_QUICK`` set (the tests) both are cut further, as every notebook run is
 (``execution.quick``).  The notebooks' lever panel
