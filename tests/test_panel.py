@@ -6,6 +6,9 @@ numbers are noisy, but a lever pulled from one end to the other still moves what
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import pytest
 
 import carepath
@@ -109,3 +112,12 @@ def test_the_widget_runs_the_moved_slider_only(quick_mode):
     assert change(panel.table, "credit_patients", "with") > 0
     panel.choice.value = "mianyang_outreach"
     assert set(panel.sliders) == {"free_clinics_per_month", "free_clinic_wait_share"}
+
+
+def test_the_package_imports_without_ipywidgets_and_the_panel_says_what_it_needs(monkeypatch):
+    blocked = "import sys; sys.modules['ipywidgets'] = None; import carepath; print('ok')"
+    done = subprocess.run([sys.executable, "-c", blocked], capture_output=True, text=True)
+    assert done.returncode == 0 and done.stdout.strip() == "ok", done.stderr
+    monkeypatch.setitem(sys.modules, "ipywidgets", None)
+    with pytest.raises(ImportError, match="the lever panel needs ipywidgets"):
+        carepath.lever_panel("demo_county_credit", folder=SCENARIOS)

@@ -18,6 +18,7 @@ from ..inputs.planner_levers import levers_of
 from ..inputs.schema import Scenario
 from .lever_panel import bundled_scenarios, lever_run, planner_table
 
+PIP = "pip install ipywidgets"
 QUICK, FULL = "quick (seconds)", "full (the scenario's own run)"
 _WIDE = {"width": "95%"}
 _LABEL = {"description_width": "initial"}
@@ -28,8 +29,11 @@ class LeverPanel:
     run's comparison (``lever_run``), ``levers`` the levers that run pulled."""
 
     def __init__(self, scenarios: dict[str, Scenario], chosen: str | None = None) -> None:
-        import ipywidgets as widgets  # type: ignore[import-untyped]  # only a panel needs it
-        from IPython.display import display
+        try:  # only a panel needs them
+            import ipywidgets as widgets  # type: ignore[import-untyped]
+            from IPython.display import display
+        except ImportError as error:
+            raise ImportError(f"the lever panel needs ipywidgets ({PIP}): {error}") from None
 
         if not scenarios:
             raise ValueError("no scenario with a planner lever to put in the panel")
