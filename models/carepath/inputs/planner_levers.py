@@ -76,6 +76,12 @@ class PlannerLever:
         values = [float(value_at(scenario, path)) for path in paths]
         return self.from_setting(sum(values) / len(values))
 
+    def on_grid(self, value: float) -> float:
+        """``value`` moved to the nearest of the lever's steps within its range (where a slider
+        can stand, so a slider nobody touched reads back what it was given)."""
+        steps = round((min(max(value, self.low), self.high) - self.low) / self.step)
+        return round(self.low + steps * self.step, 10)
+
 
 def _switched_on(scenario: Scenario, reform: str) -> bool:
     return _has(scenario, f"reforms.{reform}.enabled") and bool(

@@ -66,7 +66,7 @@ class LeverPanel:
     def _show_levers(self) -> None:
         self.sliders = {
             lever.name: self._widgets.FloatSlider(
-                value=lever.current(self.scenario),
+                value=lever.on_grid(lever.current(self.scenario)),
                 min=lever.low,
                 max=lever.high,
                 step=lever.step,
@@ -76,7 +76,7 @@ class LeverPanel:
             )
             for lever in levers_of(self.scenario)
         }
-        # what the sliders show before anyone moves them (a slider may round the value)
+        # what the sliders show before anyone moves them
         self.start = {name: slider.value for name, slider in self.sliders.items()}
         self.sliders_box.children = list(self.sliders.values())
 
