@@ -4,9 +4,9 @@ The Chinese labels need a font with Chinese glyphs; matplotlib ships none.  ``cj
 for a known CJK family among the fonts matplotlib knows and in the user's font folder
 (``~/.local/share/fonts``, where ``install`` puts one; matplotlib's cached font list does not
 see a font added there later, so the folder is read each time).  ``install`` (``make fonts``,
-``python -m carepath.analysis.figures.fonts``) needs no root: it fetches Noto Sans CJK
-(SIL Open Font License) from PyPI as the ``noto-cjk-sans-otc`` wheel with pip, checks the
-wheel's SHA-256, and unpacks the font into that folder.
+which calls ``main``) needs no root: it fetches Noto Sans CJK (SIL Open Font License) from
+PyPI as the ``noto-cjk-sans-otc`` wheel with pip, checks the wheel's SHA-256, and unpacks the
+font into that folder.
 """
 
 from __future__ import annotations

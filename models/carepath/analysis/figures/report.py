@@ -31,7 +31,7 @@ from .comparison import NAME as COMPARISON
 from .comparison import TITLE as COMPARISON_TITLE
 from .comparison import savings, scenario_comparison, scenario_words
 from .fonts import cjk_font, no_font_message
-from .labels import Labels, capitalised, facility_names, using
+from .labels import Labels, capitalised, current, facility_names, using
 from .registry import FigureSpec, figures_of
 from .style import FORMATS, figure_bytes
 
@@ -74,8 +74,7 @@ def _commit(manifest: dict) -> str:
 def figure_title(folder: ResultsFolder, spec: FigureSpec) -> str:
     """A figure's title: what it shows, for which scenario, in plain words (the run's seed and
     size are in the caption)."""
-    names = labels_of(folder)
-    return f"{names.text(capitalised(spec.title))} · {scenario_words(folder.name)}"
+    return f"{current().text(capitalised(spec.title))} · {scenario_words(folder.name)}"
 
 
 def _design(manifest: dict, long: bool) -> str:
