@@ -155,3 +155,10 @@ results: $(STAMP)
 	$(BIN)/python -m carepath.workflows.golden --update
 	$(BIN)/carepath figures --results $(OUT) --out $(OUT)/figures
 	$(BIN)/carepath report --results $(OUT)
+
+.PHONY: fonts
+# Optional: a CJK font for the Chinese figure labels (CAREPATH_FIGURE_LANGUAGE=zh make figures).
+# No root needed: Noto Sans CJK from PyPI (a pinned wheel, its SHA-256 checked) unpacked into
+# the user's font folder (~/.local/share/fonts/carepath/); without it the figures stay English.
+fonts: $(RUN_STAMP)
+	$(BIN)/python -c "import sys; from carepath.analysis.figures.fonts import main; sys.exit(main())"
