@@ -18,7 +18,7 @@ PSA_SAMPLES  ?= 64
 
 .DEFAULT_GOAL := help
 
-.PHONY: help install run psa test test-fast test-slow lint typecheck format check clean validate report golden bench results lock
+.PHONY: help install run psa test test-fast test-slow lint typecheck format check clean validate report golden bench results lock docs
 
 help:
 	@echo "make install    create $(VENV) with everything in requirements.lock (tests, notebooks, Dask) and carepath"
@@ -27,7 +27,8 @@ help:
 	@echo "make psa        probabilistic sensitivity analysis of PSA_SCENARIO=$(PSA_SCENARIO) with"
 	@echo "                PSA_SAMPLES=$(PSA_SAMPLES) samples into $(OUT)/<scenario>_psa/ (about 8 minutes on 2 cores)"
 	@echo "make lock       rewrite requirements.lock and requirements-run.lock from pyproject.toml (uv)"
-	@echo "make test       ruff check, ruff format --check, mypy, pytest (skips 'slow' tests)"
+	@echo "make test       ruff check, ruff format --check, mypy, pytest (skips 'slow' tests), make docs"
+	@echo "make docs       the docs site (mkdocs, warnings as errors) into build/docs/; open build/docs/index.html"
 	@echo "make test-fast  pytest of the unit tests only (skips 'integration' and 'slow'), under a minute"
 	@echo "make test-slow  pytest -m slow"
 	@echo "make typecheck  mypy on models/carepath (settings in pyproject.toml)"
@@ -79,6 +80,14 @@ test: $(STAMP)
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 	$(BIN)/python -m pytest
+	$(DOCS_BUILD)
+
+# The reference pages are generated from this checkout's package (models/ first on the path) by
+# the hook tools/docs_reference.py; --strict makes every warning (a broken link, a page missing
+# from the nav) an error.
+DOCS_BUILD = PYTHONPATH=models NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --quiet
+docs: $(STAMP)
+	$(DOCS_BUILD)
 
 test-fast: $(STAMP)
 	$(BIN)/python -m pytest -m "not slow and not integration"
@@ -146,3 +155,10 @@ results: $(STAMP)
 	$(BIN)/python -m carepath.workflows.golden --update
 	$(BIN)/carepath figures --results $(OUT) --out $(OUT)/figures
 	$(BIN)/carepath report --results $(OUT)
+
+.PHONY: fonts
+# Optional: a CJK font for the Chinese figure labels (CAREPATH_FIGURE_LANGUAGE=zh make figures).
+# No root needed: Noto Sans CJK from PyPI (a pinned wheel, its SHA-256 checked) unpacked into
+# the user's font folder (~/.local/share/fonts/carepath/); without it the figures stay English.
+fonts: $(RUN_STAMP)
+	$(BIN)/python -c "import sys; from carepath.analysis.figures.fonts import main; sys.exit(main())"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import io
 import json
+import re
 import shutil
 
 import matplotlib
@@ -16,10 +17,13 @@ from carepath.analysis.figures import (
     MissingData,
     cost_saved,
     draw_all,
+    figures_of,
     referral_load_weekly,
     sweep_curve,
     waiting_by_station,
 )
+from carepath.analysis.figures.charts import station_words
+from carepath.analysis.figures.report import figure_title
 from carepath.analysis.statistics import OUTPUT_COLUMNS
 from carepath.cli import main
 from carepath.execution import batch, replication
@@ -29,6 +33,7 @@ from conftest import REPO
 pytestmark = pytest.mark.integration  # simulates whole scenarios or runs the command
 
 COMMITTED = REPO / "results" / "demo_county_credit"
+EXTENSIONS = ("pdf", "png", "txt")
 EXPECTED = [
     "cost_saved",
     "headline",
@@ -87,7 +92,11 @@ def test_figures_come_from_the_results_without_running_a_simulation(drawn):
     assert code == 0
     written = sorted(p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file())
     assert written == sorted(
-        f"demo_county_credit/{name}.{ext}" for name in EXPECTED for ext in ("pdf", "png", "txt")
+        [
+            *(f"demo_county_credit/{name}.{ext}" for name in EXPECTED for ext in EXTENSIONS),
+            *(f"scenario_comparison.{ext}" for ext in EXTENSIONS),
+            "captions.md",
+        ]
     )
     for name in EXPECTED:
         assert (out / "demo_county_credit" / f"{name}.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
@@ -119,21 +128,41 @@ def test_a_second_run_gives_byte_identical_files_whatever_the_rc_settings(
     with matplotlib.rc_context({"lines.linewidth": 7, "font.size": 20, "axes.grid": False}):
         draw_all(results, second, log=lambda line: None)
     assert files_under(first) == files_under(second)
-    assert len(files_under(first)) == 3 * len(EXPECTED)
+    assert len(files_under(first)) == 3 * (len(EXPECTED) + 1) + 1  # the comparison, captions.md
 
 
-def test_each_caption_names_scenario_replications_and_seed_from_the_manifest(drawn):
+def test_each_caption_is_numbered_and_names_scenario_replications_seed_and_commit(drawn):
     results, out, _, _ = drawn
     manifest = json.loads((results / "demo_county_credit" / "manifest.json").read_text())
+    numbers = []
     for name in EXPECTED:
         caption = (out / "demo_county_credit" / f"{name}.txt").read_text()
-        assert caption.startswith("demo_county_credit: ")
-        assert f"Scenario: {manifest['scenario']} (file {manifest['scenario_file']})" in caption
+        number = re.match(r"Figure (\d+)\. [A-Z]", caption)
+        assert number, caption[:40]
+        numbers.append(int(number.group(1)))
+        assert "(Demo county credit)." in caption.splitlines()[0]
+        assert f"Run: scenario {manifest['scenario']} (file {manifest['scenario_file']})" in caption
         assert (
             f"replications: {manifest['replications']} per arm; seed: {manifest['seed']}" in caption
         )
         assert "Plotted: " in caption
         assert manifest["git"]["commit"][:12] in caption
+    # the comparison is Figure 1; the folder's figures follow, each number once
+    assert sorted(numbers) == list(range(2, len(EXPECTED) + 2))
+    assert (out / "scenario_comparison.txt").read_text().startswith("Figure 1. ")
+    index = (out / "captions.md").read_text()
+    assert index.index("## Figure 1. ") < index.index("## Figure 2. ")
+    assert "(demo_county_credit/headline.png)" in index
+
+
+def test_a_title_says_what_and_where_in_plain_words_without_the_run(drawn):
+    results, _, _, _ = drawn
+    folder = ResultsFolder.read(results / "demo_county_credit")
+    for spec in figures_of(folder):
+        title = figure_title(folder, spec)
+        assert "_" not in title and str(folder.manifest["seed"]) not in title
+        assert "replications" not in title
+        assert title.endswith("· Demo county credit") and title[0].isupper()
 
 
 def test_figures_without_results_is_bad_input(tmp_path, capsys):
@@ -145,13 +174,14 @@ def test_referral_load_per_week_draws_each_tier_and_arm_with_its_band():
     summary = synthetic_summary(weeks=3)
     chart = referral_load_weekly(summary, title="synthetic")
     axes = chart.figure.axes
-    assert [ax.get_title() for ax in axes] == ["county", "city"]
+    assert [ax.get_title() for ax in axes] == ["County", "City"]
     for ax, tier in zip(axes, ("county", "city"), strict=True):
-        for line, arm in zip(ax.get_lines(), ("without", "with"), strict=True):
+        lines = [line for line in ax.get_lines() if not line.get_label().startswith("_")]
+        for line, arm in zip(lines, ("without", "with"), strict=True):
             rows = summary[
                 summary.metric.str.startswith(f"referral_load_{tier}_") & (summary.arm == arm)
             ]
-            assert line.get_label() == arm
+            assert line.get_label() == f"{arm} the reforms"
             assert list(line.get_xdata()) == [1, 2, 3]
             assert list(line.get_ydata()) == rows["mean"].tolist()
         bands = [c for c in ax.collections if len(c.get_paths())]
@@ -189,7 +219,8 @@ def test_waiting_by_station_shows_the_busiest_stations():
     chart = waiting_by_station(stations, top=4)
     labels = [tick.get_text() for tick in chart.figure.axes[0].get_yticklabels()]
     busiest = stations.groupby(["facility", "station"]).visits.mean().nlargest(4)
-    assert labels == [f"{f} · {s}" for f, s in busiest.index]
+    assert labels == [station_words(f, s) for f, s in busiest.index]
+    assert not any("_" in text or ":" in text for text in labels)
     bars = chart.figure.axes[0].patches[:4]  # the 'without' arm
     for bar, (facility, station) in zip(bars, busiest.index, strict=True):
         rows = stations[(stations.facility == facility) & (stations.station == station)]
@@ -211,5 +242,6 @@ def test_a_sweep_curve_has_one_line_per_other_lever_value_in_a_grid():
         for line in ax.get_lines()
         if line.get_label()[0] != "_"
     }
-    assert set(lines) == {"lever.b=x", "lever.b=y"}
-    assert list(lines["lever.b=y"]) == [1.0, 11.0]
+    assert set(lines) == {"Lever: b = x", "Lever: b = y"}
+    assert list(lines["Lever: b = y"]) == [1.0, 11.0]
+    assert ax.get_xlabel() == "Lever: a"

@@ -17,6 +17,7 @@ from carepath.analysis.figures.psa_charts import (
     PSA_SUMMARY_FILE,
     SOBOL_FILE,
     TORNADO_FILE,
+    input_names,
     psa_morris,
     psa_prcc,
     psa_savings,
@@ -173,7 +174,11 @@ def test_tornado_bars_run_from_low_to_high_mean_widest_swing_on_top():
         assert [max(s) - min(s) for s in top_first] == pytest.approx(list(expected.swing))
         assert [min(s) for s in top_first] == pytest.approx(list(expected.low_mean))
         labels = [t.get_text() for t in ax.get_yticklabels()]
-        assert labels == ["ct.acceptance", "county.consultation_fee_yuan", "lab.acceptance"]
+        assert labels == [
+            "Mutual recognition: CT acceptance",
+            "Tiers: county consultation fee (yuan)",
+            "Mutual recognition: lab acceptance",
+        ]
         texts = {t.get_text().strip() for t in ax.texts}
         assert texts == {"0.123", "0.988"}  # the input's values, 3 significant figures
         assert ax.get_xlabel().startswith("saved: ")
@@ -214,11 +219,18 @@ def test_prcc_sorted_by_size_and_sobol_names_the_emulator():
     first_order = [bar.get_width() for bar in sobol_ax.patches[:3]]
     assert first_order == pytest.approx([0.5, 0.2, 0.1])  # sorted by ST
     morris_ax = psa_morris(morris_table(), "").figure.axes[0]
-    assert {t.get_text() for t in morris_ax.texts} == {
-        "lab.acceptance",
-        "ct.acceptance",
-        "county.consultation_fee_yuan",
+    assert {t.get_text() for t in morris_ax.texts} == set(input_names(INPUTS).values())
+
+
+def test_inputs_are_named_in_plain_words_and_kept_apart():
+    assert input_names(INPUTS) == {
+        INPUTS[0]: "Mutual recognition: lab acceptance",
+        INPUTS[1]: "Mutual recognition: CT acceptance",
+        INPUTS[2]: "Tiers: county consultation fee (yuan)",
     }
+    # two paths that read the same in words fall back to the ends of their key paths
+    same = input_names(["zones[a_b].share", "zones[a.b].share"])
+    assert len(set(same.values())) == 2
 
 
 def test_short_names_keep_the_inputs_apart():

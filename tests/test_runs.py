@@ -12,8 +12,9 @@ from carepath.accounting.referrals import weeks_of
 from carepath.cli import main
 from carepath.inputs.metric_registry import METRICS
 from carepath.inputs.schema import TIERS
+from carepath.observation.results_folder import table_bytes
 from carepath.system.world import World
-from conftest import DEMO, shorter
+from conftest import DEMO, RUN_TIMES, assert_same_folder, few_days, shorter
 
 pytestmark = pytest.mark.integration  # simulates whole scenarios or runs the command
 
@@ -95,3 +96,42 @@ def test_replications_differ_from_each_other(short_demo):
     table = carepath.run(short_demo, replications=2).replications
     episodes = table[(table.metric == "episodes") & (table.arm == "without")].value.tolist()
     assert episodes[0] != episodes[1]
+
+
+def test_summary_csv_adds_each_metrics_unit_and_description_and_keeps_every_number(tmp_path):
+    file = few_days(DEMO, tmp_path, "demo_days", replications=2)
+    out = tmp_path / "out"
+    assert main(["run", str(file), "--out", str(out), "--quiet"]) == 0
+    written = pd.read_csv(out / "demo_days" / "summary.csv", keep_default_na=False)
+    result = carepath.run(file)
+    columns = list(result.summary.columns)
+    assert list(written.columns) == [*columns, "unit", "description"]
+    # The columns before the words are the summary's, byte for byte.
+    assert table_bytes(pd.read_csv(out / "demo_days" / "summary.csv")[columns]) == table_bytes(
+        result.summary
+    )
+    for row in written.itertuples():
+        metric = METRICS.get(row.metric)
+        assert (row.unit, row.description) == (metric.unit, metric.description)
+    assert (written.unit != "").all() and (written.description != "").all()
+
+
+def test_run_result_save_writes_the_folder_the_command_line_writes(tmp_path):
+    file = few_days(DEMO, tmp_path, "demo_days", replications=2)
+    command, saved = tmp_path / "command", tmp_path / "saved"
+    assert main(["run", str(file), "--out", str(command), "--quiet"]) == 0
+    folder = carepath.run(carepath.load_scenario(file)).save(saved, scenario_file=file)
+    assert folder == saved / "demo_days"
+    tables = tuple(json.loads((command / "demo_days" / "manifest.json").read_text())["files"])
+    assert "summary.csv" in tables and "budget.csv" in tables
+    assert_same_folder(folder, command / "demo_days", tables)
+    assert sorted(p.name for p in folder.iterdir()) == sorted([*tables, "manifest.json"])
+
+
+def test_run_result_save_without_a_file_records_none(tmp_path):
+    result = carepath.run(few_days(DEMO, tmp_path, "demo_days", replications=2))
+    folder = result.save(tmp_path / "saved")
+    manifest = json.loads((folder / "manifest.json").read_text())
+    assert manifest["scenario_file"] is None and manifest["scenario_files"] == {}
+    assert manifest["command"] == ["RunResult.save", str(tmp_path / "saved")]
+    assert set(RUN_TIMES) <= set(manifest)

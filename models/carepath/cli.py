@@ -1,5 +1,5 @@
 """The ``carepath`` command: ``check`` scenario files, ``run`` their batches (or sweeps), ``psa``
-the inputs they declare uncertain,
+the inputs they declare uncertain, write the ``schema`` of scenario files for editors,
 redraw the ``figures`` of the results and ``reproduce`` them; ``validate`` the model against
 queueing theory, ``report`` on validation (results/validation.md).
 
@@ -22,6 +22,7 @@ The commands parse their arguments here and do their work in ``workflows``.
 from __future__ import annotations
 
 import argparse
+import json
 import math
 import os
 import sys
@@ -39,7 +40,9 @@ from .execution.manifest import RunRecord
 from .execution.options import RunOptions
 from .execution.run_size import MAX_EPISODES, size_problems
 from .inputs.arms import arms_for
-from .inputs.loading import ScenarioError
+from .inputs.file_schema import file_schema
+from .inputs.keypath import parse_setting
+from .inputs.loading import ScenarioError, Setting
 from .inputs.provenance import unsourced_numbers
 from .inputs.reform_registry import REFORMS
 from .inputs.scenario_file import load_scenario
@@ -53,6 +56,7 @@ from .observation.results_folder import (
     ResultsFolder,
     ResultsProblem,
     has_results,
+    write_atomic,
     writing_into,
 )
 from .workflows.precision import (
@@ -80,9 +84,11 @@ def _parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True)
     check = commands.add_parser("check", help="validate scenario files; write nothing")
     check.add_argument("files", nargs="+", type=Path, metavar="FILE")
+    _add_set(check)
     commands.add_parser(
         "reforms", help="list the reforms a scenario may switch on: sections, decision points"
     )
+    _add_schema(commands)
     _add_run(commands)
     _add_psa(commands)
     _add_validation_commands(commands)
@@ -91,9 +97,22 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _add_schema(commands) -> None:
+    schema = commands.add_parser(
+        "schema", help="write the JSON Schema of scenario files, for editors (docs/editor.md)"
+    )
+    schema.add_argument("--out", type=Path, metavar="FILE", help="default: standard output")
+    schema.add_argument(
+        "--resolved",
+        action="store_true",
+        help="the schema of a scenario after extends is merged (every required key)",
+    )
+
+
 def _add_run(commands) -> None:
     run = commands.add_parser("run", help="run scenario batches and write results/<scenario>/")
     run.add_argument("files", nargs="+", type=Path, metavar="FILE")
+    _add_set(run)
     run.add_argument(
         "--replications", type=_whole(1), help="replications per arm (default: the file's)"
     )
@@ -133,6 +152,27 @@ def _add_run(commands) -> None:
     )
 
 
+def _add_set(command) -> None:
+    command.add_argument(
+        "--set",
+        dest="settings",
+        action="append",
+        type=_setting,
+        default=[],
+        metavar="KEY.PATH=VALUE",
+        help="change one setting of each file after extends is resolved, with the key paths "
+        "sweeps use (reforms.credit.enrolment=0.4, facilities[town].stations.cashier=2); "
+        "the value is read as YAML; repeatable",
+    )
+
+
+def _setting(text: str) -> Setting:
+    try:
+        return parse_setting(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+
+
 def _add_batch_options(command) -> None:
     """The options every batch command shares: seed, workers, output, progress, cluster."""
     command.add_argument("--seed", type=_whole(0), help="base seed (default: the file's)")
@@ -166,6 +206,7 @@ def _add_psa(commands) -> None:
         "results/<scenario>_psa/",
     )
     psa.add_argument("file", type=Path, metavar="FILE")
+    _add_set(psa)
     psa.add_argument(
         "--samples", type=_whole(2), required=True, help="Latin hypercube samples of the inputs"
     )
@@ -270,12 +311,15 @@ def _jobs(asked: int) -> int:
     return asked or os.cpu_count() or 1
 
 
-def _load_all(files: list[Path]) -> tuple[list[tuple[Path, Scenario]], list[str]]:
-    """Each readable file with its scenario, and every problem of every file."""
+def _load_all(
+    files: list[Path], settings: list[Setting]
+) -> tuple[list[tuple[Path, Scenario]], list[str]]:
+    """Each readable file with its scenario (``--set`` settings applied), and every problem of
+    every file."""
     loaded, problems = [], []
     for file in files:
         try:
-            loaded.append((file, load_scenario(file)))
+            loaded.append((file, load_scenario(file, settings)))
         except ScenarioError as error:
             problems.extend(error.problems)
     names = [s.name for _, s in loaded]
@@ -287,7 +331,7 @@ def _load_all(files: list[Path]) -> tuple[list[tuple[Path, Scenario]], list[str]
 
 
 def _check(args: argparse.Namespace) -> int:
-    loaded, problems = _load_all(args.files)
+    loaded, problems = _load_all(args.files, args.settings)
     for line in problems:
         print(line, file=sys.stderr)
     # Only files that parsed: a YAML error is already reported above.
@@ -315,6 +359,20 @@ def _check(args: argparse.Namespace) -> int:
     return 0
 
 
+def _schema(args: argparse.Namespace) -> int:
+    text = json.dumps(file_schema(args.resolved), indent=2, ensure_ascii=False) + "\n"
+    if args.out is None:
+        sys.stdout.write(text)
+        return 0
+    try:
+        write_atomic(args.out, text.encode("utf-8"))
+    except OSError as error:
+        print(f"--out {args.out}: cannot write there ({error.strerror})", file=sys.stderr)
+        return BAD_INPUT
+    print(f"wrote {args.out}")
+    return 0
+
+
 def _reforms(args: argparse.Namespace) -> int:
     for reform in REFORMS:
         answers = ", ".join(reform.answers()) or "none"
@@ -327,7 +385,7 @@ def _reforms(args: argparse.Namespace) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
-    loaded, problems = _load_all(args.files)
+    loaded, problems = _load_all(args.files, args.settings)
     target = _precision_target(args)
     if target is not None:
         problems += target_problems(target)
@@ -341,7 +399,7 @@ def _run(args: argparse.Namespace) -> int:
             print(line, file=sys.stderr)
         return BAD_INPUT
     options = _batch_options(args, args.replications)
-    record = RunRecord.start(["carepath", *sys.argv[1:]], options.jobs, args.scheduler)
+    record = RunRecord.start(_command(args), options.jobs, args.scheduler)
     try:
         with writing_into(args.out):  # an unusable or busy --out: ResultsProblem, see main
             done = run_files(loaded, options, record, target)
@@ -383,7 +441,7 @@ def _interrupted(out: Path) -> int:
 
 
 def _psa(args: argparse.Namespace) -> int:
-    loaded, problems = _load_all([args.file])
+    loaded, problems = _load_all([args.file], args.settings)
     settings = PsaSettings(
         samples=args.samples,
         replications=args.replications,
@@ -400,7 +458,7 @@ def _psa(args: argparse.Namespace) -> int:
         return BAD_INPUT
     ((file, scenario),) = loaded
     options = _batch_options(args, settings.replications)
-    record = RunRecord.start(["carepath", *sys.argv[1:]], options.jobs, args.scheduler)
+    record = RunRecord.start(_command(args), options.jobs, args.scheduler)
     try:
         with writing_into(args.out):
             result, folder = run_psa_file(file, scenario, settings, options, record)
@@ -493,7 +551,7 @@ def _validate(args: argparse.Namespace) -> int:
     if not files:
         print("validate: no scenario files (looked in scenarios/validation/)", file=sys.stderr)
         return BAD_INPUT
-    record = RunRecord.start(["carepath", *sys.argv[1:]], _jobs(args.jobs))
+    record = RunRecord.start(_command(args), _jobs(args.jobs))
     outcome = run_validation(files, args.out, record, args.replications)
     if outcome.problems:
         for line in outcome.problems:
@@ -544,6 +602,7 @@ def _has_results(folder: Path) -> bool:
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "check": _check,
     "reforms": _reforms,
+    "schema": _schema,
     "run": _run,
     "psa": _psa,
     "validate": _validate,
@@ -553,8 +612,14 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
 }
 
 
+def _command(args: argparse.Namespace) -> list[str]:
+    """The command line as given, for the manifests (``main``'s argv when called from Python)."""
+    return ["carepath", *args.argv]
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    args.argv = list(sys.argv[1:] if argv is None else argv)
     try:
         return COMMANDS[args.command](args)
     except KeyboardInterrupt:  # `run` says more about what it kept

@@ -67,7 +67,7 @@ care_seeking:
   choice:
     # fit: python -m carepath.workflows.choice_fit scenarios/suixi_county.yaml (the without
     # arm's mean queueing per visit at each tier)
-    start_wait_min: {village: 2.0, township: 14.0, county: 21.8, city: 53.0}   # assumption: fitted as above
+    start_wait_min: {village: 2.4, township: 18.1, county: 26.1, city: 63.7}   # assumption: fitted as above
 """
 
 REFORMS = """\

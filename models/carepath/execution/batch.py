@@ -23,9 +23,7 @@ import pandas as pd
 from tqdm.auto import tqdm
 
 from ..accounting.metrics import compute
-from ..analysis.shapley import attribution_summary
-from ..analysis.statistics import summarise
-from ..inputs.arms import PAIRED, arms_for, is_factorial
+from ..inputs.arms import PAIRED, arms_for
 from ..inputs.metric_registry import METRICS
 from ..inputs.reform_registry import REFORMS
 from ..inputs.scenario_file import load_scenario
@@ -43,6 +41,7 @@ from .executors import Outcome, dask_cluster, in_process, process_pool
 from .failures import Failure, ReplicationFailed
 from .options import DEFAULT_OPTIONS, RunOptions
 from .replication import ReplicationRun
+from .run_result import RunResult
 
 
 @dataclass(frozen=True)
@@ -50,45 +49,6 @@ class Task:
     scenario: Scenario
     replication: int
     seed: int
-
-
-@dataclass
-class RunResult:
-    """The tidy tables of one scenario's batch; ``tables``: the registered reforms' output
-    tables, by file name (``credit.csv``), empty where no arm had rows."""
-
-    scenario: Scenario
-    seed: int
-    replications: pd.DataFrame
-    summary: pd.DataFrame
-    stations: pd.DataFrame
-    referrals: pd.DataFrame
-    tables: dict[str, pd.DataFrame]
-
-    @property
-    def arms(self) -> list[str]:
-        return [arm for arm in dict.fromkeys(self.replications.arm) if arm != PAIRED]
-
-    @property
-    def replication_count(self) -> int:
-        return int(self.replications.replication.nunique())
-
-    @classmethod
-    def of(
-        cls,
-        scenario: Scenario,
-        seed: int,
-        replications: pd.DataFrame,
-        stations: pd.DataFrame,
-        referrals: pd.DataFrame,
-        tables: dict[str, pd.DataFrame],
-    ) -> RunResult:
-        """The result of these tables, with the summary of ``replications``."""
-        summary = summarise(replications, registry=METRICS)
-        if is_factorial(scenario):  # which reform saved what: appended after the arms' rows
-            parts = attribution_summary(replications, arms_for(scenario), METRICS)
-            summary = pd.concat([summary, parts], ignore_index=True)
-        return cls(scenario, seed, replications, summary, stations, referrals, tables)
 
 
 Row = tuple[str, str, float]  # arm, metric, value

@@ -37,6 +37,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from .numbers import NUMBER
+from .units import INHERITED, unit
 
 MAX_UTILITY = 100.0  # a coefficient or a constant beyond this makes every probability 0 or 1
 MAX_WAIT_MIN = 10_080
@@ -57,10 +58,10 @@ class WholeRange(_Section):
     """A whole number (of days, of people) drawn evenly from ``low`` to ``high``."""
 
     low: Annotated[int, NUMBER, Field(ge=0, le=MAX_PEOPLE)] = Field(
-        description="the smallest whole number drawn"
+        description="the smallest whole number drawn", json_schema_extra=unit(INHERITED)
     )
     high: Annotated[int, NUMBER, Field(ge=0, le=MAX_PEOPLE)] = Field(
-        description="the largest whole number drawn"
+        description="the largest whole number drawn", json_schema_extra=unit(INHERITED)
     )
 
     @model_validator(mode="after")
@@ -74,14 +75,18 @@ class Seeking(_Section):
     """Whether an illness seeks formal care at once, later, or never."""
 
     consulted_share: Annotated[float, NUMBER, Field(gt=0.0, lt=1.0)] = Field(
-        description="share of illnesses that consult a doctor in the without arm (fitted to)"
+        description="share of illnesses that consult a doctor in the without arm (fitted to)",
+        json_schema_extra=unit("share"),
     )
     severity: dict[str, Utility] = Field(
         default_factory=dict,
         description="utility of seeking care for each condition, beside the others (0 if left out)",
+        json_schema_extra=unit("utility"),
     )
     delay_share: Share = Field(
-        0.0, description="share of illnesses not seeking care at once that seek it later"
+        0.0,
+        description="share of illnesses not seeking care at once that seek it later",
+        json_schema_extra=unit("share"),
     )
     delay_days: WholeRange = Field(
         default_factory=lambda: WholeRange(low=1, high=7),
@@ -93,16 +98,20 @@ class Choice(_Section):
     """Facility choice: a multinomial logit over the facilities a zone can reach."""
 
     travel_per_hour: Annotated[float, NUMBER, Field(ge=-MAX_UTILITY, lt=0.0)] = Field(
-        description="utility of one hour of travel to the facility (negative)"
+        description="utility of one hour of travel to the facility (negative)",
+        json_schema_extra=unit("utility per hour"),
     )
     cost_per_100_yuan: Annotated[float, NUMBER, Field(ge=-MAX_UTILITY, lt=0.0)] = Field(
         description="utility of 100 yuan expected out of pocket there (negative)"
     )
     wait_per_hour: Disutility = Field(
-        description="utility of one hour of the queueing patients expect there (0 or negative)"
+        description="utility of one hour of the queueing patients expect there (0 or negative)",
+        json_schema_extra=unit("utility per hour"),
     )
     capability: Utility = Field(
-        0.0, description="utility of a facility able to manage the patient's condition"
+        0.0,
+        description="utility of a facility able to manage the patient's condition",
+        json_schema_extra=unit("utility"),
     )
     start_wait_min: dict[str, Annotated[float, NUMBER, Field(ge=0.0, le=MAX_WAIT_MIN)]] = Field(
         default_factory=dict,
@@ -117,7 +126,9 @@ class Choice(_Section):
 class Cash(_Section):
     """Patients without the cash to prepay a facility's expected charges."""
 
-    constrained_share: Share = Field(description="share of patients short of cash")
+    constrained_share: Share = Field(
+        description="share of patients short of cash", json_schema_extra=unit("share")
+    )
     cash_yuan: Annotated[float, NUMBER, Field(ge=0.0, le=MAX_CASH_YUAN)] = Field(
         description="cash at hand of a patient short of cash, in yuan"
     )
@@ -130,10 +141,10 @@ class PatienceMinutes(_Section):
         description="the shape of the distribution of patience"
     )
     mean: Annotated[float, NUMBER, Field(gt=0.0, le=MAX_WAIT_MIN)] = Field(
-        description="the mean patience in minutes"
+        description="the mean patience in minutes", json_schema_extra=unit(INHERITED)
     )
     cv: Annotated[float, NUMBER, Field(ge=0.0, le=10.0)] = Field(
-        0.0, description="coefficient of variation of patience"
+        0.0, description="coefficient of variation of patience", json_schema_extra=unit("ratio")
     )
 
 
@@ -147,7 +158,9 @@ class Patience(_Section):
         description="minutes a patient waits in a queue before leaving it"
     )
     return_share: Share = Field(
-        0.0, description="share of those who left who come back the next day (else forgo care)"
+        0.0,
+        description="share of those who left who come back the next day (else forgo care)",
+        json_schema_extra=unit("share"),
     )
 
 

@@ -32,6 +32,7 @@ from typing import Annotated, Any, Literal, get_args
 from pydantic import BaseModel, ConfigDict, Field
 
 from .numbers import NUMBER
+from .units import unit
 
 # The items a charge names (``ChargeRow.item``); a waived registration is its registration
 # and consultation items.
@@ -86,20 +87,33 @@ class Area(_Section):
     """The real place a scenario stands for: results per year for it are scaled by its
     population (the modelled zones are a sample of it)."""
 
-    name: str = Field(min_length=1)
+    name: str = Field(min_length=1, description="the area's name as reports print it")
     population: Annotated[int, NUMBER, Field(ge=1, le=MAX_AREA_POPULATION)] = Field(
-        description="residents (at most 2,000,000,000)"
+        description="residents of the whole real area (at most 2,000,000,000)",
+        json_schema_extra=unit("people"),
     )
-    source: str = ""
+    source: str = Field("", description="where the population figure comes from")
 
 
 class Reimbursement(_Section):
     """The insurance fund's share of each charge: by item at a tier, else by tier, else
     ``default``."""
 
-    default: Share = 0.0
-    by_tier: dict[TierName, Share] = Field(default_factory=dict)
-    by_item: dict[Item, dict[TierName, Share]] = Field(default_factory=dict)
+    default: Share = Field(
+        0.0,
+        description="share of a charge the fund pays where nothing more specific is given",
+        json_schema_extra=unit("share"),
+    )
+    by_tier: dict[TierName, Share] = Field(
+        default_factory=dict,
+        description="tier -> share of each charge there the fund pays",
+        json_schema_extra=unit("share"),
+    )
+    by_item: dict[Item, dict[TierName, Share]] = Field(
+        default_factory=dict,
+        description="item -> tier -> share the fund pays; wins over the tier's rate",
+        json_schema_extra=unit("share"),
+    )
 
     def rate(self, tier: str, item: str) -> float:
         found = _at(self.by_item, item, tier)
@@ -114,47 +128,63 @@ class CapitalItem(_Section):
     equivalent annual cost and counted per day of the measured period in the arms where its
     reform is on."""
 
-    name: Annotated[str, Field(min_length=1)]
+    name: Annotated[str, Field(min_length=1)] = Field(
+        description="what the item is, as reports print it"
+    )
     reform: str = Field(description="the reform it serves (a name under reforms:)")
     units: Annotated[float, NUMBER, Field(ge=0.0, le=MAX_UNITS)] = Field(
-        1.0, description="how many are bought (at most 1,000,000)"
+        1.0,
+        description="how many units of it are bought (at most 1,000,000)",
+        json_schema_extra=unit("units"),
     )
     price_yuan: Annotated[float, NUMBER, Field(ge=0.0, le=MAX_CAPITAL_YUAN)] = Field(
         description="the price of one unit (at most 10,000,000,000)"
     )
     life_years: Annotated[float, NUMBER, Field(gt=0.0, le=MAX_LIFE_YEARS)] = Field(
-        description="years of use (at most 100)"
+        description="years of use over which its price is spread (at most 100)"
     )
-    source: str = ""
+    source: str = Field("", description="where the price and life come from")
 
 
 class Economics(_Section):
     """Prices of resources, who reimburses what, what time is worth, and the programmes'
     capital (see the module docstring)."""
 
-    currency: str = "CNY"
+    currency: str = Field("CNY", description="the currency of every yuan amount")
     price_year: str = Field(
-        "as published (unadjusted)", description="the year of the sources' prices"
+        "as published (unadjusted)",
+        description="the year of the sources' prices, in words",
     )
     cost_to_charge: Annotated[float, NUMBER, Field(gt=0.0, le=MAX_COST_TO_CHARGE)] = Field(
-        1.0, description="resource cost per yuan charged, where no unit cost is given (at most 100)"
+        1.0,
+        description="resource cost per yuan charged, where no unit cost is given (at most 100)",
+        json_schema_extra=unit("ratio"),
     )
     unit_cost_yuan: dict[Item, dict[TierName, Yuan]] = Field(
-        default_factory=dict, description="item -> tier -> yuan (each at most 10,000,000)"
+        default_factory=dict,
+        description="item -> tier -> resource cost of one item delivered (each at most 10,000,000)",
     )
-    reimbursement: Reimbursement = Field(default_factory=Reimbursement)
+    reimbursement: Reimbursement = Field(
+        default_factory=Reimbursement, description="the insurance fund's share of each charge"
+    )
     time_value_yuan_per_hour: Annotated[
         float, NUMBER, Field(ge=0.0, le=MAX_TIME_VALUE_YUAN_PER_HOUR)
     ] = Field(
         0.0, description="what an hour of a patient's or companion's time is worth (at most 10,000)"
     )
     companions_per_patient: Annotated[float, NUMBER, Field(ge=0.0, le=MAX_COMPANIONS)] = Field(
-        0.0, description="people who come along with each patient, on average (at most 10)"
+        0.0,
+        description="people who come along with each patient, on average (at most 10)",
+        json_schema_extra=unit("people"),
     )
     discount_rate: Annotated[float, NUMBER, Field(ge=0.0, le=MAX_RATE)] = Field(
-        0.03, description="per year, for the capital's equivalent annual cost (at most 1)"
+        0.03,
+        description="discount rate per year, for the capital's equivalent annual cost (at most 1)",
+        json_schema_extra=unit("per year"),
     )
-    capital: list[CapitalItem] = Field(default_factory=list)
+    capital: list[CapitalItem] = Field(
+        default_factory=list, description="equipment the programmes buy, spread over its life"
+    )
 
     def unit_cost(self, item: str, tier: str, fee_yuan: float) -> float:
         """What one ``item`` delivered at a facility of ``tier`` costs to provide."""

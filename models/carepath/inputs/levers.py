@@ -19,7 +19,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from .checks import cross_checks
-from .keypath import Key, format_keys, parse_path
+from .keypath import Key, format_keys, locate, parse_path
 from .loading import ScenarioError, format_errors, format_problem
 from .schema import Scenario
 
@@ -106,7 +106,8 @@ def value_at(scenario: Scenario, path: str) -> Any:
     """
     try:
         keys = parse_path(path)
-        node, key = _parent(scenario.model_dump(mode="json"), keys)
+        node, found = locate(scenario.model_dump(mode="json"), keys)
+        key = found[-1]
         if isinstance(node, dict) and key not in node:
             raise KeyError(f"no key {key!r} under {format_keys(keys[:-1]) or 'the scenario'}")
         return node[key]
@@ -116,42 +117,5 @@ def value_at(scenario: Scenario, path: str) -> Any:
 
 def _set(data: dict, keys: tuple[Key, ...], value: Any) -> None:
     # A new key is allowed at the end: validation refuses it if the section has no such key.
-    node, key = _parent(data, keys)
-    node[key] = value
-
-
-def _parent(data: dict, keys: tuple[Key, ...]) -> tuple[Any, Key]:
-    """The mapping or list holding the setting at ``keys``, and its key or position there."""
-    node: Any = data
-    for depth, key in enumerate(keys):
-        here = format_keys(keys[:depth]) or "the scenario"
-        last = depth == len(keys) - 1
-        if isinstance(node, dict):
-            if not isinstance(key, str):
-                raise KeyError(f"{here} is a mapping of keys, not a list: [{key}]")
-            if last:
-                return node, key
-            if key not in node or node[key] is None:
-                known = ", ".join(sorted(map(str, node))) or "none"
-                raise KeyError(f"no key {key!r} under {here} (keys: {known})")
-            node = node[key]
-        elif isinstance(node, list):
-            position = _position(node, key, here)
-            if last:
-                return node, position
-            node = node[position]
-        else:
-            raise KeyError(f"{here} is a single value, it has no {key!r}")
-    raise KeyError("a lever path may not be empty")
-
-
-def _position(items: list, key: Key, here: str) -> int:
-    if isinstance(key, int):
-        if key >= len(items):
-            raise IndexError(f"{here} has {len(items)} items, so no [{key}]")
-        return key
-    for i, item in enumerate(items):
-        if isinstance(item, dict) and item.get("id") == key:
-            return i
-    ids = ", ".join(str(item.get("id")) for item in items if isinstance(item, dict)) or "none"
-    raise KeyError(f"no item with id {key!r} in {here} (ids: {ids})")
+    node, path = locate(data, keys)
+    node[path[-1]] = value

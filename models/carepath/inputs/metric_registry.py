@@ -92,6 +92,10 @@ class MetricRegistry:
     def add_family(self, family: MetricFamily) -> None:
         self._families.append(family)
 
+    def families(self) -> tuple[MetricFamily, ...]:
+        """The metric families, in the order they were added."""
+        return tuple(self._families)
+
     def __iter__(self) -> Iterator[Metric]:
         return iter(self._metrics.values())
 
@@ -167,7 +171,7 @@ METRICS.add(
     Metric(
         "cost_travel_yuan",
         YUAN_PER_EPISODE,
-        "fares",
+        "fares of every trip of the episode, to, between and home from facilities",
         "lower",
         label="travel cost per episode (yuan)",
     ),
@@ -181,7 +185,7 @@ METRICS.add(
     Metric(
         "travel_min",
         MIN_PER_EPISODE,
-        "minutes travelling",
+        "minutes travelling on every trip of the episode, to, between and home from facilities",
         "lower",
         label="minutes travelling per episode",
     ),

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 from .checks import cross_checks
-from .loading import load_model
+from .loading import Setting, load_model
 from .schema import Scenario
 from .uncertain_inputs import uncertainty_problems
 from .variants import sweep_problems
@@ -25,9 +26,13 @@ def _context(data: dict) -> dict:
     return {section: _ids(data, section) for section in ("facilities", "conditions", "zones")}
 
 
-def load_scenario(path: str | Path) -> Scenario:
-    """Read and validate a scenario file; raise ``ScenarioError`` listing every problem found."""
-    return load_model(path, Scenario, prepare=_context, check=_checks)
+def load_scenario(path: str | Path, settings: Sequence[Setting] = ()) -> Scenario:
+    """Read and validate a scenario file; raise ``ScenarioError`` listing every problem found.
+
+    ``settings`` (key path, value) change the resolved file before it is validated, as
+    ``carepath run --set reforms.credit.enrolment=0.4`` does.
+    """
+    return load_model(path, Scenario, prepare=_context, check=_checks, settings=settings)
 
 
 def _checks(scenario: Scenario) -> list:

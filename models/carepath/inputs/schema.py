@@ -33,6 +33,7 @@ from .economics import MAX_RATE, MAX_YUAN, NEUTRAL, Area, Economics
 from .numbers import NUMBER
 from .sweep import Sweep
 from .uncertainty import Uncertainty
+from .units import INHERITED, unit
 
 Tier = Literal["village", "township", "county", "city"]
 TIERS: tuple[Tier, ...] = get_args(Tier)
@@ -120,38 +121,62 @@ def _sums_to_one(shares: dict[str, float], what: str) -> dict[str, float]:
 class Duration(Strict):
     """A random duration in minutes: ``fixed``, ``exponential`` or ``lognormal`` (mean and cv)."""
 
-    dist: Literal["fixed", "exponential", "lognormal"]
-    mean: Minutes = Field(description="the mean (at most 10,080)")
-    cv: Cv = Field(0.0, description="coefficient of variation (at most 10)")
+    dist: Literal["fixed", "exponential", "lognormal"] = Field(
+        description="the distribution: fixed (always the mean), exponential or lognormal"
+    )
+    mean: Minutes = Field(
+        description="the mean duration, in the unit of the key holding it (at most 10,080)",
+        json_schema_extra=unit(INHERITED),
+    )
+    cv: Cv = Field(
+        0.0,
+        description="coefficient of variation, the sd over the mean (lognormal; at most 10)",
+        json_schema_extra=unit("ratio"),
+    )
 
 
 class Simulation(Strict):
     """How long to simulate and how often."""
 
-    warmup_days: Days = Field(description="days simulated before measuring (at most 3,650)")
-    horizon_days: PositiveDays = Field(description="days measured (at most 3,650)")
+    warmup_days: Days = Field(
+        description="days simulated before measuring starts, to fill the queues (at most 3,650)"
+    )
+    horizon_days: PositiveDays = Field(
+        description="days of the measured period: episodes with onset in it are measured "
+        "(at most 3,650)"
+    )
     drain_days: Days = Field(
         60.0,
         description="after the measured period, how long open episodes may still finish "
         "(at most 3,650)",
     )
     replications: Annotated[int, NUMBER, Field(ge=1, le=MAX_REPLICATIONS)] = Field(
-        description="independent runs (at most 100,000)"
+        description="independent runs of both arms with other random draws (at most 100,000)",
+        json_schema_extra=unit("replications"),
     )
     seed: Annotated[int, NUMBER, Field(ge=0, le=MAX_SEED)] = Field(
-        description="the base seed (at most 2**63 - 1)"
+        description="the base seed every named random stream is derived from (at most 2**63 - 1)",
+        json_schema_extra=unit("seed"),
     )
-    start_weekday: Weekday = "mon"
+    start_weekday: Weekday = Field("mon", description="the weekday of simulated day 0 (mon to sun)")
 
 
 class Demand(Strict):
     """When people set out to seek care."""
 
     hour_profile: list[Weight] = Field(
-        min_length=24, max_length=24, description="relative weights (each at most 1,000,000)"
+        min_length=24,
+        max_length=24,
+        description="relative weights of onsets in each hour of the day, 24 values from "
+        "midnight (each at most 1,000,000)",
+        json_schema_extra=unit("weight"),
     )
     weekday_profile: list[Weight] = Field(
-        min_length=7, max_length=7, description="relative weights (each at most 1,000,000)"
+        min_length=7,
+        max_length=7,
+        description="relative weights of onsets on each weekday, 7 values, Monday first "
+        "(each at most 1,000,000)",
+        json_schema_extra=unit("weight"),
     )
     arrive_after_opening_min: Minutes = Field(
         60.0,
@@ -170,28 +195,40 @@ class Demand(Strict):
 class ServiceTimes(Strict):
     """Minutes of service at each station kind."""
 
-    registration: Duration
-    consultation: Duration
-    review: Duration
-    cashier: Duration
-    pharmacy: Duration
+    registration: Duration = Field(description="service time at a registration window")
+    consultation: Duration = Field(description="the doctor's first consultation with the patient")
+    review: Duration = Field(description="the doctor's review of the test results")
+    cashier: Duration = Field(description="service time of one payment at a cashier window")
+    pharmacy: Duration = Field(description="service time of collecting drugs at the pharmacy")
 
 
 class TierSettings(Strict):
     """Fees and service times shared by the facilities of one tier."""
 
-    registration_fee_yuan: Yuan = Field(description="at most 10,000,000")
-    consultation_fee_yuan: Yuan = Field(description="at most 10,000,000")
-    service_min: ServiceTimes
-    walk_min: Minutes = Field(0.0, description="walk between stations (at most 10,080)")
+    registration_fee_yuan: Yuan = Field(
+        description="fee paid at each registration at this tier (at most 10,000,000)"
+    )
+    consultation_fee_yuan: Yuan = Field(
+        description="fee for the doctor's consultation at this tier (at most 10,000,000)"
+    )
+    service_min: ServiceTimes = Field(
+        description="minutes of service at each station kind of this tier"
+    )
+    walk_min: Minutes = Field(
+        0.0, description="minutes of walking from one station to the next (at most 10,080)"
+    )
 
 
 class TestSettings(Strict):
     """One test type: fee by tier, exam time and the turnaround until the result is ready."""
 
-    fee_yuan: dict[Tier, Yuan] = Field(description="tier -> fee (each at most 10,000,000)")
-    exam_min: Duration
-    turnaround_min: Duration
+    fee_yuan: dict[Tier, Yuan] = Field(
+        description="tier -> fee charged for the test there (each at most 10,000,000)"
+    )
+    exam_min: Duration = Field(description="minutes the patient spends at the exam unit")
+    turnaround_min: Duration = Field(
+        description="minutes from the end of the exam until the result is ready"
+    )
 
 
 _CLOCK = re.compile(r"^([01]\d|2[0-4]):([0-5]\d)$")
@@ -207,8 +244,8 @@ def _clock_min(text: str) -> float:
 class ClockSpan(Strict):
     """From ``start`` to ``end`` o'clock (``HH:MM``) on a day."""
 
-    start: str
-    end: str
+    start: str = Field(description="the opening time as HH:MM, 00:00 to 24:00")
+    end: str = Field(description="the closing time as HH:MM, after the start")
 
     @field_validator("start", "end")
     @classmethod
@@ -234,30 +271,56 @@ class ClockSpan(Strict):
 class OpeningHours(ClockSpan):
     """Outpatient opening hours: ``start``-``end`` on ``weekdays``, or ``always`` open."""
 
-    always: bool = False
-    start: str = "08:00"
-    end: str = "17:30"
-    weekdays: list[Weekday] = Field(default_factory=lambda: list(WEEKDAYS), min_length=1)
+    always: bool = Field(False, description="open around the clock on every day")
+    start: str = Field("08:00", description="outpatient opening time as HH:MM")
+    end: str = Field("17:30", description="outpatient closing time as HH:MM")
+    weekdays: list[Weekday] = Field(
+        default_factory=lambda: list(WEEKDAYS),
+        min_length=1,
+        description="the weekdays the facility is open (default every day)",
+    )
 
 
 class Stations(Strict):
     """Servers per station (at most 10,000 each); 0 means the facility has no such station (the
     doctor does it)."""
 
-    registration: OptionalCapacity = 0
-    doctors: dict[Identifier, Capacity] = Field(min_length=1)
-    cashier: OptionalCapacity = 0
-    pharmacy: OptionalCapacity = 0
-    exams: dict[TestType, Capacity] = Field(default_factory=dict)
+    registration: OptionalCapacity = Field(
+        0,
+        description="registration windows open at once (0: none)",
+        json_schema_extra=unit("people"),
+    )
+    doctors: dict[Identifier, Capacity] = Field(
+        min_length=1,
+        description="department -> doctors seeing patients at once ('general' is the fallback)",
+        json_schema_extra=unit("people"),
+    )
+    cashier: OptionalCapacity = Field(
+        0, description="cashier windows open at once (0: none)", json_schema_extra=unit("people")
+    )
+    pharmacy: OptionalCapacity = Field(
+        0, description="pharmacy windows open at once (0: none)", json_schema_extra=unit("people")
+    )
+    exams: dict[TestType, Capacity] = Field(
+        default_factory=dict,
+        description="test type -> exam units (machines or staff) working at once",
+        json_schema_extra=unit("people"),
+    )
 
 
 class Facility(Strict):
-    id: Identifier
-    name: str = ""
-    tier: Tier
-    hours: OpeningHours = Field(default_factory=OpeningHours)
-    stations: Stations
-    refers_to: FacilityRef | None = None
+    """A clinic, health centre or hospital: its tier, hours, stations and referral target."""
+
+    id: Identifier = Field(description="the facility's id, used by zones and referrals")
+    name: str = Field("", description="a readable name for tables and figures")
+    tier: Tier = Field(description="village, township, county or city level of care")
+    hours: OpeningHours = Field(
+        default_factory=OpeningHours, description="when its outpatient stations are open"
+    )
+    stations: Stations = Field(description="servers at each station kind of the facility")
+    refers_to: FacilityRef | None = Field(
+        None, description="the facility of a higher tier it refers patients up to"
+    )
     cashier_walk_min: Minutes = Field(
         0.0,
         description="extra walk to the cashier windows (another floor), each way there "
@@ -266,24 +329,35 @@ class Facility(Strict):
 
 
 class Trip(Strict):
-    travel_min: Minutes = Field(description="one way (at most 10,080)")
-    travel_yuan: Yuan = Field(description="one way (at most 10,000,000)")
+    """A zone's trip to one facility."""
+
+    travel_min: Minutes = Field(
+        description="minutes of travel one way to the facility (at most 10,080)"
+    )
+    travel_yuan: Yuan = Field(description="fare paid one way to the facility (at most 10,000,000)")
 
 
 class Zone(Strict):
     """Where people live: a village or an urban community."""
 
-    id: Identifier
-    kind: Literal["village", "community"] = "village"
+    id: Identifier = Field(description="the zone's id, used in overrides and results")
+    kind: Literal["village", "community"] = Field(
+        "village", description="a rural village or an urban community"
+    )
     population: Annotated[int, NUMBER, Field(ge=0, le=MAX_POPULATION)] = Field(
-        description="residents (at most 10,000,000)"
+        description="residents living in the zone (at most 10,000,000)",
+        json_schema_extra=unit("people"),
     )
     episodes_per_person_year: Annotated[
         float, NUMBER, Field(ge=0.0, le=MAX_EPISODES_PER_PERSON_YEAR)
     ] = Field(description="care-seeking episodes per resident per year (at most 10,000)")
-    travel: dict[FacilityRef, Trip] = Field(min_length=1)
+    travel: dict[FacilityRef, Trip] = Field(
+        min_length=1, description="facility id -> the trip there, for every facility it may use"
+    )
     first_contact: dict[ConditionRef, dict[Tier, Probability]] = Field(
-        default_factory=dict, description="per-condition override of the tier-choice shares"
+        default_factory=dict,
+        description="condition -> tier -> share: a per-zone override of the tier-choice shares",
+        json_schema_extra=unit("share"),
     )
 
     @field_validator("first_contact")
@@ -297,35 +371,73 @@ class Zone(Strict):
 class FollowUp(Strict):
     """A follow-up visit some days after treatment."""
 
-    probability: Probability
-    after_days: PositiveDays = Field(description="at most 3,650")
-    tests: dict[TestType, Probability] = Field(default_factory=dict)
+    probability: Probability = Field(
+        description="chance that a treated episode has a follow-up visit",
+        json_schema_extra=unit("share"),
+    )
+    after_days: PositiveDays = Field(
+        description="days after treatment that the follow-up falls due (at most 3,650)"
+    )
+    tests: dict[TestType, Probability] = Field(
+        default_factory=dict,
+        description="test type -> chance the test is ordered at the follow-up",
+        json_schema_extra=unit("share"),
+    )
     referral_down: Probability = Field(
-        0.0, description="share of follow-ups after county or city care sent to primary care"
+        0.0,
+        description="share of follow-ups after county or city care sent to primary care",
+        json_schema_extra=unit("share"),
     )
 
 
 class SecondOpinion(Strict):
     """Patients who go to another, higher-tier hospital on their own some days after treatment."""
 
-    probability: Probability
-    after_days: PositiveDays = Field(description="at most 3,650")
+    probability: Probability = Field(
+        description="chance that a treated patient seeks a second opinion",
+        json_schema_extra=unit("share"),
+    )
+    after_days: PositiveDays = Field(
+        description="days after treatment that the patient goes (at most 3,650)"
+    )
 
 
 class Condition(Strict):
-    id: Identifier
-    name: str = ""
-    share: Probability
-    department: Identifier = "general"
-    lowest_tier: Tier
-    first_contact: dict[Tier, Probability]
-    tests: dict[TestType, dict[Tier, Probability]] = Field(default_factory=dict)
-    referral_up: dict[Tier, Probability] = Field(
-        default_factory=dict, description="chance of referral up even where it can be managed"
+    """A kind of illness episode: how common, where it is treated, what it needs."""
+
+    id: Identifier = Field(description="the condition's id, used by overrides and reforms")
+    name: str = Field("", description="a readable name for tables and figures")
+    share: Probability = Field(
+        description="share of all episodes with this condition (all sum to 1)",
+        json_schema_extra=unit("share"),
     )
-    drug_fee_yuan: Yuan = Field(description="at most 10,000,000")
-    followup: FollowUp | None = None
-    second_opinion: SecondOpinion | None = None
+    department: Identifier = Field(
+        "general", description="the doctors' department that sees these patients"
+    )
+    lowest_tier: Tier = Field(
+        description="the lowest tier that can manage it; below it patients are referred up"
+    )
+    first_contact: dict[Tier, Probability] = Field(
+        description="tier -> share of patients who go there first (sums to 1)",
+        json_schema_extra=unit("share"),
+    )
+    tests: dict[TestType, dict[Tier, Probability]] = Field(
+        default_factory=dict,
+        description="test type -> tier -> chance the doctor orders the test there",
+        json_schema_extra=unit("share"),
+    )
+    referral_up: dict[Tier, Probability] = Field(
+        default_factory=dict,
+        description="tier -> chance of referral up even where it can be managed",
+        json_schema_extra=unit("share"),
+    )
+    drug_fee_yuan: Yuan = Field(
+        description="fee for the drugs of one treatment (at most 10,000,000)"
+    )
+    followup: FollowUp | None = Field(None, description="a follow-up visit after treatment, if any")
+    second_opinion: SecondOpinion | None = Field(
+        None, description="a second opinion sought at another hospital, if any"
+    )
     # Left out when false, so that files without it keep their hashes.
     urgent: bool = Field(
         False,
@@ -348,8 +460,8 @@ class ReformSwitch(Strict):
     # Fields that may be left out while the reform is off, but not when it is on.
     needed_when_enabled: ClassVar[tuple[str, ...]] = ()
 
-    enabled: bool = False
-    source: str = ""
+    enabled: bool = Field(False, description="switch the reform on in the with arm")
+    source: str = Field("", description="where the reform's design comes from, in words")
 
     @model_validator(mode="after")
     def _complete_when_enabled(self) -> ReformSwitch:
@@ -369,8 +481,8 @@ class ReformSwitch(Strict):
 class Session(ClockSpan):
     """Hours of an outreach session on its day."""
 
-    start: str = "09:00"
-    end: str = "16:00"
+    start: str = Field("09:00", description="the session's start time as HH:MM")
+    end: str = Field("16:00", description="the session's end time as HH:MM")
 
 
 class ReformSections(Strict):
@@ -416,45 +528,69 @@ def use_reform_sections(configs: dict[str, type[ReformSwitch]]) -> None:
 class Benchmark(Strict):
     """A published figure set beside a model output to judge plausibility; never an input."""
 
-    metric: Identifier
-    arm: Literal["without", "with", "difference", "paired"] = "paired"
-    published: str = Field(description="the figure as published, in words")
+    metric: Identifier = Field(description="the registered metric the figure is set beside")
+    arm: Literal["without", "with", "difference", "paired"] = Field(
+        "paired", description="which arm's (or comparison's) value is compared"
+    )
+    published: str = Field(description="the figure as published, in words and units")
     low: Annotated[float, NUMBER, Field(ge=-MAX_BENCHMARK, le=MAX_BENCHMARK)] | None = Field(
-        None, description="the range's low end (at most 10**12 in size)"
+        None,
+        description="the published range's low end (at most 10**12 in size)",
+        json_schema_extra=unit("as published"),
     )
     high: Annotated[float, NUMBER, Field(ge=-MAX_BENCHMARK, le=MAX_BENCHMARK)] | None = Field(
-        None, description="the range's high end (at most 10**12 in size)"
+        None,
+        description="the published range's high end (at most 10**12 in size)",
+        json_schema_extra=unit("as published"),
     )
-    source: str = Field(description="an id under sources")
-    note: str = ""
+    source: str = Field(description="the id under sources that published the figure")
+    note: str = Field("", description="a remark printed beside the comparison in the report")
     # Left out when absent, so that earlier files keep their hashes.
     residents: Literal[1000, 10000] | None = Field(
         None,
         exclude_if=lambda value: value is None,
         description="set the model's value per this many residents per year (planner units)",
+        json_schema_extra=unit("residents"),
     )
 
 
 class Scenario(Strict):
     """A whole scenario file after ``extends`` is merged."""
 
-    name: Identifier
-    description: str = ""
-    sources: dict[str, str] = Field(default_factory=dict)
-    simulation: Simulation
-    demand: Demand
-    tiers: dict[Tier, TierSettings]
-    tests: dict[TestType, TestSettings] = Field(default_factory=dict)
-    facilities: list[Facility] = Field(min_length=1)
-    zones: list[Zone] = Field(min_length=1)
-    conditions: list[Condition] = Field(min_length=1)
-    reforms: Annotated[ReformSections, GetPydanticSchema(_sections_schema)] = Field(
-        default_factory=lambda: _SECTIONS(), description="one section per registered reform"
+    name: Identifier = Field(description="the scenario's name, also its results folder's name")
+    description: str = Field("", description="what the scenario stands for, in words")
+    sources: dict[str, str] = Field(
+        default_factory=dict, description="source id -> the publication or document it names"
     )
-    plausibility: list[Benchmark] = Field(default_factory=list)
+    simulation: Simulation = Field(description="how long to simulate, how often, which seed")
+    demand: Demand = Field(description="when in the day and week people seek care")
+    tiers: dict[Tier, TierSettings] = Field(
+        description="tier -> fees and service times shared by its facilities"
+    )
+    tests: dict[TestType, TestSettings] = Field(
+        default_factory=dict, description="test type -> fees, exam times and turnaround"
+    )
+    facilities: list[Facility] = Field(
+        min_length=1, description="every clinic, health centre and hospital patients may use"
+    )
+    zones: list[Zone] = Field(
+        min_length=1, description="where people live, how many, and their trips to facilities"
+    )
+    conditions: list[Condition] = Field(
+        min_length=1, description="the kinds of episode, their shares and their care paths"
+    )
+    reforms: Annotated[ReformSections, GetPydanticSchema(_sections_schema)] = Field(
+        default_factory=lambda: _SECTIONS(),
+        description="one section per registered reform, each off unless enabled",
+    )
+    plausibility: list[Benchmark] = Field(
+        default_factory=list, description="published figures set beside outputs, never inputs"
+    )
     # Left out of dumps when absent, so that adding the field changed no scenario's hash.
     sweep: Sweep | None = Field(
-        None, exclude_if=lambda value: value is None, description="levers to run at several values"
+        None,
+        exclude_if=lambda value: value is None,
+        description="levers to run at several values as one batch",
     )
     # Left out when absent, as the sweep: `without` and `with` are the arms unless it names more.
     arms: Literal["factorial"] | dict[Identifier, list[Identifier]] | None = Field(
@@ -465,7 +601,9 @@ class Scenario(Strict):
     )
     # Both left out when absent or neutral, so that files without them keep their hashes.
     area: Area | None = Field(
-        None, exclude_if=lambda value: value is None, description="the real area it stands for"
+        None,
+        exclude_if=lambda value: value is None,
+        description="the real area it stands for, to scale results per year",
     )
     economics: Economics = Field(
         default_factory=Economics,

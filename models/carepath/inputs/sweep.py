@@ -35,8 +35,10 @@ class Sweep(BaseModel):
 
     levers: dict[
         Annotated[str, AfterValidator(checked_path)], Annotated[list[Any], Field(min_length=1)]
-    ] = Field(min_length=1)
-    mode: Literal["grid", "zip"] = "grid"
+    ] = Field(min_length=1, description="lever key path -> the values to run it at")
+    mode: Literal["grid", "zip"] = Field(
+        "grid", description="grid: every combination; zip: the i-th values together"
+    )
 
     @model_validator(mode="after")
     def _shape(self) -> Sweep:

@@ -36,6 +36,7 @@ from scipy import stats
 
 from .keypath import checked_path
 from .numbers import NUMBER
+from .units import unit
 
 Family = Literal["uniform", "triangular", "beta", "normal", "lognormal", "gamma"]
 
@@ -59,6 +60,12 @@ MAX_PARAMETER = 10**12
 Parameter = Annotated[float, NUMBER] | None
 
 
+def _parameter(description: str, unit_name: str = "as the key it sets") -> Any:
+    """A distribution's parameter, absent unless its family takes it: ends, mode, mean and sd
+    are in the unit of the key the entry sets, shapes and cv are ratios."""
+    return Field(None, description=description, json_schema_extra=unit(unit_name))
+
+
 class Uncertain(BaseModel):
     """One uncertain input: a distribution over the value at a key path (or a multiplier of the
     file's values, ``scale: true``), the same draw set at the ``also`` paths, and its source."""
@@ -66,20 +73,29 @@ class Uncertain(BaseModel):
     # The rules of every scenario section (schema.Strict), which imports this module.
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    dist: Family
-    low: Parameter = None
-    high: Parameter = None
-    mode: Parameter = None
-    mean: Parameter = None
-    sd: Parameter = None
-    cv: Parameter = None
-    a: Parameter = None
-    b: Parameter = None
-    source: str = Field(min_length=1, description="'assumption' or ids under sources, '; '-split")
+    dist: Family = Field(description="the distribution family the value is drawn from")
+    low: Parameter = _parameter(
+        "the range's low end (uniform, triangular; optional for beta, normal)"
+    )
+    high: Parameter = _parameter(
+        "the range's high end (uniform, triangular; optional for beta, normal)"
+    )
+    mode: Parameter = _parameter("the most likely value of a triangular distribution")
+    mean: Parameter = _parameter("the mean of a normal, lognormal or gamma distribution")
+    sd: Parameter = _parameter("the standard deviation of a normal distribution")
+    cv: Parameter = _parameter(
+        "the coefficient of variation of a lognormal or gamma distribution", "ratio"
+    )
+    a: Parameter = _parameter("the first shape parameter of a beta distribution", "ratio")
+    b: Parameter = _parameter("the second shape parameter of a beta distribution", "ratio")
+    source: str = Field(
+        min_length=1,
+        description="'assumption' or ids under sources, '; '-split, the range comes from",
+    )
     scale: bool = Field(False, description="the draw multiplies the file's value at each path")
     integer: bool = Field(False, description="round each value set to a whole number (counts)")
     also: list[Annotated[str, AfterValidator(checked_path)]] = Field(
-        default_factory=list, description="other key paths set from the same draw"
+        default_factory=list, description="other key paths set from the same draw as this one"
     )
 
     @model_validator(mode="after")

@@ -1,11 +1,12 @@
 """The results folder: what a run writes, under which names, how, and how it is read back.
 
 ``<out>/<scenario>/`` holds the tidy per-replication outcomes (``replications.csv``), their
-summary (``summary.csv``), per-station, per-facility-week and credit tables, the model beside
-the published figures (``plausibility.csv``) and a manifest recording how they were made, with
-a checksum of each table so that later analyses can prove which results they used.  A sweep's
-folder holds ``sweep.csv`` and ``sweep_replications.csv`` instead; ``<out>/validation/`` the
-queueing checks; ``<out>/figures/`` and ``<out>/validation.md`` what is drawn from them.
+summary with each metric's unit and description (``summary.csv``), per-station,
+per-facility-week and credit tables, the model beside the published figures
+(``plausibility.csv``) and a manifest recording how they were made, with a checksum of each
+table so that later analyses can prove which results they used.  A sweep's folder holds
+``sweep.csv`` and ``sweep_replications.csv`` instead; ``<out>/validation/`` the queueing
+checks; ``<out>/figures/`` and ``<out>/validation.md`` what is drawn from them.
 
 Every file is written atomically (a reader sees the old file or the new one, never half of
 one), and the manifest last, so a folder with a manifest is complete.  This module is the one
@@ -64,6 +65,8 @@ PARTIAL_FOLDER = ".partial"
 
 REPLICATION_COLUMNS = ("scenario", "replication", "arm", "metric", "value")
 SUMMARY_COLUMNS = ("scenario", "metric", "arm", "n", "mean", "sd", "ci_low", "ci_high")
+# summary.csv adds each metric's unit and description (the metric registry's) after those
+METRIC_WORDS_COLUMNS = ("unit", "description")
 # per station and arm of each replication
 STATION_COLUMNS = ("facility", "station", "servers", "visits", "wait_min", "utilisation")
 # per facility, measured week and arm of each replication

@@ -3,8 +3,8 @@ what ``carepath reproduce`` does again to compare.
 
 Files with a ``sweep:`` block run as sweeps (``workflows.sweep``); the others as one batch, or
 in rounds until a precision target is met (``workflows.precision``).  Each scenario's folder is
-written by :func:`write_outputs` once all of its replications have finished, and its
-checkpoints are then discarded.
+written by ``execution.run_result.write_outputs`` once all of its replications have finished
+(as ``RunResult.save`` writes it), and its checkpoints are then discarded.
 """
 
 from __future__ import annotations
@@ -12,40 +12,15 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import pandas as pd
-
-from ..analysis.planner import budget
-from ..analysis.plausibility import beside_published
-from ..execution.batch import Batch, RunResult, run_batch
+from ..execution.batch import Batch, run_batch
 from ..execution.checkpoint import Checkpoint
 from ..execution.manifest import RunRecord
 from ..execution.options import RunOptions
-from ..inputs.reform_registry import REFORMS
+from ..execution.run_result import Written, write_outputs
 from ..inputs.schema import Scenario
-from ..observation.results_folder import (
-    BUDGET_FILE,
-    PLAUSIBILITY_FILE,
-    REFERRALS_FILE,
-    REPLICATIONS_FILE,
-    STATIONS_FILE,
-    SUMMARY_FILE,
-    SWEEP_FILE,
-    SWEEP_REPLICATIONS_FILE,
-    write_tables,
-)
+from ..observation.results_folder import SWEEP_FILE, SWEEP_REPLICATIONS_FILE
 from .precision import Target, run_to_precision, warmup_estimate
 from .sweep import run_sweep_files
-
-
-@dataclass
-class Written:
-    """A scenario file's result folder, as written."""
-
-    file: Path
-    folder: Path
-    files: list[str]
-    plausibility: pd.DataFrame = field(default_factory=pd.DataFrame)
-    sweep_variants: int = 0  # a sweep's, else 0
 
 
 @dataclass
@@ -55,50 +30,6 @@ class FilesRun:
     written: list[Written]
     batch: Batch
     precision: dict[str, dict] = field(default_factory=dict)  # by scenario: rounds, met
-
-
-def output_tables(result: RunResult) -> dict[str, pd.DataFrame]:
-    """The tables of one scenario's results folder, by file name."""
-    tables = {
-        REPLICATIONS_FILE: result.replications,
-        SUMMARY_FILE: result.summary,
-        STATIONS_FILE: result.stations,
-        REFERRALS_FILE: result.referrals,
-    }
-    tables.update({file: frame for file, frame in result.tables.items() if len(frame)})
-    published = beside_published(result.scenario, result.summary, result.replications)
-    if len(published):
-        tables[PLAUSIBILITY_FILE] = published
-    tables[BUDGET_FILE] = budget(result.replications, result.scenario)
-    return tables
-
-
-def write_outputs(
-    out: Path, file: Path, result: RunResult, run: RunRecord, extra: dict | None = None
-) -> Written:
-    """Write one scenario's results folder (its tables, then its manifest) under ``out``."""
-    manifest = run.manifest(
-        result.scenario,
-        file,
-        result.seed,
-        result.replication_count,
-        result.arms,
-        extra={**_reform_entries(result), **(extra or {})},
-    )
-    tables = output_tables(result)
-    folder = write_tables(out, result.scenario.name, tables, manifest)
-    return Written(file, folder, list(tables), tables.get(PLAUSIBILITY_FILE, pd.DataFrame()))
-
-
-def _reform_entries(result: RunResult) -> dict:
-    """What a reform's output table adds to the manifest when it is written (who pays for
-    credit's interest-free float: a reported figure, not hidden in a total)."""
-    entries: dict = {}
-    for table in REFORMS.tables():
-        frame = result.tables.get(table.file)
-        if table.manifest is not None and frame is not None and len(frame):
-            entries.update(table.manifest(result.scenario))
-    return entries
 
 
 def run_files(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from matplotlib.figure import Figure
 
@@ -15,10 +15,12 @@ class MissingData(Exception):
 
 @dataclass
 class Chart:
-    """A drawn figure and what it plots (one sentence, for the caption)."""
+    """A drawn figure and what it plots (one sentence, for the caption); ``notes``: further
+    sentences for the caption (panels left out, intervals replaced, what the colours mean)."""
 
     figure: Figure
     plotted: str
+    notes: tuple[str, ...] = field(default=())
 
     def _repr_png_(self) -> bytes:  # shown as an image in notebooks
         return figure_bytes(self.figure, "png")

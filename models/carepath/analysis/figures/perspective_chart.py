@@ -6,10 +6,11 @@ from __future__ import annotations
 import pandas as pd
 from matplotlib.ticker import StrMethodFormatter
 
-from ...inputs.metric_registry import PERSPECTIVES
+from ...inputs.metric_registry import PERSPECTIVES, net_cost_name
 from ...observation.results_folder import BUDGET_FILE
 from .chart import Chart, MissingData
-from .charts import _bars, _title, _triple
+from .drawing import COLOUR_NOTE, change_legend, saving_bars, triple
+from .drawing import title as set_title
 from .registry import figure
 from .style import new_figure, styled
 
@@ -38,12 +39,13 @@ def perspective_savings(budget: pd.DataFrame, title: str = "") -> Chart:
     with styled():
         figure = new_figure(7.0, 0.45 * len(present) + 2.0)
         ax = figure.add_subplot()
-        _bars(ax, [perspective_words(p) for p in present], {"difference": _triple(picked)})
-        ax.axvline(0.0, color="black", linewidth=0.8)
+        metrics = [net_cost_name(p) for p in present]
+        kinds = saving_bars(ax, [perspective_words(p) for p in present], metrics, triple(picked))
+        change_legend(figure, kinds)
         ax.xaxis.set_major_formatter(StrMethodFormatter("{x:,.0f}"))
         ax.set_xlabel(XLABEL)
         ax.set_title("positive: that payer is better off\n" + SOCIETY_NOTE, loc="left", fontsize=9)
-        _title(figure, title)
+        set_title(figure, title)
     plotted = (
         f"each perspective's net saving ({', '.join(present)}), the paired difference "
         f"without - with of its net cost, in yuan per 10,000 residents of the modelled zones per "
@@ -51,4 +53,4 @@ def perspective_savings(budget: pd.DataFrame, title: str = "") -> Chart:
         f"{SOCIETY_NOTE} (fees, reimbursement, credit draws, repayments, defaults, waivers); "
         "bars: mean over replications of the per-replication value; whiskers: 95% t-interval"
     )
-    return Chart(figure, plotted)
+    return Chart(figure, plotted, (COLOUR_NOTE,))

@@ -5,8 +5,8 @@ A PSA's folder (``<out>/<scenario>_psa/``) holds tidy tables: the outcome of eve
 and three global sensitivity measures (``prcc.csv``, ``morris.csv``, ``sobol.csv``).  Each chart
 draws one panel per headline metric the table has, from the saving (arm ``difference`` =
 ``without - with``) when a reform was switched on, else from arm ``without``.  Inputs are named
-by key paths (``reforms.recognition.items.lab.acceptance``); axes show the shortest end of each
-that still tells them apart (:func:`short_names`).
+by key paths (``reforms.recognition.items.lab.acceptance``); axes show them in plain words
+("Mutual recognition: lab acceptance", :func:`input_names`).
 """
 
 from __future__ import annotations
@@ -29,7 +29,10 @@ from ...observation.results_folder import (  # the files' names, here for the fi
     TORNADO_FILE,
 )
 from .chart import Chart, MissingData
-from .charts import _bars, _panels, _title, label, legend_below
+from .charts import label
+from .drawing import bars, legend_below, panels
+from .drawing import title as set_title
+from .labels import current
 from .registry import figure
 from .style import ARM_COLOURS, new_figure, styled
 
@@ -46,6 +49,7 @@ __all__ = [
     "psa_prcc",
     "psa_savings",
     "psa_sobol",
+    "input_names",
     "select",
     "share_better",
     "short_names",
@@ -57,7 +61,7 @@ HEADLINE_METRICS = ("cost_total_yuan", "wait_min", "referral_load_county")
 PSA_ARMS = ("difference", "without")
 # The ends of a tornado bar: the input at its 10th and at its 90th percentile.
 END_COLOURS = {"low": "#ff7f0e", "high": "#9467bd"}
-NAMING = "inputs named by the shortest distinguishable end of their key path"
+NAMING = "inputs named by their key paths in plain words"
 
 
 @dataclass(frozen=True)
@@ -122,6 +126,15 @@ def short_names(inputs: Sequence[str]) -> dict[str, str]:
     return {name: shortest(name) for name in parts}
 
 
+def input_names(inputs: Sequence[str]) -> dict[str, str]:
+    """Each input key path in plain words (``labels.key_path_words``); where two would read
+    the same, the shortest distinguishable end of their key paths instead."""
+    words = {name: current().key_path(name) for name in dict.fromkeys(inputs)}
+    if len(set(words.values())) == len(words):
+        return words
+    return short_names(inputs)
+
+
 def share_better(differences: np.ndarray, metric: str) -> str:
     """How often a saving (``without - with``) is a gain, by the metric's better direction:
     ``reform better in 6 of 8 samples (75%)``; for a metric better neither way (or unknown),
@@ -135,7 +148,7 @@ def share_better(differences: np.ndarray, metric: str) -> str:
     return f"{words} in {int(hits.sum())} of {len(values)} samples ({share:.0%})"
 
 
-def _input_panels(count: int, labels: Sequence[str]) -> tuple[Figure, list[Axes]]:
+def _inputpanels(count: int, labels: Sequence[str]) -> tuple[Figure, list[Axes]]:
     """A figure of ``count`` panels side by side, each a row per input label, wide and tall
     enough for ``labels``."""
     width_in = 2.8 + 0.075 * max(len(text) for text in labels)
@@ -164,7 +177,7 @@ def psa_savings(
     the mean over its replications), with 0, the mean, and how often the reform is better."""
     chosen = select(table, PSA_SUMMARY_FILE, ("sample", "mean"), metrics)
     with styled():
-        figure, axes = _panels(len(chosen.metrics), 3.8)
+        figure, axes = panels(len(chosen.metrics), 3.8)
         for ax, metric in zip(axes, chosen.metrics, strict=True):
             values = _column(chosen.of(metric).sort_values("sample", kind="stable"), "mean")
             _histogram(ax, values, chosen.arm)
@@ -175,7 +188,7 @@ def psa_savings(
             ax.set_xlabel(chosen.axis_words(metric))
             ax.legend()
         axes[0].set_ylabel("input samples")
-        _title(figure, title)
+        set_title(figure, title)
     samples = chosen.rows["sample"].nunique()
     zero = "solid line: 0; " if chosen.arm == "difference" else ""
     better = (
@@ -217,15 +230,15 @@ def tornado(
     """Each input moved alone to its 10th and 90th percentile: bars from the base mean to the
     two means, the inputs with the widest swing on top, the input's values at the bar ends."""
     chosen = select(table, TORNADO_FILE, (*TORNADO_COLUMNS, "swing"), metrics)
-    names = short_names(list(chosen.rows.input))
+    names = input_names(list(chosen.rows.input))
     with styled():
-        figure, axes = _input_panels(len(chosen.metrics), list(names.values()))
+        figure, axes = _inputpanels(len(chosen.metrics), list(names.values()))
         for ax, metric in zip(axes, chosen.metrics, strict=True):
             rows = chosen.of(metric)
             _tornado_panel(ax, _sorted(rows, rows.swing), names)
             ax.set_xlabel(chosen.axis_words(metric))
         legend_below(figure, axes[0])
-        _title(figure, title)
+        set_title(figure, title)
     plotted = (
         f"the mean {chosen.words} of {', '.join(chosen.metrics)} with one input at its 10th "
         "percentile (low_value) or its 90th (high_value) and the others at the scenario file's "
@@ -268,19 +281,19 @@ def psa_prcc(
 ) -> Chart:
     """Partial rank correlation of each input with each headline metric, strongest on top."""
     chosen = select(table, PRCC_FILE, ("input", "prcc", "ci_low", "ci_high"), metrics)
-    names = short_names(list(chosen.rows.input))
+    names = input_names(list(chosen.rows.input))
     with styled():
-        figure, axes = _input_panels(len(chosen.metrics), list(names.values()))
+        figure, axes = _inputpanels(len(chosen.metrics), list(names.values()))
         for ax, metric in zip(axes, chosen.metrics, strict=True):
             rows = chosen.of(metric)
             rows = _sorted(rows, rows.prcc.abs())
             triple = (_column(rows, "prcc"), _column(rows, "ci_low"), _column(rows, "ci_high"))
-            _bars(ax, [names[name] for name in rows.input], {chosen.arm: triple})
+            bars(ax, [names[name] for name in rows.input], {chosen.arm: triple})
             ax.axvline(0.0, color="black", linewidth=0.8)
             ax.set_xlim(-1.05, 1.05)
             ax.set_title(chosen.axis_words(metric))
             ax.set_xlabel("partial rank correlation coefficient")
-        _title(figure, title)
+        set_title(figure, title)
     plotted = (
         "partial rank correlation coefficient (PRCC) of each input with the "
         f"{chosen.words} of {', '.join(chosen.metrics)} over the PSA's input samples "
@@ -297,15 +310,15 @@ def psa_morris(
     """Morris screening: each input's mean absolute elementary effect (mu*) against the spread
     of its effects (sigma), per headline metric."""
     chosen = select(table, MORRIS_FILE, ("input", "mu_star", "mu_star_conf", "sigma"), metrics)
-    names = short_names(list(chosen.rows.input))
+    names = input_names(list(chosen.rows.input))
     with styled():
-        figure, axes = _panels(len(chosen.metrics), 3.8)
+        figure, axes = panels(len(chosen.metrics), 3.8)
         for ax, metric in zip(axes, chosen.metrics, strict=True):
             _morris_panel(ax, chosen.of(metric), names, chosen.arm)
             ax.set_title(chosen.axis_words(metric))
             ax.set_xlabel("μ*: mean |elementary effect|")
         axes[0].set_ylabel("σ: sd of the elementary effects")
-        _title(figure, title)
+        set_title(figure, title)
     plotted = (
         f"Morris screening of the inputs for the {chosen.words} of "
         f"{', '.join(chosen.metrics)} ({MORRIS_FILE}): each input's mu_star, the mean absolute "
@@ -337,20 +350,20 @@ def psa_sobol(
     emulator's R² in the panel title when the indices are of an emulator."""
     columns = ("input", "S1", "S1_conf", "ST", "ST_conf")
     chosen = select(table, SOBOL_FILE, columns, metrics)
-    names = short_names(list(chosen.rows.input))
+    names = input_names(list(chosen.rows.input))
     with styled():
-        figure, axes = _input_panels(len(chosen.metrics), list(names.values()))
+        figure, axes = _inputpanels(len(chosen.metrics), list(names.values()))
         for ax, metric in zip(axes, chosen.metrics, strict=True):
             rows = chosen.of(metric)
             rows = _sorted(rows, rows.ST)
             series = {index: _with_conf(rows, index) for index in ("S1", "ST")}
-            _bars(ax, [names[name] for name in rows.input], series)
+            bars(ax, [names[name] for name in rows.input], series)
             ax.axvline(0.0, color="black", linewidth=0.8)
             # flush right: a long note then reaches over the input names, not out of the figure
             ax.set_title(chosen.axis_words(metric) + _emulator_note(rows), loc="right")
             ax.set_xlabel("Sobol index (share of the variance)")
         legend_below(figure, axes[0])
-        _title(figure, title)
+        set_title(figure, title)
     plotted = (
         "first-order (S1) and total (ST) Sobol indices of each input for the "
         f"{chosen.words} of {', '.join(chosen.metrics)} ({SOBOL_FILE}), inputs sorted by ST, "

@@ -18,19 +18,26 @@ from ...observation.results_folder import ResultsFolder
 from ..plugins import Registry
 from .chart import Chart
 
-Draw = Callable[[pd.DataFrame, str], Chart]  # (table, title) -> the drawn chart
+# (table, title, **extra tables) -> the drawn chart
+Draw = Callable[..., Chart]
 
 
 @dataclass(frozen=True)
 class FigureSpec:
     """A figure of the report: file stem, title, the table it is drawn from, how to draw it;
-    ``order`` places it among the others (lower first)."""
+    ``order`` places it among the others (lower first); ``extra``: further tables it reads
+    where the folder has them, as keyword arguments (``replications="replications.csv"``)."""
 
     name: str
     title: str
     source: str
     draw: Draw
     order: int = 100
+    extra: tuple[tuple[str, str], ...] = ()
+
+    def tables(self, folder: ResultsFolder) -> dict[str, pd.DataFrame]:
+        """The extra tables the folder has, by keyword."""
+        return {key: folder.table(file) for key, file in self.extra if folder.has(file)}
 
 
 Family = Callable[[ResultsFolder], list[FigureSpec]]  # a folder -> the figures it calls for
@@ -38,13 +45,16 @@ FIGURES: Registry[FigureSpec] = Registry(__package__ or "", "figure")
 FAMILIES: Registry[Family] = Registry(__package__ or "", "figure family")
 
 
-def figure(title: str, source: str, order: int = 100) -> Callable[[Draw], Draw]:
+def figure(
+    title: str, source: str, order: int = 100, extra: tuple[tuple[str, str], ...] = ()
+) -> Callable[[Draw], Draw]:
     """Register a chart function ``(table, title) -> Chart`` as a figure of the report, saved
     as ``<function name>.png`` / ``.pdf`` / ``.txt`` for every results folder that has
-    ``source``."""
+    ``source``; ``extra`` names further tables passed by keyword where the folder has them."""
 
     def register(draw: Draw) -> Draw:
-        FIGURES.add(draw.__name__, FigureSpec(draw.__name__, title, source, draw, order), draw)
+        spec = FigureSpec(draw.__name__, title, source, draw, order, extra)
+        FIGURES.add(draw.__name__, spec, draw)
         return draw
 
     return register

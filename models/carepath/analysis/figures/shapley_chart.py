@@ -11,13 +11,16 @@ import pandas as pd
 from ...observation.results_folder import SUMMARY_FILE, ResultsFolder
 from ..shapley import INTERACTION, SHAPLEY, SOLO
 from .chart import Chart, MissingData
-from .charts import _bars, _panels, _title, label, legend_below
+from .charts import label
+from .drawing import bars, is_empty, left_out, legend_below, panels
+from .drawing import title as set_title
+from .labels import current
 from .registry import FigureSpec, figure_family
 from .style import styled
 
 METRICS = ("cost_total_yuan", "wait_min", "time_to_care_min")
 SERIES = ("Shapley part", "alone, and the interaction", "all together")
-TOTAL = "all together (difference)"
+TOTAL = "All together"
 
 
 def shapley_bars(table: pd.DataFrame, title: str = "", metrics: Sequence[str] = METRICS) -> Chart:
@@ -28,17 +31,22 @@ def shapley_bars(table: pd.DataFrame, title: str = "", metrics: Sequence[str] = 
     if not present:
         raise MissingData(f"{SUMMARY_FILE} has no {SHAPLEY} rows of {list(metrics)}")
     reforms = list(dict.fromkeys(arm.removeprefix(SHAPLEY) for arm in rows.arm))
-    labels = [*reforms, INTERACTION, TOTAL]
+    empty = [m for m in present if is_empty(table[table.metric == m])]
+    present = [m for m in present if m not in empty] or present[:1]
+    names = current()
+    labels = [*(names.reform(r) for r in reforms), "Interaction", TOTAL]
     with styled():
-        figure, axes = _panels(len(present), 4.2)
+        figure, axes = panels(len(present), 4.2)
         for ax, metric in zip(axes, present, strict=True):
             found = table[table.metric == metric].set_index("arm")
-            _bars(ax, labels, _series(found, reforms))
+            bars(ax, labels, _series(found, reforms))
             ax.axvline(0.0, color="black", linewidth=0.8)
-            ax.set_title("saved: " + label(metric))
+            # the saving of all together is the sum of the parts: apart, below a rule
+            ax.axhline(len(reforms) + 0.5, color="black", linewidth=0.6, linestyle=":")
+            ax.set_title(f"{names.text('saved')}: {label(metric)}")
             ax.set_xlabel(label(metric))
         legend_below(figure, axes[0], columns=3)
-        _title(figure, title)
+        set_title(figure, title)
     plotted = (
         f"the saving (without - with) of {', '.join(present)} split between the reforms: "
         f"each reform's Shapley part (they sum to the saving of all together), its saving alone "
@@ -46,7 +54,7 @@ def shapley_bars(table: pd.DataFrame, title: str = "", metrics: Sequence[str] = 
         f"{SUMMARY_FILE} rows {SHAPLEY}<reform>, {SOLO}<reform>, {INTERACTION} and difference; "
         "bars: mean over replications of the per-replication value; whiskers: 95% t-interval"
     )
-    return Chart(figure, plotted)
+    return Chart(figure, plotted, tuple(filter(None, [left_out([label(m) for m in empty])])))
 
 
 def _series(found: pd.DataFrame, reforms: list[str]) -> dict[str, tuple]:

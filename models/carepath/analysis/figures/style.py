@@ -16,13 +16,16 @@ from collections.abc import Iterator
 import matplotlib.style
 from matplotlib.figure import Figure
 
+from .labels import current
+
 DPI = 150
 SOFTWARE = "carepath figures"
+DEFAULT_FONT = "DejaVu Sans"  # shipped with matplotlib
 FORMATS = ("png", "pdf")
 
 STYLE = {
     "font.family": "sans-serif",
-    "font.sans-serif": ["DejaVu Sans"],
+    "font.sans-serif": [DEFAULT_FONT],
     "font.size": 9,
     "axes.titlesize": 10,
     "figure.titlesize": 11,
@@ -40,6 +43,17 @@ STYLE = {
 
 # Colours by arm, the same in every figure (colour-blind-safe pair from the tab10 palette).
 ARM_COLOURS = {"without": "#7f7f7f", "with": "#1f77b4", "difference": "#2ca02c"}
+# Colours of a change (without - with) by what it means for the metric's better direction
+# (Okabe-Ito: safe for colour-blind readers); pale where the 95% interval includes 0.
+GAIN, LOSS, NEUTRAL = "#009e73", "#d55e00", "#666666"
+CHANGE_COLOURS = {
+    "gain": GAIN,
+    "loss": LOSS,
+    "unclear gain": "#8fd3bf",
+    "unclear loss": "#f0b27f",
+    "no change": "#bbbbbb",
+    "neither": NEUTRAL,
+}
 
 _METADATA = {
     "png": {"Software": SOFTWARE},
@@ -50,8 +64,11 @@ _METADATA = {
 
 @contextlib.contextmanager
 def styled() -> Iterator[None]:
-    """matplotlib's defaults plus ``STYLE``, whatever the user's settings, for the block."""
-    with matplotlib.style.context(["default", STYLE]):
+    """matplotlib's defaults plus ``STYLE``, whatever the user's settings, for the block; the
+    active labels' font first where they name one (a CJK font for the Chinese labels)."""
+    font = current().font
+    fonts = {"font.sans-serif": [font, DEFAULT_FONT]} if font else {}
+    with matplotlib.style.context(["default", STYLE, fonts]):
         yield
 
 

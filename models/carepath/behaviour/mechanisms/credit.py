@@ -26,6 +26,7 @@ from ...inputs.schema import (
     Yuan,
     ZoneRef,
 )
+from ...inputs.units import unit
 from ...observation.results_folder import CREDIT_DAY_COLUMNS, CREDIT_FILE
 from ...system.durations import sampler
 from ...system.site import Site
@@ -40,23 +41,47 @@ class CreditConfig(ReformSwitch):
     """Credit billing, treat first and pay later (REFORMS.md 2)."""
 
     facilities: Literal["all"] | list[FacilityRef] = Field(
-        "all", description="facilities that offer credit billing"
+        "all", description="facilities that offer credit billing: all, or a list"
     )
-    enrolment: Probability = 0.0
-    enrolment_by_zone: dict[ZoneRef, Probability] = Field(default_factory=dict)
-    family_pay: Probability = Field(0.0, description="share of the others using a relative's line")
-    limit_yuan: Yuan = Field(3000.0, description="the credit line (at most 10,000,000)")
-    interest_free_days: PositiveDays = Field(56.0, description="at most 3,650")
+    enrolment: Probability = Field(
+        0.0,
+        description="share of patients enrolled for a credit line",
+        json_schema_extra=unit("share"),
+    )
+    enrolment_by_zone: dict[ZoneRef, Probability] = Field(
+        default_factory=dict,
+        description="zone -> enrolled share there, overriding enrolment",
+        json_schema_extra=unit("share"),
+    )
+    family_pay: Probability = Field(
+        0.0,
+        description="share of the others using a relative's line",
+        json_schema_extra=unit("share"),
+    )
+    limit_yuan: Yuan = Field(
+        3000.0, description="the credit line's limit per episode (at most 10,000,000)"
+    )
+    interest_free_days: PositiveDays = Field(
+        56.0, description="days a draw is interest-free before it defaults (at most 3,650)"
+    )
     repayment_days: Duration = Field(
         default_factory=lambda: Duration(dist="fixed", mean=28.0),
         description="days from the first draw to repayment, capped at the interest-free days "
         "(mean at most 3,650)",
     )
-    default_share: Probability = 0.0
-    daily_rate: Rate = Field(
-        0.0, description="financing cost per yuan outstanding per day (at most 1)"
+    default_share: Probability = Field(
+        0.0,
+        description="share of credit patients who never repay (default)",
+        json_schema_extra=unit("share"),
     )
-    financing_borne_by: Literal["bank", "hospital", "government"] = "bank"
+    daily_rate: Rate = Field(
+        0.0,
+        description="financing cost per yuan outstanding per day (at most 1)",
+        json_schema_extra=unit("per day"),
+    )
+    financing_borne_by: Literal["bank", "hospital", "government"] = Field(
+        "bank", description="who bears the financing cost (reported in the manifest)"
+    )
 
     @field_validator("repayment_days")
     @classmethod

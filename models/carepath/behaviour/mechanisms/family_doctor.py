@@ -26,6 +26,7 @@ from ...inputs.schema import (
     StaffDayYuan,
     ZoneRef,
 )
+from ...inputs.units import unit
 from ...observation.records import NO_FACILITY
 from ...system.durations import sampler
 from ...system.hours import DAY_MIN
@@ -39,17 +40,38 @@ class FamilyDoctorsConfig(ReformSwitch):
 
     needed_when_enabled: ClassVar[tuple[str, ...]] = ("visit_min",)
 
-    contracted: Probability = 0.0
-    contracted_by_zone: dict[ZoneRef, Probability] = Field(default_factory=dict)
-    conditions: list[ConditionRef] = Field(default_factory=list)
-    teams_per_zone: Capacity = Field(1, description="at most 10,000")
-    team_size: Capacity = Field(3, description="at most 10,000")
+    contracted: Probability = Field(
+        0.0,
+        description="share of residents with a family-doctor contract",
+        json_schema_extra=unit("share"),
+    )
+    contracted_by_zone: dict[ZoneRef, Probability] = Field(
+        default_factory=dict,
+        description="zone -> contracted share there, overriding contracted",
+        json_schema_extra=unit("share"),
+    )
+    conditions: list[ConditionRef] = Field(
+        default_factory=list, description="chronic conditions whose follow-ups are done at home"
+    )
+    teams_per_zone: Capacity = Field(
+        1,
+        description="family-doctor teams serving each zone (at most 10,000)",
+        json_schema_extra=unit("people"),
+    )
+    team_size: Capacity = Field(
+        3,
+        description="members of one team, each paid a staff-day (at most 10,000)",
+        json_schema_extra=unit("people"),
+    )
     visit_min: Duration | None = Field(
         None, description="team time per home follow-up, travel included (mean at most 10,080)"
     )
-    session: Session = Field(default_factory=Session, description="the teams' working hours")
+    session: Session = Field(
+        default_factory=Session, description="the teams' working hours each day"
+    )
     staff_day_cost_yuan: dict[Literal["family_doctor"], StaffDayYuan] = Field(
-        default_factory=dict, description="cost of a staff-day (at most 1,000,000)"
+        default_factory=dict,
+        description="what one staff-day of a family doctor costs (at most 1,000,000)",
     )
     staff_day_min: PositiveMinutes = Field(
         480.0, description="working minutes in one staff-day (at most 1,440)"

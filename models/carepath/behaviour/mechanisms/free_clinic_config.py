@@ -24,6 +24,7 @@ from ...inputs.schema import (
     Tier,
     ZoneRef,
 )
+from ...inputs.units import unit
 
 FreeClinicRole = Literal["city_expert", "county_doctor", "township_staff"]
 
@@ -31,9 +32,21 @@ FreeClinicRole = Literal["city_expert", "county_doctor", "township_staff"]
 class FreeClinicTeam(Strict):
     """Who goes to a village's free clinic; every member sees patients."""
 
-    city_experts: Count = Field(0, description="at most 10,000")
-    county_doctors: Count = Field(0, description="at most 10,000")
-    township_staff: Count = Field(0, description="at most 10,000")
+    city_experts: Count = Field(
+        0,
+        description="experts from a city hospital in the team (at most 10,000)",
+        json_schema_extra=unit("people"),
+    )
+    county_doctors: Count = Field(
+        0,
+        description="doctors from a county hospital in the team (at most 10,000)",
+        json_schema_extra=unit("people"),
+    )
+    township_staff: Count = Field(
+        0,
+        description="staff from the township health centre in the team (at most 10,000)",
+        json_schema_extra=unit("people"),
+    )
 
     @property
     def size(self) -> int:
@@ -43,11 +56,15 @@ class FreeClinicTeam(Strict):
 class WaitForClinic(Strict):
     """Residents with this condition who wait for their village's free clinic."""
 
-    share: Probability = Field(description="of those whose onset falls within max_days of it")
+    share: Probability = Field(
+        description="share willing to wait, of those whose onset falls within max_days of it",
+        json_schema_extra=unit("share"),
+    )
     max_days: Days = Field(description="how many days they will wait for the event (at most 3,650)")
     resolved_on_site: Probability = Field(
         description="share of those seen whom the team's skills and kit can finish on site; "
-        "the others are screened cases referred up"
+        "the others are screened cases referred up",
+        json_schema_extra=unit("share"),
     )
 
 
@@ -55,10 +72,19 @@ class Screening(Strict):
     """Residents who come to the free clinic for a check without an illness episode."""
 
     attendance_per_event: Annotated[float, NUMBER, Field(ge=0.0, le=MAX_ATTENDANCE)] = Field(
-        0.0, description="residents screened at each event (at most 10,000)"
+        0.0,
+        description="residents screened at each event, on average (at most 10,000)",
+        json_schema_extra=unit("people"),
     )
-    screening_min: Duration = Field(default_factory=lambda: Duration(dist="fixed", mean=5.0))
-    referral_share: Probability = Field(0.0, description="share found to need a referral up")
+    screening_min: Duration = Field(
+        default_factory=lambda: Duration(dist="fixed", mean=5.0),
+        description="minutes of the team's time one screening takes",
+    )
+    referral_share: Probability = Field(
+        0.0,
+        description="share of those screened found to need a referral up",
+        json_schema_extra=unit("share"),
+    )
 
 
 class FreeClinicsConfig(ReformSwitch):
@@ -72,17 +98,28 @@ class FreeClinicsConfig(ReformSwitch):
     zones: Literal["villages"] | list[ZoneRef] = Field(
         "villages", description="zones that get the events: every village zone, or a list"
     )
-    session: Session = Field(default_factory=Session)
-    team: FreeClinicTeam = Field(default_factory=FreeClinicTeam)
-    consult_min: Duration | None = None
+    session: Session = Field(
+        default_factory=Session, description="the hours of each event's session"
+    )
+    team: FreeClinicTeam = Field(
+        default_factory=FreeClinicTeam, description="who goes to each event and sees patients"
+    )
+    consult_min: Duration | None = Field(
+        None, description="minutes a team member spends with one ill patient"
+    )
     max_patients: Annotated[int, NUMBER, Field(ge=0, le=MAX_PATIENTS)] | None = Field(
         None,
         description="most patients one event sees (kit, drugs; at most 100,000); none = only "
         "time limits",
+        json_schema_extra=unit("people"),
     )
-    conditions: dict[ConditionRef, WaitForClinic] = Field(default_factory=dict)
-    refer_to: Tier = Field("county", description="tier a screened case is referred up to")
-    screening: Screening = Field(default_factory=Screening)
+    conditions: dict[ConditionRef, WaitForClinic] = Field(
+        default_factory=dict, description="condition -> who waits for the event, and for how long"
+    )
+    refer_to: Tier = Field("county", description="the tier a screened case is referred up to")
+    screening: Screening = Field(
+        default_factory=Screening, description="residents who come for a check without illness"
+    )
     staff_day_cost_yuan: dict[FreeClinicRole, StaffDayYuan] = Field(
         default_factory=dict, description="role -> cost of a staff-day (each at most 1,000,000)"
     )

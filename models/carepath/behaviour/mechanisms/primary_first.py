@@ -10,6 +10,7 @@ from pydantic import Field
 
 from ...inputs.reform_registry import Reform
 from ...inputs.schema import ConditionRef, Probability, ReformSwitch
+from ...inputs.units import unit
 from ...system.world import TIER_RANK
 from ..patient import Patient
 from .decisions import Build
@@ -21,11 +22,14 @@ class PrimaryFirstConfig(ReformSwitch):
 
     needed_when_enabled: ClassVar[tuple[str, ...]] = ("conditions", "compliance")
 
-    conditions: list[ConditionRef] = Field(default_factory=list)
+    conditions: list[ConditionRef] = Field(
+        default_factory=list, description="conditions to be first diagnosed at primary level"
+    )
     compliance: Probability | None = Field(
         None,
         description="share of patients who would have gone straight to a hospital and now go "
         "to their primary-care facility first",
+        json_schema_extra=unit("share"),
     )
 
 

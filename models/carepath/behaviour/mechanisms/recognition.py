@@ -39,6 +39,7 @@ from ...inputs.schema import (
     TestType,
     Tier,
 )
+from ...inputs.units import unit
 from ...system.durations import sampler
 from ...system.hours import DAY_MIN
 from ...system.site import Site
@@ -55,35 +56,54 @@ DRAWS = PatientDraws(
 class RecognitionItem(Strict):
     """A recognised test type: how long a result stays valid, and how often a doctor accepts it."""
 
-    window_days: PositiveDays = Field(description="days a result stays valid (at most 3,650)")
-    acceptance: Probability = Field(description="the receiving physician's judgement")
+    window_days: PositiveDays = Field(
+        description="days a result stays valid for recognition (at most 3,650)"
+    )
+    acceptance: Probability = Field(
+        description="chance the receiving physician accepts a valid result on the platform",
+        json_schema_extra=unit("share"),
+    )
 
 
 class RemoteReading(Strict):
     """A reading centre ("primary-level test, hospital diagnosis, results recognised")."""
 
-    reader: FacilityRef
-    readers: Capacity = Field(description="readers at work at once (at most 10,000)")
-    tests: list[TestType] = Field(min_length=1)
-    sites: list[FacilityRef] = Field(min_length=1, description="facilities whose exams it reads")
-    reading_min: Duration
+    reader: FacilityRef = Field(description="the facility whose reading centre reads the exams")
+    readers: Capacity = Field(
+        description="readers at work at once (at most 10,000)", json_schema_extra=unit("people")
+    )
+    tests: list[TestType] = Field(min_length=1, description="the test types read remotely")
+    sites: list[FacilityRef] = Field(
+        min_length=1, description="facilities whose exams the centre reads"
+    )
+    reading_min: Duration = Field(description="minutes a reader takes to read one exam")
 
 
 class RecognitionConfig(ReformSwitch):
     """Mutual recognition of test results (REFORMS.md section 1)."""
 
-    connected: Literal["all"] | list[FacilityRef] = "all"
-    paper_acceptance: Probability = Field(
-        0.0, description="acceptance of a result when either facility is off the platform"
+    connected: Literal["all"] | list[FacilityRef] = Field(
+        "all", description="facilities on the results platform: all, or a list of ids"
     )
-    items: dict[TestType, RecognitionItem] = Field(default_factory=dict)
+    paper_acceptance: Probability = Field(
+        0.0,
+        description="acceptance of a result when either facility is off the platform",
+        json_schema_extra=unit("share"),
+    )
+    items: dict[TestType, RecognitionItem] = Field(
+        default_factory=dict, description="test type -> its validity window and acceptance"
+    )
     accepts: dict[Tier, dict[Tier, Literal["all"] | list[TestType]]] = Field(
         default_factory=dict, description="receiving tier -> source tier -> tests it accepts"
     )
     exclusions: dict[Identifier, Probability] = Field(
-        default_factory=dict, description="named situations in which a result is not recognised"
+        default_factory=dict,
+        description="situation -> share of draws in which a result is not recognised",
+        json_schema_extra=unit("share"),
     )
-    remote_reading: list[RemoteReading] = Field(default_factory=list)
+    remote_reading: list[RemoteReading] = Field(
+        default_factory=list, description="reading centres that read other facilities' exams"
+    )
 
     @field_validator("exclusions")
     @classmethod

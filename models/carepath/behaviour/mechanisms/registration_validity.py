@@ -16,6 +16,7 @@ from pydantic import Field
 
 from ...inputs.reform_registry import Reform
 from ...inputs.schema import MAX_DAYS, NUMBER, FacilityRef, ReformSwitch
+from ...inputs.units import unit
 from ...system.hours import DAY_MIN
 from ...system.site import Site
 from ...system.world import TIER_RANK
@@ -35,6 +36,7 @@ class RegistrationValidityConfig(ReformSwitch):
         3,
         description="a return within this many days, the first included, registers free "
         "(REFORMS.md 2: three days; at most 3,650)",
+        json_schema_extra=unit("days"),
     )
 
 

@@ -9,6 +9,7 @@ from pydantic import Field
 
 from ...inputs.reform_registry import Reform
 from ...inputs.schema import ConditionRef, Probability, ReformSwitch
+from ...inputs.units import unit
 from ...system.site import PRIORITY_NORMAL, PRIORITY_REFERRED
 from ...system.world import TIER_RANK, FacilityPlan
 from ..patient import Patient
@@ -19,11 +20,14 @@ class TwoWayReferralConfig(ReformSwitch):
     """Referral up with a green channel, and down to primary care for follow-up."""
 
     green_channel: Literal["none", "priority"] = Field(
-        "none", description="referred patients ahead of others at county and city hospitals"
+        "none",
+        description="priority: referred patients ahead of others at county and city hospitals",
     )
     referral_down: dict[ConditionRef, Probability] = Field(
         default_factory=dict,
-        description="share of follow-ups after county or city care sent to primary care",
+        description="condition -> share of follow-ups after county or city care sent to "
+        "primary care",
+        json_schema_extra=unit("share"),
     )
 
 

@@ -33,6 +33,7 @@ from ...inputs.schema import (
     Strict,
     Weekday,
 )
+from ...inputs.units import unit
 from ...observation.records import NO_EPISODE, Records
 from ...system.durations import Sampler, sampler
 from ...system.hours import DAY_MIN, Hours
@@ -45,17 +46,29 @@ from .outreach_draws import OUTREACH_DRAWS
 class VisitingExperts(Strict):
     """An expert's weekly session at township centres (Zibo workstations, Chongqing)."""
 
-    sites: Literal["townships"] | list[FacilityRef] = "townships"
-    weekdays: list[Weekday] = Field(min_length=1)
-    session: Session = Field(default_factory=Session)
-    experts: Capacity = Field(1, description="experts at the session (at most 10,000)")
+    sites: Literal["townships"] | list[FacilityRef] = Field(
+        "townships", description="where the sessions are held: every township centre, or a list"
+    )
+    weekdays: list[Weekday] = Field(
+        min_length=1, description="the weekdays of the expert's sessions"
+    )
+    session: Session = Field(
+        default_factory=Session, description="the hours of each session on its day"
+    )
+    experts: Capacity = Field(
+        1,
+        description="experts at the session (at most 10,000)",
+        json_schema_extra=unit("people"),
+    )
     conditions: list[ConditionRef] = Field(
         min_length=1, description="conditions the township manages when the expert is there"
     )
     share: Probability = Field(
-        1.0, description="share of those patients the expert can take on; the rest are referred"
+        1.0,
+        description="share of those patients the expert can take on; the rest are referred",
+        json_schema_extra=unit("share"),
     )
-    consult_min: Duration
+    consult_min: Duration = Field(description="minutes of the expert's consultation with a patient")
     book_within_days: Days = Field(
         0.0,
         description="a patient the township would refer up comes back for a session this near "
@@ -68,9 +81,12 @@ class VisitingExpertsConfig(ReformSwitch):
 
     needed_when_enabled: ClassVar[tuple[str, ...]] = ("sessions",)
 
-    sessions: list[VisitingExperts] = Field(default_factory=list)
+    sessions: list[VisitingExperts] = Field(
+        default_factory=list, description="the session plans, one per group of sites"
+    )
     staff_day_cost_yuan: dict[Literal["visiting_expert"], StaffDayYuan] = Field(
-        default_factory=dict, description="cost of a staff-day (at most 1,000,000)"
+        default_factory=dict,
+        description="what one staff-day of an expert costs (at most 1,000,000)",
     )
 
 
