@@ -7,13 +7,15 @@ import math
 
 import numpy as np
 import pytest
+import simpy
 
 from carepath.behaviour.choice import ChoiceModel
 from carepath.execution.batch import run
 from carepath.execution.replication import simulate
 from carepath.inputs.arms import WITHOUT
+from carepath.inputs.scenario_file import load_scenario
 from carepath.inputs.schema import Scenario
-from carepath.system.site import ImpatientStation, Left
+from carepath.system.site import ImpatientStation, Left, PriorityStation
 from carepath.system.world import World
 from carepath.workflows.choice_fit import first_contact_shares
 from conftest import fixed, only, run_patients, tiny, tiny_data
@@ -184,3 +186,48 @@ def test_an_urgent_patient_never_leaves_a_queue():
     assert records.rows("seeking") == []
     doctor = records.table("stations")
     assert (doctor.station == "doctor:general").sum() == 5
+
+
+def test_illnesses_that_consult_keep_the_files_case_mix_and_consulted_share(demo_path):
+    """Severe conditions consult more often, so they are rarer among illnesses than among
+    episodes; the illnesses that consult have the file's shares, and the consulted share is
+    the fitted one."""
+    world = World.build(load_scenario(demo_path))
+    model = ChoiceModel.of(world)
+    consulted = model.consulted_by_condition()
+    illness = model.illness_shares()
+    seek = world.scenario.care_seeking.seek
+    assert seek is not None
+    mix = illness * consulted / np.sum(illness * consulted)
+    assert np.allclose(mix, model.episode_shares, atol=1e-12)
+    assert np.sum(illness * consulted) == pytest.approx(seek.consulted_share, abs=1e-9)
+    urgent = [c.index for c in world.conditions if c.urgent]
+    assert urgent and all(consulted[c] == 1.0 for c in urgent)
+    assert all(illness[c] < model.episode_shares[c] for c in urgent)
+
+
+def test_reneging_and_balking_timeline_at_a_green_channel_window():
+    """The same timeline where the line can be overtaken (two-way referral's priority)."""
+    world = World.build(tiny())
+    env = simpy.Environment()
+    station = PriorityStation(env, world.facilities[1], "registration", 1, rows := [])
+    at_nine = 9 * 60.0
+    outcomes: dict[int, object] = {}
+
+    def patient(pid: int, arrive: float, service_min: float, impatience, priority=1):
+        yield env.timeout(arrive)
+        outcomes[pid] = yield from station.serve_in_line(pid, service_min, priority, impatience)
+
+    env.process(patient(1, at_nine, 100.0, None))
+    env.process(patient(2, at_nine + 10, 5.0, (5, 30.0)))
+    env.process(patient(3, at_nine + 20, 5.0, (0, 1000.0)))
+    env.process(patient(4, at_nine + 50, 5.0, (0, 60.0)))
+    env.run(until=at_nine + 300)
+    assert outcomes[1] == at_nine + 100
+    left = outcomes[2]
+    assert isinstance(left, Left) and left.kind == "reneged"
+    assert left.time_min == at_nine + 40 and left.wait_min == 30.0
+    balk = outcomes[3]
+    assert isinstance(balk, Left) and balk.kind == "balked" and balk.time_min == at_nine + 20
+    assert outcomes[4] == at_nine + 105  # patient 2 never took the server
+    assert [row[0] for row in rows] == [1, 4]

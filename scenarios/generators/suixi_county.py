@@ -67,7 +67,7 @@ care_seeking:
   choice:
     # fit: python -m carepath.workflows.choice_fit scenarios/suixi_county.yaml (the without
     # arm's mean queueing per visit at each tier)
-    start_wait_min: {village: 2.4, township: 18.1, county: 26.1, city: 63.7}   # assumption: fitted as above
+    start_wait_min: {village: 1.2, township: 7.6, county: 10.2, city: 22.4}   # assumption: fitted as above
 """
 
 REFORMS = """\

@@ -44,6 +44,7 @@ def zone_onsets(
     until_min: float,
     start: Callable[[Patient], None],
     own_streams: dict[str, int] | None = None,
+    conditions: tuple[float, ...] | None = None,
 ) -> Generator[simpy.Event, None, None]:
     """Start a patient episode for every onset in the zone before ``until_min``.
 
@@ -56,7 +57,10 @@ def zone_onsets(
     zone gets the same onset, condition and service draws in every arm.  ``own_streams`` names
     further patient streams (a mechanism's own, with the numbers it needs per patient): they are
     drawn in every arm, whether or not the mechanism is on, and touch no other stream.
+    ``conditions``: cumulative condition shares of the onsets, if not the file's (illnesses of
+    which only some consult, ``behaviour.seeking.illness_cumulative``).
     """
+    cumulative = world.condition_cumulative if conditions is None else conditions
     onsets = streams("onsets", zone.index)
     patients = streams("patients", zone.index)
     others = {
@@ -74,7 +78,7 @@ def zone_onsets(
             if onset >= until_min:
                 return
             mine = _numbers(draws[k])
-            condition = world.conditions[pick(world.condition_cumulative, mine[SLOT["condition"]])]
+            condition = world.conditions[pick(cumulative, mine[SLOT["condition"]])]
             own: dict[str, Sequence[float]] = {
                 name: _numbers(rows[k]) for name, rows in extra.items()
             }

@@ -128,6 +128,8 @@ class ChoiceModel:
         self.shift = 0.0
         self.reference = np.zeros(len(world.conditions))
         self.target = target_shares(world)
+        shares = np.array([c.share for c in world.scenario.conditions])
+        self.episode_shares = shares / shares.sum()
         self._cached_groups: _Groups | None = None
 
     @classmethod
@@ -231,8 +233,36 @@ class ChoiceModel:
         np.add.at(counts, (np.repeat(g.condition, probs.shape[1]), g.ranks.ravel()), mass.ravel())
         sums = counts.sum(axis=1, keepdims=True)
         shares = np.divide(counts, sums, out=np.zeros_like(counts), where=sums > 0)
-        total = g.weight.sum()
-        return shares, float((g.weight * consulted).sum() / total) if total else 0.0
+        return shares, self._overall(self._by_condition(g, consulted))
+
+    @staticmethod
+    def _by_condition(g: _Groups, consulted: np.ndarray) -> np.ndarray:
+        """Each condition's chance of consulting, over its residents and cash groups."""
+        n = int(g.condition.max()) + 1
+        mass = np.bincount(g.condition, weights=g.weight * consulted, minlength=n)
+        total = np.bincount(g.condition, weights=g.weight, minlength=n)
+        return np.divide(mass, total, out=np.zeros_like(mass), where=total > 0)
+
+    def _overall(self, by_condition: np.ndarray) -> float:
+        """The share of illnesses that consult, when the illnesses' case mix is such that the
+        consulting ones have the file's condition shares (:meth:`illness_shares`)."""
+        if np.any(by_condition <= 0):
+            return 0.0
+        return float(1.0 / np.sum(self.episode_shares / by_condition))
+
+    def consulted_by_condition(self) -> np.ndarray:
+        """Each condition's chance of consulting in the without arm (at the starting waits)."""
+        _, _, consulted = self._evaluate()
+        return self._by_condition(self._groups(), consulted)
+
+    def illness_shares(self) -> np.ndarray:
+        """The conditions' shares among illnesses: the file's shares are those of episodes that
+        reach a doctor today, so a condition that consults less is commoner among illnesses
+        (share / chance of consulting, normalised).  The consulting case mix, and so visits
+        per resident, stay as the file has them."""
+        q = self.consulted_by_condition()
+        weights = np.divide(self.episode_shares, q, out=np.zeros_like(q), where=q > 0)
+        return weights / weights.sum()
 
     def fit(self, rounds: int = 200) -> ChoiceModel:
         """Fit the constants to today's first-contact shares and the shift to the consulted

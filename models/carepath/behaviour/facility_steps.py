@@ -61,7 +61,14 @@ class FacilitySteps(Moves):
             if patient.now > self.env.now:  # _catch_up, inlined: once per station visit
                 yield At(self.env, patient.now)
             if isinstance(station, PriorityStation):
-                end = yield from station.serve_in_line(patient.id, service_min, patient.priority)
+                impatience = patient.impatience if station.may_leave else None
+                served = yield from station.serve_in_line(
+                    patient.id, service_min, patient.priority, impatience
+                )
+                if isinstance(served, Left):
+                    yield from self.leave_queue(patient, site, station, served, leg)
+                    continue
+                end = served
             elif patient.impatience is not None and isinstance(station, ImpatientStation):
                 outcome = station.serve_or_leave(
                     patient.id, patient.now, service_min, *patient.impatience
@@ -80,7 +87,7 @@ class FacilitySteps(Moves):
             yield from self.come_back(patient, site, leg, register_again=again)
 
     def leave_queue(
-        self, patient: Patient, site: Site, station: Station, left: Left, leg: int
+        self, patient: Patient, site: Site, station: Station | PriorityStation, left: Left, leg: int
     ) -> Process:
         """Out of the queue (balked or reneged): home, and back the next day to queue there
         again (registering again first), or give up (``GaveUp``)."""

@@ -43,6 +43,18 @@ DRAWS = PatientDraws(
 BALKED, RENEGED = "balked", "reneged"
 
 
+def illness_cumulative(world: World) -> tuple[float, ...] | None:
+    """The cumulative condition shares of illnesses when not every illness consults (see
+    ``ChoiceModel.illness_shares``), or None: onsets then draw the file's shares."""
+    care = world.scenario.care_seeking
+    if care.seek is None:
+        return None
+    shares = ChoiceModel.of(world).illness_shares()
+    edges = list(accumulate(float(x) for x in shares))
+    edges[-1] = 1.0  # so that a uniform just below 1 always lands somewhere
+    return tuple(edges)
+
+
 def patient_streams(world: World) -> dict[str, int]:
     """The care-seeking stream, drawn only when the scenario has patients who choose."""
     return {} if world.scenario.care_seeking.neutral else {DRAWS.stream: DRAWS.width}
@@ -135,9 +147,9 @@ class Seeking:
             return None
         low, high = seek.delay_days.low, seek.delay_days.high
         days = low + math.floor(DRAWS.draw(patient, "delay_days") * (high - low + 1))
-        day = math.floor(patient.onset_min / DAY_MIN) + days
         self._record(patient, "delayed", patient.onset_min)
-        return max(patient.onset_min, day * DAY_MIN)
+        # at the hour of day the illness began: delays do not crowd the morning
+        return patient.onset_min + days * DAY_MIN
 
     # -- how long in a queue -----------------------------------------------------------------
 

@@ -23,7 +23,7 @@ from ..accounting.tally import ArmTally
 from ..behaviour.arrivals import zone_onsets
 from ..behaviour.journey import Journey
 from ..behaviour.mechanisms import Decisions
-from ..behaviour.seeking import Seeking, patient_streams
+from ..behaviour.seeking import Seeking, illness_cumulative, patient_streams
 from ..inputs.arms import PAIRED, WITHOUT, Arm
 from ..inputs.reform_registry import REFORMS
 from ..observation.records import Records
@@ -78,6 +78,7 @@ class ArmRun:
             self.tally.signal = journey.seeking.signal
         sim = world.scenario.simulation
         onsets_until = (sim.warmup_days + sim.horizon_days) * DAY_MIN
+        conditions = illness_cumulative(world)
         for zone in world.zones:
             onsets = zone_onsets(
                 self.env,
@@ -87,6 +88,7 @@ class ArmRun:
                 onsets_until,
                 journey.start,
                 {**REFORMS.patient_streams(), **patient_streams(world)},
+                conditions,
             )
             self.env.process(onsets)
 

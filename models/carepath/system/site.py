@@ -128,9 +128,24 @@ class PriorityStation:
     A later arrival can go ahead of someone already waiting, so the start is not known on
     joining: the patient waits on the simulation clock until a server takes them.  The end of a
     service is one event, which frees the server for the next in line.
+
+    Impatient patients (``impatience``) balk when more than their tolerance are waiting ahead
+    of them (those of their priority or better: exact at the arrival), and renege when their
+    patience runs out before a server takes them (exact: a timeout raced against the start).
     """
 
-    __slots__ = ("env", "name", "facility", "rows", "capacity", "busy", "line", "joined")
+    __slots__ = (
+        "env",
+        "name",
+        "facility",
+        "rows",
+        "capacity",
+        "busy",
+        "line",
+        "joined",
+        "gone",
+        "may_leave",
+    )
 
     in_line = True
 
@@ -151,12 +166,19 @@ class PriorityStation:
         # (priority, order of joining, patient, arrive_min, service_min, end-of-service event)
         self.line: list[tuple[int, int, int, float, float, Event]] = []
         self.joined = 0
+        self.gone: set[int] = set()  # orders of joining of those who reneged, still in the heap
+        self.may_leave = False  # patients may balk and renege here (registration, doctors)
 
     def serve_in_line(
-        self, patient: int, service_min: float, priority: int = PRIORITY_NORMAL
-    ) -> Generator[simpy.Event, None, float | None]:
+        self,
+        patient: int,
+        service_min: float,
+        priority: int = PRIORITY_NORMAL,
+        impatience: tuple[int, float] | None = None,
+    ) -> Generator[simpy.Event, None, float | Left | None]:
         """Queue from now, then be served for ``service_min``; the minute the service ends, or
-        None if the facility is closed (as ``Station.serve``)."""
+        None if the facility is closed (as ``Station.serve``), or ``Left`` if the patient balked
+        or reneged."""
         env = self.env
         arrive = env.now
         if not self.facility.hours.is_open(arrive):
@@ -164,26 +186,50 @@ class PriorityStation:
         done = Event(env)
         if self.busy < self.capacity:
             self._start(patient, arrive, service_min, done)
-        else:
-            self.joined += 1
-            heappush(self.line, (priority, self.joined, patient, arrive, service_min, done))
-        yield done
+            yield done
+            return env.now
+        if impatience is not None:
+            tolerance, patience_min = impatience
+            ahead = sum(
+                1 for entry in self.line if entry[0] <= priority and entry[1] not in self.gone
+            )
+            if ahead > tolerance:
+                return Left("balked", arrive, 0.0)
+        self.joined += 1
+        order = self.joined
+        heappush(self.line, (priority, order, patient, arrive, service_min, done))
+        if impatience is None:
+            yield done
+            return env.now
+        timeout = env.timeout(impatience[1])
+        yield done | timeout
+        if not done.triggered and not getattr(done, "started", False):
+            self.gone.add(order)
+            return Left("reneged", env.now, env.now - arrive)
+        if not done.triggered:
+            yield done
         return env.now
 
     def _start(self, patient: int, arrive: float, service_min: float, done: Event) -> None:
         self.busy += 1
         start = self.env.now
         end = start + service_min
+        done.started = True  # type: ignore[attr-defined]
         self.rows.append((patient, self.facility.index, self.name, arrive, start, end))
         done.callbacks.append(self._next)  # before the patient goes on
         schedule_at(self.env, done, end)
 
     def _next(self, _done: Event) -> None:
-        """A service ended: the server takes the head of the line, if anyone waits."""
+        """A service ended: the server takes the head of the line, if anyone waits (skipping
+        those who reneged)."""
         self.busy -= 1
-        if self.line:
-            _, _, patient, arrive, service_min, done = heappop(self.line)
+        while self.line:
+            _, order, patient, arrive, service_min, done = heappop(self.line)
+            if order in self.gone:
+                self.gone.discard(order)
+                continue
             self._start(patient, arrive, service_min, done)
+            return
 
 
 class Site:
@@ -205,7 +251,9 @@ class Site:
             if capacity <= 0:
                 return None
             if priority:
-                return PriorityStation(env, plan, name, capacity, rows)
+                in_line = PriorityStation(env, plan, name, capacity, rows)
+                in_line.may_leave = patience
+                return in_line
             if patience:
                 return ImpatientStation(plan, name, capacity, rows)
             return Station(plan, name, capacity, rows)
