@@ -12,12 +12,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from carepath import ScenarioError, load_scenario
+from carepath.inputs.duration import MAX_STEP_MIN
 from carepath.inputs.economics import MAX_CAPITAL_YUAN, MAX_TIME_VALUE_YUAN_PER_HOUR, MAX_YUAN
 from carepath.inputs.schema import (
     MAX_DAYS,
     MAX_POPULATION,
     MAX_RATE,
-    MAX_STEP_MIN,
     MIN_EVERY_DAYS,
 )
 from conftest import TINY, tiny_data, write_yaml

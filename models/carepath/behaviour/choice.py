@@ -159,13 +159,8 @@ class ChoiceModel:
     @staticmethod
     def logit(utilities: np.ndarray, allowed: np.ndarray) -> tuple[np.ndarray, float]:
         """Choice probabilities over the allowed options, and their logsum (-inf if none)."""
-        usable = allowed & np.isfinite(utilities)
-        if not usable.any():
-            return np.zeros_like(utilities), -math.inf
-        top = utilities[usable].max()
-        weights = np.where(usable, np.exp(np.where(usable, utilities - top, 0.0)), 0.0)
-        total = weights.sum()
-        return weights / total, float(top + math.log(total))
+        probs, logsum = _logit_rows(utilities[None, :], allowed[None, :])
+        return probs[0], float(logsum[0])
 
     def seek_now(self, condition: int, logsum: float) -> float:
         """The chance an illness seeks care at once, given the logsum of its choice set."""
@@ -175,13 +170,6 @@ class ChoiceModel:
             return 0.0
         x = self.shift + self.severity[condition] + logsum - self.reference[condition]
         return 1.0 / (1.0 + math.exp(-x)) if x > -700 else 0.0
-
-    def consulted(self, condition: int, logsum: float) -> float:
-        """The chance an illness consults a doctor, at once or after a delay."""
-        now = self.seek_now(condition, logsum)
-        if self.seek is None or self.urgent[condition] or logsum == -math.inf:
-            return now
-        return now + (1.0 - now) * self.seek.delay_share
 
     # -- fitting (vectorised over every zone, condition and cash group) ------------------------
 
@@ -194,26 +182,13 @@ class ChoiceModel:
 
     def predicted_at(self, waits_min: Sequence[float]) -> tuple[np.ndarray, float]:
         """As :meth:`predicted`, with the expected waits ``waits_min`` by facility."""
-        kept = self._cached_groups
-        self._cached_groups = _Groups.of(self, waits_min)
-        try:
-            return self.predicted()
-        finally:
-            self._cached_groups = kept
+        return self.predicted(_Groups.of(self, waits_min))
 
-    def _evaluate(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def _evaluate(self, g: _Groups) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Per group: choice probabilities, logsum, and the chance of consulting."""
-        g = self._groups()
         utilities = g.base + self.constants[g.condition[:, None], g.ranks]
-        usable = g.allowed & np.isfinite(utilities)
-        any_usable = usable.any(axis=1)
-        top = np.max(np.where(usable, utilities, -np.inf), axis=1)
-        top = np.where(any_usable, top, 0.0)
-        weights = np.where(usable, np.exp(np.where(usable, utilities - top[:, None], 0.0)), 0.0)
-        total = weights.sum(axis=1)
-        safe = np.where(any_usable, total, 1.0)
-        probs = weights / safe[:, None]
-        logsum = np.where(any_usable, top + np.log(safe), -np.inf)
+        probs, logsum = _logit_rows(utilities, g.allowed)
+        any_usable = np.isfinite(logsum)
         consulted = np.where(any_usable, 1.0, 0.0)
         if self.seek is not None:
             x = self.shift + self.severity[g.condition] + logsum - self.reference[g.condition]
@@ -223,11 +198,12 @@ class ChoiceModel:
             consulted = np.where(any_usable, sought, 0.0)
         return probs, logsum, consulted
 
-    def predicted(self) -> tuple[np.ndarray, float]:
+    def predicted(self, g: _Groups | None = None) -> tuple[np.ndarray, float]:
         """The without arm's first-contact shares by condition and tier, among illnesses that
-        consult, and its share of illnesses that consult (at the starting waits)."""
-        g = self._groups()
-        probs, _, consulted = self._evaluate()
+        consult, and its share of illnesses that consult (at the starting waits, unless ``g``
+        holds others)."""
+        g = self._groups() if g is None else g
+        probs, _, consulted = self._evaluate(g)
         counts = np.zeros_like(self.constants)
         mass = (g.weight * consulted)[:, None] * probs
         np.add.at(counts, (np.repeat(g.condition, probs.shape[1]), g.ranks.ravel()), mass.ravel())
@@ -252,8 +228,9 @@ class ChoiceModel:
 
     def consulted_by_condition(self) -> np.ndarray:
         """Each condition's chance of consulting in the without arm (at the starting waits)."""
-        _, _, consulted = self._evaluate()
-        return self._by_condition(self._groups(), consulted)
+        g = self._groups()
+        _, _, consulted = self._evaluate(g)
+        return self._by_condition(g, consulted)
 
     def illness_shares(self) -> np.ndarray:
         """The conditions' shares among illnesses: the file's shares are those of episodes that
@@ -303,7 +280,7 @@ class ChoiceModel:
     def _fit_reference(self) -> None:
         """Each condition's mean logsum over residents with full choice (the zero of access)."""
         g = self._groups()
-        _, logsum, _ = self._evaluate()
+        _, logsum, _ = self._evaluate(g)
         full = g.full & np.isfinite(logsum)
         n = len(self.reference)
         sums = np.bincount(g.condition[full], weights=(g.weight * logsum)[full], minlength=n)
@@ -325,6 +302,18 @@ class ChoiceModel:
                 low = self.shift
             else:
                 high = self.shift
+
+
+def _logit_rows(utilities: np.ndarray, allowed: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per row: choice probabilities over the allowed options with a finite utility, and
+    their logsum (-inf for a row with none)."""
+    usable = allowed & np.isfinite(utilities)
+    any_usable = usable.any(axis=1)
+    top = np.where(any_usable, np.max(np.where(usable, utilities, -np.inf), axis=1), 0.0)
+    weights = np.where(usable, np.exp(np.where(usable, utilities - top[:, None], 0.0)), 0.0)
+    total = np.where(any_usable, weights.sum(axis=1), 1.0)
+    logsum = np.where(any_usable, top + np.log(total), -np.inf)
+    return weights / total[:, None], logsum
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ from itertools import accumulate
 import numpy as np
 
 from ..inputs.reform_registry import PatientDraws
-from ..observation.records import Records
+from ..observation.records import NO_FACILITY, Records
 from ..system.durations import sampler
 from ..system.hours import DAY_MIN
 from ..system.world import World
@@ -39,8 +39,7 @@ DRAWS = PatientDraws(
         *(f"come_back_{n}" for n in range(1, MAX_COMEBACKS + 1)),
     ),
 )
-# What a patient who left a queue did (SeekingRow.event), besides delayed and forgone.
-BALKED, RENEGED = "balked", "reneged"
+Options = tuple[tuple[float, ...], tuple[int, ...], float]
 
 
 def illness_cumulative(world: World) -> tuple[float, ...] | None:
@@ -79,8 +78,9 @@ class Seeking:
         self.seek = care.seek
         self.patience = care.patience
         self.patience_min = None if care.patience is None else sampler(care.patience.patience_min)
-        self._cache: dict[tuple[int, int, bytes], tuple[tuple[float, ...], tuple[int, ...], float]]
-        self._cache = {}
+        # (zone, condition, choice set) -> (cumulative probabilities, facilities, chance of
+        # seeking care at once), for the waits patients know today
+        self._cache: dict[tuple[int, int, bytes], Options] = {}
         self._version = -1
 
     # -- where -------------------------------------------------------------------------------
@@ -99,8 +99,9 @@ class Seeking:
             allowed = allowed | credit
         return allowed
 
-    def options(self, patient: Patient) -> tuple[tuple[float, ...], tuple[int, ...], float]:
-        """(cumulative choice probabilities, facilities, logsum) for the patient today."""
+    def options(self, patient: Patient) -> Options:
+        """(cumulative choice probabilities, facilities, chance of seeking care at once) for
+        the patient today."""
         model, signal = self.model, self.signal
         assert model is not None and signal is not None
         if signal.version != self._version:
@@ -117,7 +118,7 @@ class Seeking:
             edges = tuple(accumulate(p for p, _ in kept))
             if edges:
                 edges = (*edges[:-1], 1.0)
-            found = (edges, tuple(f for _, f in kept), logsum)
+            found = (edges, tuple(f for _, f in kept), model.seek_now(key[1], logsum))
             self._cache[key] = found
         return found
 
@@ -133,12 +134,11 @@ class Seeking:
         if it goes without; delays and forgone care are recorded."""
         if self.model is None:
             return patient.onset_min
-        _, facilities, logsum = self.options(patient)
-        condition = patient.condition.index
+        _, facilities, seek_now = self.options(patient)
         if not facilities:  # nowhere the patient can pay for
             self._record(patient, "forgone", patient.onset_min)
             return None
-        if DRAWS.draw(patient, "seek") < self.model.seek_now(condition, logsum):
+        if DRAWS.draw(patient, "seek") < seek_now:
             return patient.onset_min
         seek = self.seek
         assert seek is not None  # seek_now is 1 without a seek block
@@ -171,12 +171,14 @@ class Seeking:
             return False
         return DRAWS.draw(patient, f"come_back_{times_left}") < self.patience.return_share
 
-    def left(self, patient: Patient, facility: int, event: str, time_min: float, wait_min: float):
-        """Record a patient leaving a queue (``BALKED`` or ``RENEGED``)."""
+    def left(
+        self, patient: Patient, facility: int, event: str, time_min: float, wait_min: float
+    ) -> None:
+        """Record a patient leaving a queue (``balked`` or ``reneged``, as ``Left.kind``)."""
         self.records.seeking.append((patient.id, facility, event, time_min, wait_min))
 
     def gave_up(self, patient: Patient, time_min: float) -> None:
         self._record(patient, "gave_up", time_min)
 
     def _record(self, patient: Patient, event: str, time_min: float) -> None:
-        self.records.seeking.append((patient.id, -1, event, time_min, 0.0))
+        self.records.seeking.append((patient.id, NO_FACILITY, event, time_min, 0.0))

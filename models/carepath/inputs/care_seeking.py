@@ -32,10 +32,11 @@ of illnesses consulting a doctor ``consulted_share``.
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from .duration import Duration
 from .numbers import NUMBER
 from .units import INHERITED, unit
 
@@ -134,27 +135,13 @@ class Cash(_Section):
     )
 
 
-class PatienceMinutes(_Section):
-    """A patient's patience in minutes: ``fixed``, ``exponential`` or ``lognormal``."""
-
-    dist: Literal["fixed", "exponential", "lognormal"] = Field(
-        description="the shape of the distribution of patience"
-    )
-    mean: Annotated[float, NUMBER, Field(gt=0.0, le=MAX_WAIT_MIN)] = Field(
-        description="the mean patience in minutes", json_schema_extra=unit(INHERITED)
-    )
-    cv: Annotated[float, NUMBER, Field(ge=0.0, le=10.0)] = Field(
-        0.0, description="coefficient of variation of patience", json_schema_extra=unit("ratio")
-    )
-
-
 class Patience(_Section):
     """Balking at a long queue and reneging after a long wait (registration, doctors)."""
 
     tolerance_people: WholeRange = Field(
         description="people waiting ahead beyond which a patient balks"
     )
-    patience_min: PatienceMinutes = Field(
+    patience_min: Duration = Field(
         description="minutes a patient waits in a queue before leaving it"
     )
     return_share: Share = Field(

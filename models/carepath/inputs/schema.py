@@ -29,11 +29,12 @@ from pydantic_core import CoreSchema
 
 from .care_seeking import NEUTRAL as NEUTRAL_CARE_SEEKING
 from .care_seeking import CareSeeking
+from .duration import Duration, Minutes
 from .economics import MAX_RATE, MAX_YUAN, NEUTRAL, Area, Economics
 from .numbers import NUMBER
 from .sweep import Sweep
 from .uncertainty import Uncertainty
-from .units import INHERITED, unit
+from .units import unit
 
 Tier = Literal["village", "township", "county", "city"]
 TIERS: tuple[Tier, ...] = get_args(Tier)
@@ -44,9 +45,9 @@ WEEKDAYS: tuple[Weekday, ...] = get_args(Weekday)
 
 # Bounds of the numbers a scenario file may give: far beyond any real value, near enough that a
 # slip or a number that would exhaust memory is an error naming its key (the error states the
-# bound).  The economic ones (MAX_YUAN, MAX_RATE, ...) are in inputs.economics, which this module
-# imports and which cannot import it.
-MAX_STEP_MIN = 10_080  # minutes of one step (a service, a walk, a trip, a visit): a week
+# bound).  The economic ones (MAX_YUAN, MAX_RATE, ...) are in inputs.economics, a step's minutes
+# and a duration's cv (MAX_STEP_MIN, MAX_CV) in inputs.duration, which this module imports and
+# which cannot import it (inputs.care_seeking needs the duration too).
 MAX_DAY_MIN = 1_440  # minutes in a (staff-)day
 MAX_DAYS = 3_650  # days of a period (horizon, warm-up, a window, a wait): ten years
 MIN_EVERY_DAYS = 1  # the shortest interval between two events of a programme
@@ -55,7 +56,6 @@ MAX_EPISODES_PER_PERSON_YEAR = 10_000  # the queueing validations run 365 people
 MAX_SERVERS = 10_000  # servers, doctors, teams, readers, experts, a team's members
 MAX_REPLICATIONS = 100_000
 MAX_SEED = 2**63 - 1  # seeds are below 2**63 (an int64 anywhere they are written)
-MAX_CV = 10.0  # coefficient of variation of a duration
 MAX_WEIGHT = 10**6  # an entry of a demand profile (relative weights)
 MAX_ATTENDANCE = 10_000  # people screened at one free-clinic event
 MAX_PATIENTS = 100_000  # patients one event sees
@@ -68,14 +68,12 @@ NonNegative = Annotated[float, NUMBER, Field(ge=0.0)]  # unbounded: for plug-ins
 Positive = Annotated[float, NUMBER, Field(gt=0.0)]  # unbounded: for plug-ins' own sections
 Capacity = Annotated[int, NUMBER, Field(ge=1, le=MAX_SERVERS)]
 OptionalCapacity = Annotated[int, NUMBER, Field(ge=0, le=MAX_SERVERS)]
-Minutes = Annotated[float, NUMBER, Field(ge=0.0, le=MAX_STEP_MIN)]
 PositiveMinutes = Annotated[float, NUMBER, Field(gt=0.0, le=MAX_DAY_MIN)]
 Days = Annotated[float, NUMBER, Field(ge=0.0, le=MAX_DAYS)]
 PositiveDays = Annotated[float, NUMBER, Field(gt=0.0, le=MAX_DAYS)]
 Yuan = Annotated[float, NUMBER, Field(ge=0.0, le=MAX_YUAN)]
 StaffDayYuan = Annotated[float, NUMBER, Field(ge=0.0, le=MAX_STAFF_DAY_YUAN)]
 Rate = Annotated[float, NUMBER, Field(ge=0.0, le=MAX_RATE)]
-Cv = Annotated[float, NUMBER, Field(ge=0.0, le=MAX_CV)]
 Weight = Annotated[float, NUMBER, Field(ge=0.0, le=MAX_WEIGHT)]
 Count = Annotated[int, NUMBER, Field(ge=0, le=MAX_SERVERS)]
 Identifier = Annotated[str, Field(pattern=r"^[A-Za-z][A-Za-z0-9_\-]*$", max_length=64)]
@@ -116,23 +114,6 @@ def _sums_to_one(shares: dict[str, float], what: str) -> dict[str, float]:
     if shares and not math.isclose(total, 1.0, abs_tol=1e-6):
         raise ValueError(f"{what} must sum to 1, got {total:.6g}")
     return shares
-
-
-class Duration(Strict):
-    """A random duration in minutes: ``fixed``, ``exponential`` or ``lognormal`` (mean and cv)."""
-
-    dist: Literal["fixed", "exponential", "lognormal"] = Field(
-        description="the distribution: fixed (always the mean), exponential or lognormal"
-    )
-    mean: Minutes = Field(
-        description="the mean duration, in the unit of the key holding it (at most 10,080)",
-        json_schema_extra=unit(INHERITED),
-    )
-    cv: Cv = Field(
-        0.0,
-        description="coefficient of variation, the sd over the mean (lognormal; at most 10)",
-        json_schema_extra=unit("ratio"),
-    )
 
 
 class Simulation(Strict):

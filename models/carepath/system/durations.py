@@ -10,14 +10,13 @@ import math
 from collections.abc import Callable
 from statistics import NormalDist
 
-from ..inputs.care_seeking import PatienceMinutes
 from ..inputs.schema import Duration
 
 Sampler = Callable[[float], float]
 _STANDARD_NORMAL = NormalDist()
 
 
-def sampler(duration: Duration | PatienceMinutes) -> Sampler:
+def sampler(duration: Duration) -> Sampler:
     """A function from a uniform number in [0, 1) to minutes."""
     mean = duration.mean
     if duration.dist == "fixed" or mean == 0.0:
