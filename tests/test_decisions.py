@@ -248,6 +248,6 @@ def test_the_reforms_command_lists_each_reform_with_its_section_and_points(capsy
     assert "registration_validity (rank 30): one registration valid" in out
     assert "  reforms.registration_validity: enabled, source, facilities, days" in out
     assert (
-        "  answers: pays_at_cashier, credit_offered; own stream: patients:credit; "
+        "  answers: pays_at_cashier, credit_offered; own streams: patients:credit; "
         "output tables: credit.csv" in out
     )

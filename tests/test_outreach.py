@@ -101,12 +101,7 @@ def test_a_case_the_team_resolves_travels_nothing_and_pays_only_for_drugs():
     assert records.episodes == [EpisodeRow(0, 0, 0, 600.0, 610.0)]
 
 
-def test_an_illness_the_day_after_the_event_waits_the_month_only_if_willing():
-    near = tiny(**outreach(free_clinics=clinics()))
-    # Onset on day 1 at 10:00: the next event is day 30, more than 10 days away: usual way.
-    records = run_patients(near, [(1440.0 + 600.0, {})], arm=WITH)
-    assert records.outreach == []
-    assert records.visits[0] == (0, CENTRE, "first", 1440.0 + 630.0)
+def test_an_illness_seeking_care_at_once_never_waits_for_the_event():
     patient = tiny(
         **outreach(
             free_clinics=clinics(
@@ -114,12 +109,48 @@ def test_an_illness_the_day_after_the_event_waits_the_month_only_if_willing():
             )
         )
     )
+    # Onset on day 1 at 10:00, the next event on day 30, within max_days: the usual way at once.
     records = run_patients(patient, [(1440.0 + 600.0, {})], arm=WITH, until_min=40 * 1440)
+    assert records.outreach == []
+    assert records.visits[0] == (0, CENTRE, "first", 1440.0 + 630.0)
+
+
+def test_an_illness_that_would_go_without_care_comes_to_the_event_within_max_days():
+    # Nobody can pay anything: without the free clinic the illness goes without care.
+    care = {
+        "seek": {"consulted_share": 0.6},
+        "choice": {"travel_per_hour": -1.0, "cost_per_100_yuan": -0.5, "wait_per_hour": 0.0},
+        "cash": {"constrained_share": 1.0, "cash_yuan": 0},
+    }
+    willing = {"cough": {"share": 1.0, "max_days": 30, "resolved_on_site": 1.0}}
+    scenario = tiny(care_seeking=care, **outreach(free_clinics=clinics(conditions=willing)))
+    records = run_patients(scenario, [(1440.0 + 600.0, {})], arm=WITH, until_min=40 * 1440)
     # Turns up over the first hour of the session: 09:00 + 0.5 * 60 minutes on day 30.
     arrive = 30 * 1440.0 + 540.0 + 30.0
     assert rows_of(records) == [
         (0, 0, VILLAGE, "free_clinic", arrive, arrive, arrive + 10.0, "resolved")
     ]
+    assert records.rows("seeking") == []  # cared for: neither forgone nor delayed
+    nearer = {"cough": {"share": 1.0, "max_days": 20, "resolved_on_site": 1.0}}
+    scenario = tiny(care_seeking=care, **outreach(free_clinics=clinics(conditions=nearer)))
+    records = run_patients(scenario, [(1440.0 + 600.0, {})], arm=WITH, until_min=40 * 1440)
+    assert records.outreach == []  # the event is 29 days off
+    assert [row.event for row in records.rows("seeking")] == ["forgone"]
+
+
+def test_a_case_the_team_resolves_keeps_its_follow_up_at_the_village_clinic():
+    resolved = {"cough": {"share": 1.0, "max_days": 10, "resolved_on_site": 1.0}}
+    scenario = tiny(
+        conditions=only(followup={"probability": 1.0, "after_days": 3, "tests": {}}),
+        **outreach(free_clinics=clinics(conditions=resolved)),
+    )
+    records = run_patients(scenario, [(600.0, {})], arm=WITH)
+    assert rows_of(records) == [(0, 0, VILLAGE, "free_clinic", 600.0, 600.0, 610.0, "resolved")]
+    # three days later, at the village clinic: 10 minutes from home, after opening
+    assert [(v.facility, v.kind) for v in records.rows("visits")] == [(CLINIC, "followup")]
+    assert records.rows("visits")[0].arrive_min // 1440 == 3
+    (episode,) = records.episodes
+    assert episode.end_min > 3 * 1440
 
 
 def test_unwilling_residents_go_the_usual_way():

@@ -376,11 +376,11 @@ def _schema(args: argparse.Namespace) -> int:
 def _reforms(args: argparse.Namespace) -> int:
     for reform in REFORMS:
         answers = ", ".join(reform.answers()) or "none"
-        stream = f"patients:{reform.draws.stream}" if reform.draws else "none"
+        stream = ", ".join(f"patients:{d.stream}" for d in reform.streams) or "none"
         files = ", ".join(t.file for t in reform.tables) or "none"
         print(f"{reform.name} (rank {reform.rank}): {reform.description}")
         print(f"  reforms.{reform.name}: {', '.join(reform.config.model_fields)}")
-        print(f"  answers: {answers}; own stream: {stream}; output tables: {files}")
+        print(f"  answers: {answers}; own streams: {stream}; output tables: {files}")
     return 0
 
 

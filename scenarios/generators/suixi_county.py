@@ -95,7 +95,7 @@ reforms:
         conditions: [abdominal, chest_pain, neurological]   # assumption: what an expert lets a centre manage
         share: 0.1                    # assumption: the cases an expert can take on at a centre
         consult_min: {dist: lognormal, mean: 15, cv: 0.5}   # assumption
-        book_within_days: 4           # assumption
+        # the expert sees patients present during the session: nobody is booked days ahead
     staff_day_cost_yuan:            # assumption: salary and allowances per staff-day
       visiting_expert: 1000
   two_way_referral:

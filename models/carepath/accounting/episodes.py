@@ -42,6 +42,7 @@ class Episode:
         "reached",
         "seeking",
         "left_waits",
+        "began_min",
         "_station_waits",
     )
 
@@ -63,6 +64,8 @@ class Episode:
         self.reached = False  # seen (or waited for) by an outreach team
         self.seeking: list[str] = []  # care-seeking events (SeekingRow.event), in order
         self.left_waits: list[float] = []  # minutes in queues the patient left
+        # when a free clinic's check found an unnoticed case, before its onset (None if not)
+        self.began_min: float | None = None
         self._station_waits: list[float] | None = None  # once the episode has ended
 
     @property
@@ -84,9 +87,13 @@ class Episode:
 
     @property
     def time_to_care_min(self) -> float:
-        """Minutes from onset to the end of the last step; NaN while still in care."""
+        """Minutes from onset (or from the check that found an unnoticed case before it) to the
+        end of the last step; NaN while still in care."""
         end = self.row.end_min
-        return math.nan if end is None else end - self.onset_min
+        if end is None:
+            return math.nan
+        began = self.onset_min if self.began_min is None else min(self.began_min, self.onset_min)
+        return end - began
 
     def station_waits(self) -> list[float]:
         """Minutes queued at each station, in the order of ``stations`` (worked out once the

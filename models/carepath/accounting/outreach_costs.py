@@ -36,6 +36,7 @@ class OutreachTally:
         # the programme's calendar cost (``money.MoneyTally``).
         self.calendar_staff_days = ExactSum()
         self.calendar_cost_yuan = ExactSum()
+        self.free_clinic_events: set[tuple[int, float]] = set()  # (village, start)
 
     def add_service(self, row: tuple) -> None:
         """One ``OutreachRow``."""
@@ -46,9 +47,11 @@ class OutreachTally:
 
     def add_staff(self, row: tuple) -> None:
         """One ``OutreachStaffRow``."""
-        _, _, role, staff_days, time_min, patient = row
+        programme, zone, role, staff_days, time_min, patient = row
         start, end = self.window
         if start <= time_min < end:
+            if programme == "free_clinic":
+                self.free_clinic_events.add((zone, time_min))
             cost_yuan = staff_days * float(self.prices.get(role, 0.0))
             self.staff_days.add(staff_days)
             self.cost_yuan.add(cost_yuan)
@@ -68,7 +71,8 @@ class OutreachTally:
             )
 
         referrals = count("free_clinic", "referred") + count("screening", "referred")
-        person_times = seen("free_clinic") + seen("screening")
+        person_times = seen("free_clinic") + seen("screening") + seen("case_finding")
+        events = float(len(self.free_clinic_events))
         episodes = totals.episodes
         return {
             "free_clinic_patients": seen("free_clinic"),
@@ -79,9 +83,13 @@ class OutreachTally:
             "free_clinic_person_times": person_times,
             "free_clinic_referrals": referrals,
             "free_clinic_referral_share": referrals / person_times if person_times else 0.0,
+            "free_clinic_events": events,
+            "free_clinic_attendance": person_times / events if events else 0.0,
+            "cases_found": count("case_finding", "found"),
             "family_doctor_visits": float(
                 sum(n for (s, _), n in self.services.items() if s == "family_doctor")
             ),
+            "family_doctor_on_call": count("family_doctor", "on_call", "sent_on"),
             "expert_consultations": float(
                 sum(n for (s, _), n in self.services.items() if s == "visiting_expert")
             ),

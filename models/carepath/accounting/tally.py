@@ -167,6 +167,8 @@ class ArmTally:
             patient, _, _, kind, arrive_min, start_min, end_min, _ = service
             if (episode := self.in_care.get(patient)) is not None:
                 episode.reached = True
+                if kind == "case_finding":
+                    episode.began_min = arrive_min
                 episode.outreach_min.append(end_min - arrive_min)
                 if kind in QUEUED_SERVICES:
                     episode.outreach_waits.append(start_min - arrive_min)

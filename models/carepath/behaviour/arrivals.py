@@ -22,7 +22,7 @@ def pick(cumulative: tuple[float, ...], u: float) -> int:
     return min(bisect_right(cumulative, u), len(cumulative) - 1)
 
 
-def _numbers(row: np.ndarray) -> memoryview[float]:
+def numbers(row: np.ndarray) -> memoryview[float]:
     """A patient's numbers, read-only, each read as a Python float when it is needed (most never
     are), holding no reference to the day's array."""
     return memoryview(row.tobytes()).cast("d")
@@ -30,7 +30,13 @@ def _numbers(row: np.ndarray) -> memoryview[float]:
 
 def onset_times(rng: np.random.Generator, world: World, zone: ZonePlan, day: int) -> np.ndarray:
     """One day's onsets in a zone, sorted, as minutes on the simulation clock."""
-    rates = np.asarray(world.hour_share) * zone.episodes_per_day * world.weekday_factor[day % 7]
+    return times_of_day(rng, world, zone.episodes_per_day, day)
+
+
+def times_of_day(rng: np.random.Generator, world: World, per_day: float, day: int) -> np.ndarray:
+    """One day's events of a Poisson process of ``per_day`` a day on average, with the hour-of-day
+    and weekday profile of onsets, sorted, as minutes on the simulation clock."""
+    rates = np.asarray(world.hour_share) * per_day * world.weekday_factor[day % 7]
     counts = rng.poisson(rates)
     hour_start = np.repeat(np.arange(24) * 60.0, counts)
     return np.sort(day * DAY_MIN + hour_start + rng.random(int(counts.sum())) * 60.0)
@@ -77,10 +83,10 @@ def zone_onsets(
         for k, onset in enumerate(times):
             if onset >= until_min:
                 return
-            mine = _numbers(draws[k])
+            mine = numbers(draws[k])
             condition = world.conditions[pick(cumulative, mine[SLOT["condition"]])]
             own: dict[str, Sequence[float]] = {
-                name: _numbers(rows[k]) for name, rows in extra.items()
+                name: numbers(rows[k]) for name, rows in extra.items()
             }
             start(Patient(zone.index * PATIENT_ID_BASE + seq, zone, condition, onset, mine, own))
             seq += 1

@@ -19,13 +19,18 @@ from collections.abc import Generator
 import simpy
 
 from ..observation.records import EpisodeRow
+from ..system.clock import At
 from ..system.hours import DAY_MIN
 from ..system.site import Site
+from ..system.world import TIER_RANK
 from .arrivals import pick
 from .facility_steps import FacilitySteps, GaveUp
-from .mechanisms import RESOLVED
+from .mechanisms import RESOLVED, NearHome
 from .moves import Process
 from .patient import FOLLOWUP_LEG, SECOND_OPINION_LEG, Patient
+
+# What a free clinic made of an episode: finished (RESOLVED), referred up (a facility), or none
+NearHomeAnswer = NearHome | int | None
 
 
 class Journey(FacilitySteps):
@@ -35,44 +40,112 @@ class Journey(FacilitySteps):
     def start(self, patient: Patient) -> None:
         self.env.process(self.episode(patient))
 
+    def start_latent(self, patient: Patient, begin_min: float, presents: bool) -> None:
+        self.env.process(self.latent_episode(patient, begin_min, presents))
+
     def episode(self, patient: Patient) -> Process:
         """From onset (``patient.now``, not before the simulation clock) to the end of the last
-        step of care, or to the moment care is forgone (``behaviour.seeking``)."""
+        step of care, or to the moment care is forgone (``behaviour.seeking``).
+
+        An illness that would go without care, or seek it days later, may come to a free clinic
+        near home sooner (``seen_near_home``); one seeking care at once is never held back.
+        """
         episode = EpisodeRow(
             patient.id, patient.zone.index, patient.condition.index, patient.onset_min
         )
         self.records.episodes.append(episode)
         seeking = self.seeking
+        sought = patient.onset_min if seeking is None else seeking.sought_at(patient)
+        near_home = None
+        if not patient.condition.urgent:
+            near_home = yield from self.decide.seen_near_home(patient, sought)
+        if near_home is None:
+            if seeking is not None:
+                seeking.note(patient, sought)
+            if sought is None:
+                episode.end_min = patient.onset_min
+                return
+            patient.now = max(sought, self.env.now)
+        yield from self.cared(patient, episode, near_home)
+
+    def latent_episode(self, patient: Patient, begin_min: float, presents: bool) -> Process:
+        """An unnoticed chronic case (``behaviour.latent``), begun at ``begin_min``: its care
+        starts when a free clinic's check finds it, else at its onset if it comes on its own,
+        else never.  Measured by its onset, like every episode."""
+        env, onset = self.env, patient.onset_min
+        found = self.decide.finds_case(patient, begin_min)
+        start = onset if found is None else found[1]
+        if start >= self.onsets_until_min or (found is None and not presents):
+            if not presents and onset < self.onsets_until_min:
+                yield At(env, onset)
+                self._forgone(patient)
+            return
+        yield At(env, start)
+        episode = EpisodeRow(patient.id, patient.zone.index, patient.condition.index, onset)
+        self.records.episodes.append(episode)
+        if found is not None and (yield from self.decide.screener.check_found_case(patient, found)):
+            patient.now = env.now
+        elif presents:
+            patient.now = max(onset, env.now)
+        else:  # the check could not see them, and the case does not come on its own
+            self._forgone(patient, episode)
+            return
+        yield from self.cared(patient, episode, None)
+
+    def _forgone(self, patient: Patient, episode: EpisodeRow | None = None) -> None:
+        """An unnoticed case that goes without care (recorded at its onset)."""
+        if episode is None:
+            episode = EpisodeRow(
+                patient.id, patient.zone.index, patient.condition.index, patient.onset_min
+            )
+            self.records.episodes.append(episode)
+        assert self.seeking is not None  # a latent block makes care seeking non-neutral
+        self.seeking.note(patient, None)
+        episode.end_min = max(patient.onset_min, self.env.now)
+
+    @property
+    def onsets_until_min(self) -> float:
+        """Episodes start before the end of the measured period, as onsets do."""
+        sim = self.world.scenario.simulation
+        return (sim.warmup_days + sim.horizon_days) * DAY_MIN
+
+    def cared(self, patient: Patient, episode: EpisodeRow, near_home: NearHomeAnswer) -> Process:
+        """Care, once sought, with a patient who may give up in a queue (``GaveUp``)."""
+        seeking = self.seeking
         if seeking is None:
-            yield from self.care(patient, episode)
+            yield from self.care(patient, episode, near_home)
             return
-        sought = seeking.sought_at(patient)
-        if sought is None:
-            episode.end_min = patient.onset_min
-            return
-        patient.now = sought
         patient.impatience = seeking.impatience(patient)
         try:
-            yield from self.care(patient, episode)
+            yield from self.care(patient, episode, near_home)
         except GaveUp:
             self.go_home(patient)
             seeking.gave_up(patient, patient.now)
             yield from self._catch_up(patient)
             episode.end_min = self.env.now
 
-    def care(self, patient: Patient, episode: EpisodeRow) -> Process:
-        """Care sought: first contact, referrals, treatment, a second opinion, a follow-up."""
+    def care(self, patient: Patient, episode: EpisodeRow, near_home: NearHomeAnswer) -> Process:
+        """Care sought: first contact (or a family doctor called home), referrals, treatment, a
+        second opinion, a follow-up.  ``near_home``: what a free clinic made of it, if one saw
+        the patient."""
         env = self.env
-        urgent = patient.condition.urgent
-        near_home = None if urgent else (yield from self.decide.seen_near_home(patient))
         patient.now = max(patient.now, env.now)  # on, if the patient went to a free clinic
+        first = None
+        if near_home is None and not patient.condition.urgent:
+            first = yield from self.decide.called_home(patient)
+            patient.now = max(patient.now, env.now)
+            near_home = RESOLVED if first is RESOLVED else None
         if near_home is RESOLVED:
+            # finished near home; the follow-up as after treatment at the village clinic
+            yield from self.after_care(patient, self.sites[self.home_clinic(patient)], False)
             episode.end_min = env.now
             return
-        if near_home is None:
-            site, leg, kind = self.sites[self.first_facility(patient)], 0, "first"
-        else:
+        if near_home is not None:
             site, leg, kind = self.sites[near_home], 1, "referral_up"
+        elif first is not None:
+            site, leg, kind = self.sites[first], 0, "first"
+        else:
+            site, leg, kind = self.sites[self.first_facility(patient)], 0, "first"
         while True:
             self.travel(patient, site.plan.index, kind, leg)
             referred_to = yield from self.visit(patient, site, leg, kind)
@@ -81,14 +154,26 @@ class Journey(FacilitySteps):
             leg, kind = leg + 1, "referral_up"
             site = self.sites[referred_to]
         self.go_home(patient)
-        condition = patient.condition
-        if patient.u(0, "second_opinion") < condition.second_opinion_probability:
-            yield from self.second_opinion(patient, site)
-        if patient.u(0, "followup") < condition.followup_probability:
-            yield from self.follow_up(patient, site)
-        # The episode ends when the simulation gets there (or is still in care at the end).
-        yield from self._catch_up(patient)
+        yield from self.after_care(patient, site, True)
         episode.end_min = env.now
+
+    def after_care(self, patient: Patient, treated_at: Site, second_opinion: bool) -> Process:
+        """A second opinion and a follow-up, as they fall; then the simulation gets to the end
+        of the episode (or the run ends with it still in care)."""
+        condition = patient.condition
+        if second_opinion and patient.u(0, "second_opinion") < condition.second_opinion_probability:
+            yield from self.second_opinion(patient, treated_at)
+        if patient.u(0, "followup") < condition.followup_probability:
+            yield from self.follow_up(patient, treated_at)
+        yield from self._catch_up(patient)
+
+    def home_clinic(self, patient: Patient) -> int:
+        """Where the follow-up of an episode finished near home falls: the zone's own village
+        clinic, else its primary-care facility."""
+        zone = patient.zone
+        own = zone.own.get(TIER_RANK["village"], zone.primary)
+        assert own is not None  # free clinics and family doctors serve zones with primary care
+        return own
 
     def first_facility(self, patient: Patient) -> int:
         """The facility chosen (by the logit when patients choose, else by the fixed shares),

@@ -130,26 +130,30 @@ class Seeking:
     # -- whether and when --------------------------------------------------------------------
 
     def sought_at(self, patient: Patient) -> float | None:
-        """The minute the illness seeks formal care (its onset, or later if delayed), or None
-        if it goes without; delays and forgone care are recorded."""
+        """The minute the illness would seek formal care (its onset, or later if delayed), or
+        None if it would go without (recorded by ``note``, once what happens is known)."""
         if self.model is None:
             return patient.onset_min
         _, facilities, seek_now = self.options(patient)
         if not facilities:  # nowhere the patient can pay for
-            self._record(patient, "forgone", patient.onset_min)
             return None
         if DRAWS.draw(patient, "seek") < seek_now:
             return patient.onset_min
         seek = self.seek
         assert seek is not None  # seek_now is 1 without a seek block
         if DRAWS.draw(patient, "delay") >= seek.delay_share:
-            self._record(patient, "forgone", patient.onset_min)
             return None
         low, high = seek.delay_days.low, seek.delay_days.high
         days = low + math.floor(DRAWS.draw(patient, "delay_days") * (high - low + 1))
-        self._record(patient, "delayed", patient.onset_min)
         # at the hour of day the illness began: delays do not crowd the morning
         return patient.onset_min + days * DAY_MIN
+
+    def note(self, patient: Patient, sought: float | None) -> None:
+        """Record care forgone (``sought`` None) or delayed (after onset), at onset."""
+        if sought is None:
+            self._record(patient, "forgone", patient.onset_min)
+        elif sought > patient.onset_min:
+            self._record(patient, "delayed", patient.onset_min)
 
     # -- how long in a queue -----------------------------------------------------------------
 

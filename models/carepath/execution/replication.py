@@ -22,6 +22,7 @@ from ..accounting.paired import Pairing
 from ..accounting.tally import ArmTally
 from ..behaviour.arrivals import zone_onsets
 from ..behaviour.journey import Journey
+from ..behaviour.latent import zone_latent_cases
 from ..behaviour.mechanisms import Decisions
 from ..behaviour.seeking import Seeking, illness_cumulative, patient_streams
 from ..inputs.arms import PAIRED, WITHOUT, Arm
@@ -79,6 +80,7 @@ class ArmRun:
         sim = world.scenario.simulation
         onsets_until = (sim.warmup_days + sim.horizon_days) * DAY_MIN
         conditions = illness_cumulative(world)
+        own_streams = {**REFORMS.patient_streams(), **patient_streams(world)}
         for zone in world.zones:
             onsets = zone_onsets(
                 self.env,
@@ -87,10 +89,16 @@ class ArmRun:
                 streams,
                 onsets_until,
                 journey.start,
-                {**REFORMS.patient_streams(), **patient_streams(world)},
+                own_streams,
                 conditions,
             )
             self.env.process(onsets)
+        if world.scenario.care_seeking.latent is not None:
+            for zone in world.zones:
+                cases = zone_latent_cases(
+                    self.env, world, zone, streams, onsets_until, journey.start_latent, own_streams
+                )
+                self.env.process(cases)
 
     def advance(self, until_min: float) -> None:
         """Simulate up to ``until_min``, then fold the rows recorded meanwhile."""

@@ -21,10 +21,15 @@
         tolerance_people: {low: 20, high: 60}
         patience_min: {dist: lognormal, mean: 120, cv: 0.5}
         return_share: 0.5
+      latent:                      # chronic illness not yet known (found by screening)
+        cases_per_1000_year: {hypertension: 8, diabetes: 3}
+        presents_share: 0.6        # of those, the share who would come to care on their own
+        presents_after_days: {low: 30, high: 180}
 
 Every block is optional; left out, patients behave as without it: every illness seeks care at
 once (``seek``), first contact follows the fixed shares of each condition (``choice``), nobody
-is kept from a facility by cash (``cash``), and nobody balks or reneges (``patience``).  The
+is kept from a facility by cash (``cash``), nobody balks or reneges (``patience``), and there
+is no chronic illness that nobody knows of yet (``latent``).  The
 logit's alternative-specific constants are never typed in: they are fitted to the first-contact
 shares of the file (``behaviour.choice``), as is the shift that makes the without arm's share
 of illnesses consulting a doctor ``consulted_share``.
@@ -151,6 +156,38 @@ class Patience(_Section):
     )
 
 
+class Latent(_Section):
+    """Chronic illness that nobody knows of yet: cases that begin unnoticed, in every arm.
+
+    A case would come to care on its own (``presents_share``) some days after it began
+    (``presents_after_days``), or, without that, not within the run at all.  Screening at a
+    free clinic may find it sooner (``reforms.free_clinics.screening.detection``); nothing
+    changes whether a case exists, only when its care starts.
+    """
+
+    cases_per_1000_year: dict[str, Annotated[float, NUMBER, Field(ge=0.0, le=1000.0)]] = Field(
+        description="condition -> new unnoticed cases per 1,000 residents per year",
+        json_schema_extra=unit("per 1,000 residents per year"),
+    )
+    presents_share: Share = Field(
+        description="share of cases that come to care on their own, after presents_after_days",
+        json_schema_extra=unit("share"),
+    )
+    presents_after_days: WholeRange = Field(
+        description="days from a case's start to the day it would come to care on its own "
+        "(also how long before that screening can find it)"
+    )
+
+    @model_validator(mode="after")
+    def _within_a_year(self) -> Latent:
+        if self.presents_after_days.high > MAX_DELAY_DAYS:
+            raise ValueError(
+                f"presents_after_days.high must be at most {MAX_DELAY_DAYS}, "
+                f"got {self.presents_after_days.high}"
+            )
+        return self
+
+
 class CareSeeking(_Section):
     """How ill residents seek care (every block optional; see the module)."""
 
@@ -158,6 +195,12 @@ class CareSeeking(_Section):
     choice: Choice | None = Field(None, description="which facility a patient goes to first")
     cash: Cash | None = Field(None, description="who cannot prepay expected charges")
     patience: Patience | None = Field(None, description="balking and reneging at queues")
+    # Left out of dumps when absent, so that the files without it keep their hashes.
+    latent: Latent | None = Field(
+        None,
+        exclude_if=lambda value: value is None,
+        description="chronic illness nobody knows of yet, which screening may find sooner",
+    )
 
     @model_validator(mode="after")
     def _choice_needed(self) -> CareSeeking:

@@ -201,6 +201,22 @@ def _care_seeking_problems(scenario: Scenario) -> list[Problem]:
             for name in care.choice.start_wait_min
             if name not in places
         ]
+    if care.latent is not None:
+        known = {c.id for c in scenario.conditions}
+        problems += [
+            (("care_seeking", "latent", "cases_per_1000_year", name), "no condition with this id")
+            for name in care.latent.cases_per_1000_year
+            if name not in known
+        ]
+        urgent = {c.id for c in scenario.conditions if c.urgent}
+        problems += [
+            (
+                ("care_seeking", "latent", "cases_per_1000_year", name),
+                "an urgent condition cannot go unnoticed",
+            )
+            for name in care.latent.cases_per_1000_year
+            if name in urgent
+        ]
     return problems
 
 

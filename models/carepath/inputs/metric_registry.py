@@ -333,7 +333,26 @@ METRICS.add(
     Metric(
         "free_clinic_person_times",
         "person-times",
-        "everyone a free clinic saw (ill and screened)",
+        "everyone a free clinic saw (ill, screened, and unnoticed cases found)",
+        "neither",
+    ),
+    Metric(
+        "free_clinic_events",
+        "events",
+        "free clinics held in the villages in the measured period",
+        "neither",
+    ),
+    Metric(
+        "free_clinic_attendance",
+        "person-times per event",
+        "everyone a free clinic saw, per event held",
+        "neither",
+        additive=False,
+    ),
+    Metric(
+        "cases_found",
+        "cases",
+        "unnoticed chronic cases a free clinic's check found (their care starts from it)",
         "neither",
     ),
     Metric(
@@ -349,7 +368,18 @@ METRICS.add(
         "neither",
         additive=False,
     ),
-    Metric("family_doctor_visits", "visits", "family doctors' home follow-ups", "neither"),
+    Metric(
+        "family_doctor_visits",
+        "visits",
+        "family doctors' home visits (follow-ups, on call)",
+        "neither",
+    ),
+    Metric(
+        "family_doctor_on_call",
+        "visits",
+        "family doctors' home visits on call for a new episode",
+        "neither",
+    ),
     Metric("expert_consultations", "patients", "patients a visiting expert saw", "neither"),
     Metric(
         "outreach_wait_min",

@@ -56,7 +56,21 @@ DECISION_POINTS: dict[str, DecisionPoint] = {
             "seen_near_home",
             "single",
             "seek care the usual way",
-            "at onset: is the patient seen near home (and resolved there, or referred up)?",
+            "when care would be sought (or not): is the patient seen at a free clinic near "
+            "home instead (and resolved there, or referred up)?",
+        ),
+        DecisionPoint(
+            "called_home",
+            "single",
+            "go to a facility",
+            "a contracted patient's new chronic episode: does the family doctor see it at home "
+            "(and finish it there, or send the patient on)?",
+        ),
+        DecisionPoint(
+            "finds_case",
+            "single",
+            "not found: care starts when the case comes on its own, if it does",
+            "an unnoticed chronic case: the free clinic at which a check finds it, if any",
         ),
         DecisionPoint(
             "first_contact",
@@ -178,7 +192,9 @@ class Reform:
     (``accounting.tally.ReformTally``: fold, close, metrics, tables).  ``records`` names extra
     record tables (a NamedTuple each) its mechanism appends to; ``metrics`` are added to the
     metric registry (their values come from the tally); ``checks(scenario, section)`` returns
-    problems with key paths under ``reforms.<name>``.
+    problems with key paths under ``reforms.<name>``.  ``more_draws``: further streams of its
+    own, named later than ``draws`` (a stream's layout never grows: a new purpose is a new
+    stream).
     """
 
     name: str
@@ -192,6 +208,12 @@ class Reform:
     records: Mapping[str, type] = field(default_factory=dict)
     tables: tuple[OutputTable, ...] = ()
     tally: Callable[[Any], Any] | None = None
+    more_draws: tuple[PatientDraws, ...] = ()
+
+    @property
+    def streams(self) -> tuple[PatientDraws, ...]:
+        """Its own patient streams, ``draws`` first."""
+        return (*((self.draws,) if self.draws else ()), *self.more_draws)
 
     def answers(self) -> tuple[str, ...]:
         """The decision points its mechanism answers, in the table's order."""
@@ -255,12 +277,13 @@ class ReformRegistry:
                         f"reform {new.name!r}: decision point {point!r} has a single owner, "
                         f"already {old.name!r}"
                     )
-            stream = new.draws.stream if new.draws else None
-            if old.draws and old.draws.stream == stream and old.draws != new.draws:
-                raise ValueError(
-                    f"reform {new.name!r}: stream {stream!r} belongs to "
-                    f"{old.name!r} with another layout; name a new stream"
-                )
+            for draws in new.streams:
+                for theirs in old.streams:
+                    if theirs.stream == draws.stream and theirs != draws:
+                        raise ValueError(
+                            f"reform {new.name!r}: stream {draws.stream!r} belongs to "
+                            f"{old.name!r} with another layout; name a new stream"
+                        )
             shared = {t.file for t in old.tables} & {t.file for t in new.tables}
             shared |= set(old.records) & set(new.records)
             if shared:
@@ -287,11 +310,11 @@ class ReformRegistry:
 
     def patient_streams(self) -> dict[str, int]:
         """Every reform's own patient stream: name -> numbers per patient."""
-        return {r.draws.stream: r.draws.width for r in self if r.draws is not None}
+        return {d.stream: d.width for r in self for d in r.streams}
 
     def draw_names(self) -> dict[str, tuple[str, ...]]:
         """Each patient stream's purposes (of its first block)."""
-        return {r.draws.stream: r.draws.names for r in self if r.draws is not None}
+        return {d.stream: d.names for r in self for d in r.streams}
 
     def record_tables(self) -> dict[str, type]:
         return {name: kind for r in self for name, kind in r.records.items()}

@@ -54,6 +54,7 @@ UNITS: dict[str, str] = {
     "replications": "independent runs of the same scenario",
     "seed": "an integer that fixes every random draw (no physical unit)",
     "residents": "a number of residents a value is expressed per",
+    "per 1,000 residents per year": "cases or events per 1,000 residents per year",
     "as the key it sets": "the unit of the scenario key the entry draws (uncertainty)",
     "as published": "the unit of the published figure it is set beside (plausibility)",
     "utility": "a term of a logit's utility (dimensionless; only differences matter)",

@@ -9,7 +9,6 @@ The built-in reforms are registered in ``carepath/reforms.py``.
 
 from __future__ import annotations
 
-from .decisions import Build, Decisions, switched_on
-from .free_clinic import RESOLVED
+from .decisions import RESOLVED, Build, Decisions, NearHome, switched_on
 
-__all__ = ["RESOLVED", "Build", "Decisions", "switched_on"]
+__all__ = ["RESOLVED", "Build", "NearHome", "Decisions", "switched_on"]

@@ -14,7 +14,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Generator
 from dataclasses import dataclass
-from typing import Any
+from enum import Enum
+from typing import Any, Final
 
 import simpy
 
@@ -27,6 +28,16 @@ from ...system.world import FacilityPlan, World
 from ..patient import Patient
 
 Process = Generator[simpy.Event, Any, Any]
+
+
+class NearHome(Enum):
+    """What care near home (a free clinic, a family doctor on call) made of an episode, when it
+    was not a referral."""
+
+    RESOLVED = "resolved"  # finished there; the follow-up as after treatment
+
+
+RESOLVED: Final = NearHome.RESOLVED
 
 
 @dataclass(frozen=True)
@@ -93,7 +104,7 @@ def _unchanged(*args: Any) -> Any:
     return args[-1]
 
 
-def _not_near_home(patient: Patient) -> Process:
+def _not_near_home(patient: Patient, *when: float | None) -> Process:
     return None
     yield  # a process that ends at once
 
@@ -113,6 +124,8 @@ _RULES: dict[str, Callable[[tuple[Callable, ...], Callable], Callable]] = {
 # Each point's answer when no switched-on mechanism gives one: the step without any reform.
 _NEUTRAL: dict[str, Callable] = {
     "seen_near_home": _not_near_home,
+    "called_home": _not_near_home,
+    "finds_case": _always(None),
     "first_contact": _unchanged,
     "priority": _always(PRIORITY_NORMAL),
     "green_channel_at": _always(False),
@@ -132,12 +145,15 @@ class Decisions:
 
     Each point (an attribute named for it) is bound once: to its neutral answer, to the one
     answering mechanism's own method, or to several combined by the point's rule.
-    ``reader``, ``home_doctor``: the owners of ``reads_remotely`` and ``follows_up_at_home``
-    (None if none), whose ``remote_reading`` and ``home_follow_up`` then do the work; an
+    ``reader``, ``home_doctor``, ``screener``: the owners of ``reads_remotely``,
+    ``follows_up_at_home`` and ``finds_case`` (None if none), whose ``remote_reading``,
+    ``home_follow_up`` and ``check_found_case`` then do the work; an
     ``expert_session_min`` answer is (the mechanism whose ``see_expert`` does it, when).
     """
 
-    seen_near_home: Callable[[Patient], Process]
+    seen_near_home: Callable[[Patient, float | None], Process]
+    called_home: Callable[[Patient], Process]
+    finds_case: Callable[[Patient, float], tuple[int, float] | None]
     first_contact: Callable[[Patient, int], int]
     priority: Callable[[str], int]
     green_channel_at: Callable[[FacilityPlan], bool]
@@ -162,6 +178,7 @@ class Decisions:
             setattr(self, point, bound)
         self.reader: Any = self._owner("reads_remotely")
         self.home_doctor: Any = self._owner("follows_up_at_home")
+        self.screener: Any = self._owner("finds_case")
 
     def _owner(self, point: str) -> Any:
         return next((m for m in self.mechanisms.values() if hasattr(m, point)), None)

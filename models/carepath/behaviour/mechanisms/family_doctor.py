@@ -1,20 +1,26 @@
-"""Family doctors (REFORMS.md 3): contracted residents' chronic follow-ups and drug refills at home.
+"""Family doctors (REFORMS.md 3): contracted residents' chronic follow-ups and drug refills at
+home, and the family doctor on call.
 
 A contracted patient whose condition is on the contract's list gets the follow-up visit from
 the zone's family-doctor team on the day it falls due, with the drugs delivered: no trip, no
-registration.  The team is a resource (``teams_per_zone``, each ``team_size`` staff); a visit
-takes ``visit_min`` of its time, travel included, and is booked in the team's session hours.
+registration.  On call: a share of contracted patients (``on_call_share``) call the team when a
+new episode of such a condition begins instead of going to a facility; the team comes within
+its hours (at once if they are on, else at the next day's start), finishes the episode at home
+(``managed_at_home``) or sends the patient on to the zone's primary-care facility.  An urgent
+condition never waits for a home visit.  The team is a resource (``teams_per_zone``, each
+``team_size`` staff); a visit takes ``visit_min`` of its time, travel included.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Generator
 from typing import ClassVar, Literal
 
 import simpy
 from pydantic import Field
 
-from ...inputs.reform_registry import Reform
+from ...inputs.reform_registry import PatientDraws, Reform
 from ...inputs.schema import (
     Capacity,
     ConditionRef,
@@ -31,7 +37,7 @@ from ...observation.records import NO_FACILITY
 from ...system.durations import sampler
 from ...system.hours import DAY_MIN
 from ..patient import Patient
-from .decisions import Build
+from .decisions import RESOLVED, Build, NearHome
 from .outreach_draws import OUTREACH_DRAWS
 
 
@@ -76,6 +82,24 @@ class FamilyDoctorsConfig(ReformSwitch):
     staff_day_min: PositiveMinutes = Field(
         480.0, description="working minutes in one staff-day (at most 1,440)"
     )
+    on_call_share: Probability = Field(
+        0.0,
+        exclude_if=lambda value: value == 0.0,  # so that files without it keep their hash
+        description="share of contracted patients who call the team when a new episode of a "
+        "listed condition begins, instead of going to a facility",
+        json_schema_extra=unit("share"),
+    )
+    managed_at_home: Probability = Field(
+        1.0,
+        exclude_if=lambda value: value == 1.0,  # so that files without it keep their hash
+        description="share of those home visits on call that finish the episode; the others "
+        "go on to the zone's primary-care facility",
+        json_schema_extra=unit("share"),
+    )
+
+
+# The team on call (a new stream: the outreach stream's layout never grows).
+ON_CALL_DRAWS = PatientDraws("family_doctor", ("on_call", "managed", "visit"))
 
 
 class FamilyDoctors:
@@ -105,36 +129,73 @@ class FamilyDoctors:
 
     def home_follow_up(self, patient: Patient, day: float) -> Generator[simpy.Event, None, None]:
         """On ``day``, the team comes by in its session hours and leaves the drugs."""
+        session = self.config.session
+        u_offset = OUTREACH_DRAWS.draw(patient, "home_offset")
+        ask = day * DAY_MIN + session.start_min + u_offset * (session.end_min - session.start_min)
         yield from self.visit_home(
             patient.id,
             patient.zone.index,
-            day,
-            OUTREACH_DRAWS.draw(patient, "home_offset"),
-            OUTREACH_DRAWS.draw(patient, "home_visit"),
+            ask,
+            self.visit(OUTREACH_DRAWS.draw(patient, "home_visit")),
             patient.condition.drug_fee_yuan,
+            "followed_up",
         )
+
+    def called_home(
+        self, patient: Patient
+    ) -> Generator[simpy.Event, None, int | Literal[NearHome.RESOLVED] | None]:
+        """A new episode of a listed condition, on call: ``RESOLVED`` if the team finishes it
+        at home, the zone's primary-care facility if it sends the patient on, None if the
+        patient does not call (or is urgent, or not contracted)."""
+        if (
+            patient.condition.urgent
+            or self.config.on_call_share <= 0.0
+            or not self.follows_up_at_home(patient)
+            or ON_CALL_DRAWS.draw(patient, "on_call") >= self.config.on_call_share
+        ):
+            return None
+        managed = ON_CALL_DRAWS.draw(patient, "managed") < self.config.managed_at_home
+        drug_fee_yuan = patient.condition.drug_fee_yuan if managed else 0.0
+        yield from self.visit_home(
+            patient.id,
+            patient.zone.index,
+            self.within_hours(patient.now),
+            self.visit(ON_CALL_DRAWS.draw(patient, "visit")),
+            drug_fee_yuan,
+            "on_call" if managed else "sent_on",
+        )
+        patient.now = self.env.now
+        return RESOLVED if managed else patient.zone.primary
+
+    def within_hours(self, now: float) -> float:
+        """``now`` if the team's hours are on, else the start of its next day's hours."""
+        session = self.config.session
+        day = math.floor(now / DAY_MIN)
+        if now < day * DAY_MIN + session.start_min:
+            return day * DAY_MIN + session.start_min
+        if now < day * DAY_MIN + session.end_min:
+            return now
+        return (day + 1) * DAY_MIN + session.start_min
 
     def visit_home(
         self,
         patient: int,
         zone: int,
-        day: float,
-        u_offset: float,
-        u_visit: float,
+        ask: float,
+        visit_min: float,
         drug_fee_yuan: float,
+        outcome: str,
     ) -> Generator[simpy.Event, None, None]:
-        env, session = self.env, self.config.session
-        ask = day * DAY_MIN + session.start_min + u_offset * (session.end_min - session.start_min)
+        env = self.env
         yield env.timeout(max(0.0, ask - env.now))
         arrive = env.now
         with self.teams[zone].request() as request:
             yield request
             start = env.now
-            visit_min = self.visit(u_visit)
             yield env.timeout(visit_min)
         records = self.records
         records.outreach.append(
-            (patient, zone, NO_FACILITY, "family_doctor", arrive, start, env.now, "followed_up")
+            (patient, zone, NO_FACILITY, "family_doctor", arrive, start, env.now, outcome)
         )
         staff_days = self.config.team_size * visit_min / self.staff_day_min
         records.outreach_staff.append(
@@ -151,4 +212,5 @@ REFORM = Reform(
     mechanism=FamilyDoctors,
     description="family doctors: contracted chronic follow-ups at home",
     draws=OUTREACH_DRAWS,
+    more_draws=(ON_CALL_DRAWS,),
 )

@@ -1,16 +1,20 @@
 """Free clinics (REFORMS.md 3, Mianyang: "one free clinic per village per month").
 
-A resident whose illness falls shortly before the village's event may wait for it; the team
-finishes what its skills and kit allow and refers the other cases up the two-way referral
-channel.  Those not seen go the usual way.  The events, and the residents who come for a check
-without an illness episode, are in ``free_clinic_events``.
+Most who come are residents without an illness episode, for a check (screening); among them
+the unnoticed chronic cases (``care_seeking.latent``) a check may find, whose care then starts
+from the event.  An ill resident may come too, but nobody who would seek care at once waits
+for an event: only an illness seeking care on an event's day, or one that would go without
+care or seek it days later.  The team finishes what its skills and kit allow (the episode keeps
+its follow-up) and refers the other cases up the two-way referral channel.  Those not seen go
+the usual way.  The events, and the residents who come for a check, are in
+``free_clinic_events``.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Generator
-from enum import Enum
-from typing import Final, Literal
+from typing import Literal
 
 import simpy
 
@@ -19,24 +23,17 @@ from ...observation.records import NO_FACILITY
 from ...system.clock import At
 from ...system.hours import DAY_MIN
 from ...system.world import TIER_RANK, ZonePlan
+from ..latent import LATENT_DRAWS
 from ..patient import Patient
-from .decisions import Build
+from .decisions import RESOLVED, Build, NearHome
 from .free_clinic_config import FreeClinicsConfig
 from .free_clinic_events import FreeClinicService
 from .outreach_draws import OUTREACH_DRAWS
 
 
-class NearHome(Enum):
-    """What a free clinic made of an episode, when it was not a referral."""
-
-    RESOLVED = "resolved"  # the team finished the episode in the village
-
-
-RESOLVED: Final = NearHome.RESOLVED
-
-
 class FreeClinics:
-    """Sees residents who wait for their village's free clinic."""
+    """Sees ill residents who come to their village's free clinic, and the unnoticed chronic
+    cases its checks find."""
 
     def __init__(self, build: Build) -> None:
         self.env = build.env
@@ -44,30 +41,38 @@ class FreeClinics:
         self.service = FreeClinicService(
             build.env, build.world, build.records, build.config, build.streams
         )
+        screening = build.config.screening
+        # A resident's chance, at one event, of coming for a check and being found if ill
+        self.finds_per_event = screening.attendance_share * screening.detection
 
     def seen_near_home(
-        self, patient: Patient
+        self, patient: Patient, sought: float | None
     ) -> Generator[simpy.Event, None, int | Literal[NearHome.RESOLVED] | None]:
-        """Wait from onset (``patient.now``) for the village's free clinic if it is near and the
-        patient is willing.
+        """Come to the village's free clinic instead of seeking care the usual way, if the
+        patient is willing and an event is near: on the day care is sought at once (nobody who
+        would seek care at once waits for an event), or, for an illness that would go without
+        care or seek it only later (``sought``: None, or after onset), within ``max_days``.
 
         Returns ``RESOLVED`` if the team finished the episode, the facility the patient is
-        referred up to, or None to seek care the usual way (now, or after an event that could
-        not see them).
+        referred up to, or None to seek care the usual way (when ``sought``; also after an event
+        that could not see them).
         """
         clinics = self.service
         condition, zone = patient.condition, patient.zone
         waits = clinics.config.conditions.get(condition.id)
-        env, now = self.env, patient.now
-        upcoming = clinics.calendar.next_event(zone.index, now)
+        onset = patient.onset_min
+        upcoming = clinics.calendar.next_event(zone.index, onset)
         if waits is None or upcoming is None or OUTREACH_DRAWS.draw(patient, "wait") >= waits.share:
             return None
         number, start, end = upcoming
-        if start - now > waits.max_days * DAY_MIN:
+        if sought == onset:
+            if math.floor(start / DAY_MIN) != math.floor(onset / DAY_MIN):
+                return None
+        elif start - onset > waits.max_days * DAY_MIN or (sought is not None and start >= sought):
             return None
         # Residents turn up over the first hour of the session, or at once if it is on.
-        arrive = max(now, start + OUTREACH_DRAWS.draw(patient, "arrive") * min(60.0, end - start))
-        yield At(env, arrive)
+        arrive = max(onset, start + OUTREACH_DRAWS.draw(patient, "arrive") * min(60.0, end - start))
+        yield At(self.env, arrive)
         event = clinics.event(zone.index, number)
         resolved = OUTREACH_DRAWS.draw(patient, "resolve") < waits.resolved_on_site
         consult_min = clinics.consult(OUTREACH_DRAWS.draw(patient, "consult"))
@@ -78,10 +83,47 @@ class FreeClinics:
         if resolved:
             if condition.drug_fee_yuan > 0:
                 self.records.charges.append(
-                    (patient.id, NO_FACILITY, "drugs", condition.drug_fee_yuan, env.now)
+                    (patient.id, NO_FACILITY, "drugs", condition.drug_fee_yuan, self.env.now)
                 )
             return RESOLVED
         return referral_target(zone, TIER_RANK[clinics.config.refer_to])
+
+    def finds_case(self, patient: Patient, begin_min: float) -> tuple[int, float] | None:
+        """The event at which a check finds an unnoticed case that began at ``begin_min`` and
+        would come to care on its own at its onset (``patient.onset_min``): (the event's number,
+        the minute the resident arrives), or None if no check finds it before then.
+
+        At each of the village's events the resident comes and is found with the same chance,
+        so the events missed before the finding one are geometric: one number decides it.
+        """
+        chance = self.finds_per_event
+        calendar = self.service.calendar
+        upcoming = calendar.next_event(patient.zone.index, begin_min)
+        if chance <= 0.0 or upcoming is None:
+            return None
+        u = LATENT_DRAWS.draw(patient, "found")
+        missed = 0 if chance >= 1.0 else math.floor(math.log1p(-u) / math.log1p(-chance))
+        most = (patient.onset_min - begin_min) / (calendar.every_days * DAY_MIN) + 1
+        if missed > most:
+            return None
+        number = upcoming[0] + missed
+        start, end = calendar.session(patient.zone.index, number)
+        arrive = max(begin_min, start + LATENT_DRAWS.draw(patient, "arrive") * (end - start))
+        if arrive >= min(end, patient.onset_min):
+            return None
+        return number, arrive
+
+    def check_found_case(
+        self, patient: Patient, found: tuple[int, float]
+    ) -> Generator[simpy.Event, None, bool]:
+        """The check at which the case is found (``finds_case``); False if the event ends or
+        fills up before the resident is seen (the case then stays unnoticed)."""
+        number, arrive = found
+        clinics = self.service
+        yield At(self.env, arrive)
+        event = clinics.event(patient.zone.index, number)
+        check_min = clinics.screening_min(LATENT_DRAWS.draw(patient, "check"))
+        return (yield from clinics.see(event, patient.id, check_min, "case_finding", "found"))
 
 
 def referral_target(zone: ZonePlan, rank: int) -> int:

@@ -54,13 +54,22 @@ class FreeClinicTeam(Strict):
 
 
 class WaitForClinic(Strict):
-    """Residents with this condition who wait for their village's free clinic."""
+    """Ill residents with this condition who come to their village's free clinic.
+
+    Nobody who would seek care at once is held back: an illness seeking care on the day of an
+    event (before its session ends) may come to it instead.  An illness that would go without
+    care, or seek it only days later, may come to an event within ``max_days`` of its onset.
+    """
 
     share: Probability = Field(
-        description="share willing to wait, of those whose onset falls within max_days of it",
+        description="share who come, of those seeking care on an event's day, or not seeking "
+        "it at once with an event within max_days",
         json_schema_extra=unit("share"),
     )
-    max_days: Days = Field(description="how many days they will wait for the event (at most 3,650)")
+    max_days: Days = Field(
+        description="days after onset within which an illness not seeking care at once comes "
+        "to an event (at most 3,650)"
+    )
     resolved_on_site: Probability = Field(
         description="share of those seen whom the team's skills and kit can finish on site; "
         "the others are screened cases referred up",
@@ -69,12 +78,28 @@ class WaitForClinic(Strict):
 
 
 class Screening(Strict):
-    """Residents who come to the free clinic for a check without an illness episode."""
+    """Residents who come to the free clinic for a check without an illness episode, and the
+    unnoticed chronic cases (``care_seeking.latent``) the check finds."""
 
     attendance_per_event: Annotated[float, NUMBER, Field(ge=0.0, le=MAX_ATTENDANCE)] = Field(
         0.0,
-        description="residents screened at each event, on average (at most 10,000)",
+        description="residents screened at each event, on average (at most 10,000), besides "
+        "attendance_share of the village",
         json_schema_extra=unit("people"),
+    )
+    attendance_share: Probability = Field(
+        0.0,
+        exclude_if=lambda value: value == 0.0,  # so that files without it keep their hash
+        description="share of the village's residents who come to each event for a check, "
+        "unnoticed cases among them",
+        json_schema_extra=unit("share"),
+    )
+    detection: Probability = Field(
+        0.0,
+        exclude_if=lambda value: value == 0.0,  # so that files without it keep their hash
+        description="share of the unnoticed cases at a check that it finds; a found case "
+        "starts its care from the event",
+        json_schema_extra=unit("share"),
     )
     screening_min: Duration = Field(
         default_factory=lambda: Duration(dist="fixed", mean=5.0),

@@ -5,7 +5,8 @@ over the first cycle, so that the teams are not all out on the same day (an assu
 published programme says only "one free clinic per village per month").  An event is a queue
 for the team: every member sees patients, one at a time, during the session hours; whoever has
 not been seen when the session ends, or when the event has seen ``max_patients``, is not seen.
-Residents without an illness episode come for a check (screening) and take the team's time too.
+Residents without an illness episode come for a check (screening) and take the team's time too:
+``attendance_per_event`` of them, plus ``attendance_share`` of the village's residents.
 """
 
 from __future__ import annotations
@@ -101,6 +102,12 @@ class FreeClinicService:
         self.consult: Sampler = sampler(config.consult_min)
         self.screening_min: Sampler = sampler(config.screening.screening_min)
         self.events: dict[tuple[int, int], Event] = {}
+        screening = config.screening
+        # Residents who come for a check at each of a village's events, on average
+        self.attendance = {
+            z.index: screening.attendance_per_event + screening.attendance_share * z.population
+            for z in world.zones
+        }
         sim = world.scenario.simulation
         until_min = (sim.warmup_days + sim.horizon_days) * DAY_MIN
         if holds_events:
@@ -134,8 +141,7 @@ class FreeClinicService:
                     self.records.outreach_staff.append(
                         ("free_clinic", zone, role, staff, start, NO_EPISODE)
                     )
-            screening = self.config.screening
-            visitors = int(rng.poisson(screening.attendance_per_event))
+            visitors = int(rng.poisson(self.attendance[zone]))
             session_min = event.end_min - event.start_min
             for _ in range(visitors):
                 arrive = start + float(rng.random()) * session_min

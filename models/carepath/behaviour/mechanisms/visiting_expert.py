@@ -2,9 +2,10 @@
 Chongqing).
 
 On a session's day and hours the township can manage the listed conditions that it would
-otherwise refer to the county hospital: the patient sees the expert there instead.  A patient
-the township would refer up on another day may be booked to come back for the next session
-(``book_within_days``).  Each session day costs the experts' staff-days, patients or not.
+otherwise refer to the county hospital: a patient there that day sees the expert instead.  An
+urgent patient is referred up at once, never kept for a session.  A non-urgent patient the
+township would refer up on another day may be booked to come back for the next session
+(``book_within_days``; the bundled scenarios book nobody).  Each session day costs the experts' staff-days, patients or not.
 """
 
 from __future__ import annotations
@@ -71,8 +72,8 @@ class VisitingExperts(Strict):
     consult_min: Duration = Field(description="minutes of the expert's consultation with a patient")
     book_within_days: Days = Field(
         0.0,
-        description="a patient the township would refer up comes back for a session this near "
-        "(at most 3,650)",
+        description="a non-urgent patient the township would refer up comes back for a "
+        "session this near (0: only patients there on a session's day; at most 3,650)",
     )
 
 

@@ -1,0 +1,108 @@
+"""Unnoticed chronic cases (``care_seeking.latent``): illness that has begun but that nobody
+knows of yet, drawn the same in every arm.
+
+A case begins some days (``presents_after_days``) before the day it would come to care on its
+own; that day is its onset (``Patient.onset_min``), by which it is measured like any episode.
+A share of cases never comes on its own within the run (``presents_share``): their illness goes
+without care unless found.  A free clinic's check may find a case sooner
+(``mechanisms.free_clinic.FreeClinics.finds_case``); what the arms change is when its care
+starts, never whether the case exists.
+
+Cases come from a zone's own streams: ``latent`` (how many, when, which condition, how long
+unnoticed, whether it would come on its own), ``latent:patients`` (the patient's numbers per
+visit, as an onset's from ``patients``), ``latent:screening`` (``LATENT_DRAWS``) and
+``latent:<name>`` for each further patient stream; no other stream moves.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Generator, Sequence
+
+import simpy
+
+from ..inputs.reform_registry import PatientDraws
+from ..system.clock import At
+from ..system.hours import DAY_MIN
+from ..system.streams import Streams
+from ..system.world import World, ZonePlan
+from .arrivals import numbers, pick, times_of_day
+from .patient import DRAWS_PER_PATIENT, PATIENT_ID_BASE, Patient
+
+# The finding check: whether (geometric over the events), when in the session, how long.
+LATENT_DRAWS = PatientDraws("screening", ("found", "arrive", "check"))
+# Unnoticed cases' ids follow the zone's onsets' (ids are zone * PATIENT_ID_BASE + count).
+LATENT_ID_OFFSET = 90_000_000
+
+# begin_min (when the case began), presents (whether it would come to care on its own)
+StartLatent = Callable[[Patient, float, bool], None]
+
+
+def latent_rates(world: World, zone: ZonePlan) -> tuple[float, tuple[float, ...], tuple[int, ...]]:
+    """New unnoticed cases per day in the zone, their cumulative condition shares and the
+    conditions' indexes; no cases without a ``latent`` block."""
+    latent = world.scenario.care_seeking.latent
+    if latent is None:
+        return 0.0, (), ()
+    index = {c.id: c.index for c in world.conditions}
+    per_day = [
+        (rate * zone.population / 1000.0 / 365.0, index[cid])
+        for cid, rate in latent.cases_per_1000_year.items()
+        if rate > 0.0
+    ]
+    total = sum(rate for rate, _ in per_day)
+    if total <= 0.0:
+        return 0.0, (), ()
+    edges, cumulative = 0.0, []
+    for rate, _ in per_day:
+        edges += rate / total
+        cumulative.append(edges)
+    cumulative[-1] = 1.0
+    return total, tuple(cumulative), tuple(c for _, c in per_day)
+
+
+def zone_latent_cases(
+    env: simpy.Environment,
+    world: World,
+    zone: ZonePlan,
+    streams: Streams,
+    until_min: float,
+    start: StartLatent,
+    own_streams: dict[str, int],
+) -> Generator[simpy.Event, None, None]:
+    """Start every unnoticed case of the zone that could start care before ``until_min``.
+
+    Cases are drawn by the day they would come on their own, up to the longest unnoticed time
+    past ``until_min`` (a check may find those sooner), each when it begins (or at once if it
+    began before the run): the run starts with the unnoticed cases it would have.
+    """
+    latent = world.scenario.care_seeking.latent
+    per_day, cumulative, conditions = latent_rates(world, zone)
+    if latent is None or per_day <= 0.0:
+        return
+    low, high = latent.presents_after_days.low, latent.presents_after_days.high
+    cases = streams("latent", zone.index)
+    patients = streams("latent:patients", zone.index)
+    others = {
+        name: (streams(f"latent:{name}", zone.index), width)
+        for name, width in {**own_streams, LATENT_DRAWS.stream: LATENT_DRAWS.width}.items()
+    }
+    seq = 0
+    for day in range(math.ceil(until_min / DAY_MIN) + high):
+        earliest = max(0, day - high) * DAY_MIN  # the soonest a case of this day can begin
+        if earliest > env.now:
+            yield At(env, earliest)
+        times = times_of_day(cases, world, per_day, day).tolist()
+        which = cases.random((len(times), 3))  # condition, days unnoticed, comes on its own
+        draws = patients.random((len(times), DRAWS_PER_PATIENT))
+        extra = {name: rng.random((len(times), width)) for name, (rng, width) in others.items()}
+        for k, onset in enumerate(times):
+            condition = world.conditions[conditions[pick(cumulative, float(which[k, 0]))]]
+            days = min(high, low + math.floor(float(which[k, 1]) * (high - low + 1)))
+            own: dict[str, Sequence[float]] = {
+                name: numbers(rows[k]) for name, rows in extra.items()
+            }
+            patient_id = zone.index * PATIENT_ID_BASE + LATENT_ID_OFFSET + seq
+            patient = Patient(patient_id, zone, condition, onset, numbers(draws[k]), own)
+            start(patient, onset - days * DAY_MIN, float(which[k, 2]) < latent.presents_share)
+            seq += 1

@@ -1,0 +1,71 @@
+"""Attribution of moved numbers to an issue: golden rows of a commit before it, reproduced by
+the code now from scenario files as some commit had them, with a change applied.
+
+Each attribution test names the golden tables it must keep (``golden_commit``), the scenario
+files it runs (``files_commit``: those of the issue's own landing, so that later issues'
+inputs do not count against it) and the neutral setting of what the issue added
+(``transform``).  A clone without that history skips.
+"""
+
+from __future__ import annotations
+
+import io
+import subprocess
+import tarfile
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from carepath.execution.batch import run
+from carepath.inputs.scenario_file import load_scenario
+from carepath.inputs.schema import Scenario
+from carepath.observation.results_folder import table_bytes
+from carepath.workflows.golden import golden_scenario
+from conftest import REPO
+
+
+def git_show(commit: str, path: str) -> bytes | None:
+    done = subprocess.run(
+        ["git", "show", f"{commit}:{path}"], cwd=REPO, capture_output=True, check=False
+    )
+    return done.stdout if done.returncode == 0 else None
+
+
+def scenarios_at(commit: str, folder: Path) -> Path:
+    """The scenario folder as it was at ``commit``, written under ``folder``."""
+    done = subprocess.run(
+        ["git", "archive", commit, "scenarios"], cwd=REPO, capture_output=True, check=False
+    )
+    if done.returncode != 0:
+        pytest.skip(f"no git history of {commit} here")
+    with tarfile.open(fileobj=io.BytesIO(done.stdout)) as archive:
+        archive.extractall(folder, filter="data")
+    return folder / "scenarios"
+
+
+def rows_by_key(table: bytes) -> dict[str, str]:
+    """Each row's text, by its scenario, replication, arm and metric."""
+    lines = table.decode().splitlines()
+    return {",".join(line.split(",")[:4]): line for line in lines[1:]}
+
+
+def check_rows_kept(
+    golden_commit: str,
+    scenarios: Path,
+    name: str,
+    new_metrics: set[str],
+    transform: Callable[[Scenario], Scenario] = lambda scenario: scenario,
+) -> None:
+    """Every golden row of ``golden_commit`` is byte-identical; only ``new_metrics`` are new."""
+    before = git_show(golden_commit, f"tests/golden/{name}/replications.csv")
+    if before is None:
+        pytest.skip(f"no git history of {golden_commit} here")
+    scenario = transform(load_scenario(scenarios / f"{name}.yaml"))
+    now = table_bytes(run(golden_scenario(scenario)).replications)
+    old, new = rows_by_key(before), rows_by_key(now)
+    assert before.decode().splitlines()[0] == now.decode().splitlines()[0]  # the header
+    changed = [key for key, line in old.items() if new.get(key) != line]
+    assert not changed, f"{len(changed)} rows moved, e.g. {changed[:3]}"
+    added = {key.rsplit(",", 1)[1] for key in new.keys() - old.keys()}
+    assert added <= new_metrics
