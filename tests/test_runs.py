@@ -54,6 +54,8 @@ def test_run_writes_replications_summary_and_manifest(tmp_path):
         "stations.csv",
         "referrals.csv",
         "budget.csv",
+        "equity.csv",
+        "equity_replications.csv",
     }
     budget = pd.read_csv(folder / "budget.csv")
     assert budget.area.unique().tolist() == ["demo county (fictional)"]

@@ -22,6 +22,7 @@ from ..inputs.reform_registry import REFORMS
 from ..observation.records import NO_EPISODE, EpisodeRow, Records
 from ..system.world import World
 from .episodes import QUEUED_SERVICES, Episode, EpisodeTotals
+from .equity import EquityTally
 from .money import MoneyTally
 from .outreach_costs import OutreachTally
 from .paired import PatientValues, patient_values
@@ -60,6 +61,7 @@ class ArmTally:
         self.world = world
         self.in_care: dict[int, Episode] = {}
         self.totals = EpisodeTotals(world)
+        self.equity = EquityTally(world)
         self.referrals = ReferralTally(world)
         self.stations = StationTally(world)
         self.outreach = OutreachTally(world)
@@ -198,6 +200,7 @@ class ArmTally:
             reform.close(episode)
         if self.totals.measures(episode):
             self.totals.add(episode)
+            self.equity.add(episode)
             self.money.add(episode)
             if self.ended is not None:
                 self.ended[episode.patient] = patient_values(episode)

@@ -14,7 +14,7 @@ import math
 
 import pandas as pd
 
-from ..inputs.economics import DAYS_PER_YEAR
+from ..inputs.economics import residents_year_factor
 from ..inputs.metric_registry import METRICS, PERSPECTIVES, net_cost_name, residents_scaling
 from ..inputs.schema import Scenario
 from ..observation.results_folder import BUDGET_COLUMNS
@@ -31,10 +31,8 @@ def modelled_population(scenario: Scenario) -> int:
 
 def per_residents_year(scenario: Scenario, residents: int) -> float:
     """What turns a total over the measured period into one per ``residents`` per year."""
-    population = modelled_population(scenario)
-    if population <= 0:
-        return math.nan
-    return DAYS_PER_YEAR / scenario.simulation.horizon_days * residents / population
+    days = scenario.simulation.horizon_days
+    return residents_year_factor(days, modelled_population(scenario), residents)
 
 
 def scalable(metric: str) -> bool:

@@ -29,6 +29,7 @@ from ..inputs.reform_registry import REFORMS
 from ..inputs.scenario_file import load_scenario
 from ..inputs.schema import Scenario
 from ..observation.results_folder import (
+    EQUITY_REPLICATIONS_COLUMNS,
     PER_REPLICATION,
     REFERRALS_COLUMNS,
     REPLICATION_COLUMNS,
@@ -59,6 +60,7 @@ TABLE_COLUMNS = {
     "metrics": REPLICATION_COLUMNS,
     "stations": STATIONS_COLUMNS,
     "referrals": REFERRALS_COLUMNS,
+    "equity": EQUITY_REPLICATIONS_COLUMNS,
 }
 
 
@@ -72,8 +74,8 @@ def part_columns() -> dict[str, tuple[str, ...]]:
 @dataclass
 class TaskResult:
     """One replication's rows of each table (``part_columns``), each row starting with the
-    arm: ``metrics`` (arm, metric, value), ``stations``, ``referrals`` and the reforms' output
-    tables by file name."""
+    arm: ``metrics`` (arm, metric, value), ``stations``, ``referrals``, ``equity`` and the
+    reforms' output tables by file name."""
 
     parts: dict[str, list[tuple]]
 
@@ -137,6 +139,7 @@ def task_result(run: ReplicationRun) -> TaskResult:
         parts["metrics"].extend((name, metric, value) for metric, value in compute(tally).items())
         parts["stations"].extend((name, *row) for row in tally.stations.rows())
         parts["referrals"].extend((name, *row) for row in tally.referrals.facility_week_rows())
+        parts["equity"].extend((name, *row) for row in tally.equity.rows())
         for file, rows in tally.reform_tables().items():
             parts[file].extend((name, *row) for row in rows)
     if run.pairing is not None:
@@ -216,8 +219,8 @@ def run_result(
         )
         for part, columns in part_columns().items()
     }
-    table, stations, referrals = (frames.pop(part) for part in TABLE_COLUMNS)
-    return RunResult.of(scenario, seed, table, stations, referrals, frames)
+    table, stations, referrals, equity = (frames.pop(part) for part in TABLE_COLUMNS)
+    return RunResult.of(scenario, seed, table, stations, referrals, equity, frames)
 
 
 def _execute(

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from ..analysis.equity import equity_summary
 from ..analysis.planner import budget
 from ..analysis.plausibility import beside_published
 from ..analysis.shapley import attribution_summary
@@ -22,6 +23,8 @@ from ..inputs.reform_registry import REFORMS
 from ..inputs.schema import Scenario
 from ..observation.results_folder import (
     BUDGET_FILE,
+    EQUITY_FILE,
+    EQUITY_REPLICATIONS_FILE,
     METRIC_WORDS_COLUMNS,
     PLAUSIBILITY_FILE,
     REFERRALS_FILE,
@@ -36,8 +39,10 @@ from .manifest import RunRecord
 
 @dataclass
 class RunResult:
-    """The tidy tables of one scenario's batch; ``tables``: the registered reforms' output
-    tables, by file name (``credit.csv``), empty where no arm had rows."""
+    """The tidy tables of one scenario's batch; ``equity``: the equity metrics per replication,
+    arm and group (``equity_replications.csv``; :attr:`equity_summary` is ``equity.csv``);
+    ``tables``: the registered reforms' output tables, by file name (``credit.csv``), empty
+    where no arm had rows."""
 
     scenario: Scenario
     seed: int
@@ -45,6 +50,7 @@ class RunResult:
     summary: pd.DataFrame
     stations: pd.DataFrame
     referrals: pd.DataFrame
+    equity: pd.DataFrame
     tables: dict[str, pd.DataFrame]
 
     @property
@@ -54,6 +60,11 @@ class RunResult:
     @property
     def replication_count(self) -> int:
         return int(self.replications.replication.nunique())
+
+    @property
+    def equity_summary(self) -> pd.DataFrame:
+        """``equity.csv``: the equity metrics per group, arm and paired difference."""
+        return equity_summary(self.equity)
 
     def save(self, out: str | Path, scenario_file: str | Path | None = None) -> Path:
         """Write ``<out>/<scenario>/`` as ``carepath run --out OUT`` writes it (the same
@@ -75,6 +86,7 @@ class RunResult:
         replications: pd.DataFrame,
         stations: pd.DataFrame,
         referrals: pd.DataFrame,
+        equity: pd.DataFrame,
         tables: dict[str, pd.DataFrame],
     ) -> RunResult:
         """The result of these tables, with the summary of ``replications``."""
@@ -82,7 +94,7 @@ class RunResult:
         if is_factorial(scenario):  # which reform saved what: appended after the arms' rows
             parts = attribution_summary(replications, arms_for(scenario), METRICS)
             summary = pd.concat([summary, parts], ignore_index=True)
-        return cls(scenario, seed, replications, summary, stations, referrals, tables)
+        return cls(scenario, seed, replications, summary, stations, referrals, equity, tables)
 
 
 @dataclass
@@ -124,6 +136,8 @@ def output_tables(result: RunResult) -> dict[str, pd.DataFrame]:
     if len(published):
         tables[PLAUSIBILITY_FILE] = published
     tables[BUDGET_FILE] = budget(result.replications, result.scenario)
+    tables[EQUITY_FILE] = result.equity_summary
+    tables[EQUITY_REPLICATIONS_FILE] = result.equity
     return tables
 
 

@@ -55,6 +55,15 @@ OUTSIDE_TIER = "village"
 
 DAYS_PER_YEAR = 365.0
 
+
+def residents_year_factor(days: float, population: float, residents: float) -> float:
+    """What turns a total over ``days`` among ``population`` residents into one per
+    ``residents`` per year (seasonality is not modelled); NaN for no population."""
+    if population <= 0:
+        return math.nan
+    return DAYS_PER_YEAR / days * residents / population
+
+
 # Bounds of the numbers a file may give (inputs.schema holds the others and re-exports these):
 # far beyond any real value, near enough that a slip (a price in fen, a rate in percent) or a
 # number that would exhaust memory is an error naming its key rather than a run that fails.

@@ -2,11 +2,13 @@
 
 ``<out>/<scenario>/`` holds the tidy per-replication outcomes (``replications.csv``), their
 summary with each metric's unit and description (``summary.csv``), per-station,
-per-facility-week and credit tables, the model beside the published figures
-(``plausibility.csv``) and a manifest recording how they were made, with a checksum of each
-table so that later analyses can prove which results they used.  A sweep's folder holds
-``sweep.csv`` and ``sweep_replications.csv`` instead; ``<out>/validation/`` the queueing
-checks; ``<out>/figures/`` and ``<out>/validation.md`` what is drawn from them.
+per-facility-week and credit tables, care sought, forgone and delayed and time to care by zone
+kind and by travel to the nearest county hospital (``equity.csv``, from
+``equity_replications.csv``), the model beside the published figures (``plausibility.csv``)
+and a manifest recording how they were made, with a checksum of each table so that later
+analyses can prove which results they used.  A sweep's folder holds ``sweep.csv`` and
+``sweep_replications.csv`` instead; ``<out>/validation/`` the queueing checks;
+``<out>/figures/`` and ``<out>/validation.md`` what is drawn from them.
 
 Every file is written atomically (a reader sees the old file or the new one, never half of
 one), and the manifest last, so a folder with a manifest is complete.  This module is the one
@@ -39,6 +41,8 @@ REFERRALS_FILE = "referrals.csv"
 CREDIT_FILE = "credit.csv"
 PLAUSIBILITY_FILE = "plausibility.csv"
 BUDGET_FILE = "budget.csv"
+EQUITY_FILE = "equity.csv"
+EQUITY_REPLICATIONS_FILE = "equity_replications.csv"
 MANIFEST_FILE = "manifest.json"
 SWEEP_FILE = "sweep.csv"
 SWEEP_REPLICATIONS_FILE = "sweep_replications.csv"
@@ -115,6 +119,22 @@ BUDGET_COLUMNS = (
     "area_yuan_per_year",
     "area_ci_low",
     "area_ci_high",
+)
+# Equity: per arm of each replication, zone kind or band of travel minutes to the nearest county
+# hospital (grouping, group), its residents, and each equity metric
+EQUITY_GROUP_COLUMNS = ("grouping", "group", "residents")
+EQUITY_REPLICATIONS_COLUMNS = (*PER_REPLICATION, *EQUITY_GROUP_COLUMNS, "metric", "value")
+# equity.csv: summary.csv's rows (each arm, each paired difference) per grouping, group, metric
+EQUITY_COLUMNS = (
+    "scenario",
+    *EQUITY_GROUP_COLUMNS,
+    "metric",
+    "arm",
+    "n",
+    "mean",
+    "sd",
+    "ci_low",
+    "ci_high",
 )
 QUEUEING_COLUMNS = (
     "system",

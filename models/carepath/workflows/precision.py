@@ -109,6 +109,7 @@ def join(parts: list[RunResult]) -> RunResult:
         stack("replications"),
         stack("stations"),
         stack("referrals"),
+        stack("equity"),
         tables,
     )
 

@@ -42,6 +42,8 @@ KEY_COLUMNS = (
     "point",
     "sample",
     "input",
+    "grouping",
+    "group",
     "metric",
     "perspective",
     "arm",
