@@ -5,7 +5,8 @@ On a session's day and hours the township can manage the listed conditions that 
 otherwise refer to the county hospital: a patient there that day sees the expert instead.  An
 urgent patient is referred up at once, never kept for a session.  A non-urgent patient the
 township would refer up on another day may be booked to come back for the next session
-(``book_within_days``; the bundled scenarios book nobody).  Each session day costs the experts' staff-days, patients or not.
+(``book_within_days``; the bundled scenarios book nobody).  Each session day costs the
+experts' staff-days, patients or not.
 """
 
 from __future__ import annotations
