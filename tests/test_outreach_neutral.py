@@ -28,6 +28,7 @@ NEW_METRICS = {
     "free_clinic_attendance",
     "cases_found",
     "family_doctor_on_call",
+    "time_to_care_saved_min_paired",
 }
 CHANGED_RULE = {"mianyang_outreach"}
 SCENARIOS = sorted(p.stem for p in (REPO / "scenarios").glob("*.yaml"))

@@ -82,6 +82,7 @@ reforms:
     teams_per_zone: 1               # assumption
     team_size: 3                    # assumption
     visit_min: {dist: lognormal, mean: 40, cv: 0.4}   # assumption
+    booked_visits: from_start       # assumption: booked follow-ups are the day's round from the team's start
     staff_day_cost_yuan:            # assumption: salary and allowances per staff-day
       family_doctor: 400
   visiting_experts:

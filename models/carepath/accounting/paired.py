@@ -27,7 +27,7 @@ class PatientValues(NamedTuple):
     travel_yuan: float
     cashier_wait_min: float
     medical_yuan: float
-    time_to_care_min: float  # NaN if still in care at the end
+    time_to_care_min: float  # NaN if still in care at the end, or if care was forgone
     person_times: int  # facilities that recognised one of the patient's results
     on_credit: bool  # drew on a credit line
     reached: bool  # seen (or waited for in vain) by an outreach team
@@ -42,7 +42,8 @@ def patient_values(episode: Episode) -> PatientValues:
         travel_yuan=math.fsum(travel_yuan for _, _, _, _, travel_yuan, _ in trips),
         cashier_wait_min=math.fsum(episode.cashier_waits()),
         medical_yuan=math.fsum(episode.fees),
-        time_to_care_min=episode.time_to_care_min,
+        # care not had has no time to care: a patient cared for in one arm only is left out
+        time_to_care_min=math.nan if episode.forgone else episode.time_to_care_min,
         person_times=len(episode.accepted),
         on_credit=bool(episode.draws),
         reached=episode.reached,
@@ -70,6 +71,7 @@ class Pairing:
         self.saved_trips, self.saved_travel_min = Mean(), Mean()
         self.saved_yuan_reached, self.saved_min_reached = Mean(), Mean()
         self.spillover_wait_outreach = Mean()
+        self.saved_min_cared = Mean()  # over the episodes cared for in both arms
 
     def fold(self, without: dict[int, PatientValues], with_: dict[int, PatientValues]) -> None:
         """Fold the patients whose episodes have ended in both arms, and drop them."""
@@ -85,6 +87,7 @@ class Pairing:
         self.person_times += b.person_times
         self.recognised += touched
         self.saved_yuan.add(medical_yuan)
+        self.saved_min_cared.add(time_to_care)
         if touched:
             if not math.isnan(time_to_care):
                 self.saved_min_recognised.add(time_to_care)
@@ -121,4 +124,5 @@ class Pairing:
             "saved_yuan_per_outreach_patient": self.saved_yuan_reached.value,
             "saved_min_per_outreach_patient": self.saved_min_reached.value,
             "spillover_wait_saved_min_outreach": self.spillover_wait_outreach.value,
+            "time_to_care_saved_min_paired": self.saved_min_cared.value,
         }

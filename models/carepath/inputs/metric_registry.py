@@ -192,7 +192,8 @@ METRICS.add(
     Metric(
         "time_to_care_min",
         "minutes per finished episode",
-        "minutes from onset to the end of the episode's last step (follow-ups included)",
+        "minutes from onset (or from the check that found an unnoticed case) to the end of the "
+        "episode's last step (follow-ups included), over episodes cared for",
         "lower",
         label="minutes from onset to care",
     ),
@@ -619,8 +620,8 @@ PAIRED_METRICS = (
     Metric(
         "saved_min_per_outreach_patient",
         "minutes per patient",
-        "time to care saved per outreach patient (negative when waiting for an event takes "
-        "longer than going at once)",
+        "time to care saved per outreach patient cared for in both arms (negative when care "
+        "near home ends later than going at once)",
         "higher",
         "paired",
     ),
@@ -628,6 +629,14 @@ PAIRED_METRICS = (
         "spillover_wait_saved_min_outreach",
         "minutes per patient",
         "queueing saved per patient no outreach service reached",
+        "higher",
+        "paired",
+    ),
+    Metric(
+        "time_to_care_saved_min_paired",
+        "minutes per episode",
+        "time to care saved per measured episode cared for in both arms (time_to_care_min's "
+        "difference without the change in which illnesses are cared for)",
         "higher",
         "paired",
     ),

@@ -3,12 +3,14 @@ home, and the family doctor on call.
 
 A contracted patient whose condition is on the contract's list gets the follow-up visit from
 the zone's family-doctor team on the day it falls due, with the drugs delivered: no trip, no
-registration.  On call: a share of contracted patients (``on_call_share``) call the team when a
-new episode of such a condition begins instead of going to a facility; the team comes within
-its hours (at once if they are on, else at the next day's start), finishes the episode at home
-(``managed_at_home``) or sends the patient on to the zone's primary-care facility.  An urgent
-condition never waits for a home visit.  The team is a resource (``teams_per_zone``, each
-``team_size`` staff); a visit takes ``visit_min`` of its time, travel included.
+registration; at a time spread over the team's hours, or (``booked_visits: from_start``) on the
+team's round from the start of its hours, in the order booked.  On call: a share of contracted
+patients (``on_call_share``) call the team when a new episode of such a condition begins
+instead of going to a facility; the team comes within its hours (at once if they are on, else
+at the next day's start), finishes the episode at home (``managed_at_home``) or sends the
+patient on to the zone's primary-care facility.  An urgent condition never waits for a home
+visit.  The teams are a resource (``teams_per_zone``, or ``teams_by_zone``, each ``team_size``
+staff); a visit takes ``visit_min`` of its time, travel included.
 """
 
 from __future__ import annotations
@@ -64,6 +66,12 @@ class FamilyDoctorsConfig(ReformSwitch):
         description="family-doctor teams serving each zone (at most 10,000)",
         json_schema_extra=unit("people"),
     )
+    teams_by_zone: dict[ZoneRef, Capacity] = Field(
+        default_factory=dict,
+        exclude_if=lambda value: not value,  # so that files without it keep their hash
+        description="zone -> teams serving it, overriding teams_per_zone (at most 10,000)",
+        json_schema_extra=unit("people"),
+    )
     team_size: Capacity = Field(
         3,
         description="members of one team, each paid a staff-day (at most 10,000)",
@@ -81,6 +89,12 @@ class FamilyDoctorsConfig(ReformSwitch):
     )
     staff_day_min: PositiveMinutes = Field(
         480.0, description="working minutes in one staff-day (at most 1,440)"
+    )
+    booked_visits: Literal["spread", "from_start"] = Field(
+        "spread",
+        exclude_if=lambda value: value == "spread",  # so that files without it keep their hash
+        description="when a booked follow-up falls in the team's hours: spread over them, or "
+        "the day's round from their start, in the order booked",
     )
     on_call_share: Probability = Field(
         0.0,
@@ -117,7 +131,10 @@ class FamilyDoctors:
         ]
         index = {c.id: c.index for c in world.conditions}
         self.conditions = frozenset(index[c] for c in config.conditions)
-        self.teams = [simpy.Resource(env, config.teams_per_zone) for _ in world.zones]
+        self.teams = [
+            simpy.Resource(env, config.teams_by_zone.get(z.id, config.teams_per_zone))
+            for z in world.zones
+        ]
         self.visit = sampler(config.visit_min)
         self.staff_day_min = config.staff_day_min
 
@@ -130,8 +147,10 @@ class FamilyDoctors:
     def home_follow_up(self, patient: Patient, day: float) -> Generator[simpy.Event, None, None]:
         """On ``day``, the team comes by in its session hours and leaves the drugs."""
         session = self.config.session
-        u_offset = OUTREACH_DRAWS.draw(patient, "home_offset")
-        ask = day * DAY_MIN + session.start_min + u_offset * (session.end_min - session.start_min)
+        ask = day * DAY_MIN + session.start_min
+        if self.config.booked_visits == "spread":
+            u_offset = OUTREACH_DRAWS.draw(patient, "home_offset")
+            ask += u_offset * (session.end_min - session.start_min)
         yield from self.visit_home(
             patient.id,
             patient.zone.index,
