@@ -6,7 +6,7 @@ import math
 
 import pandas as pd
 
-from ..inputs.metric_registry import METRICS
+from ..inputs.metric_registry import METRICS, Better
 from .shapley import SHAPLEY
 
 # (what it is, metric, arm): "saved" rows are the paired difference without - with.
@@ -39,12 +39,15 @@ def headline_table(summary: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=COLUMNS).astype({"n": "int64"})
 
 
-def change_reading(metric: str, mean: float, low: float, high: float) -> str:
+def change_reading(
+    metric: str, mean: float, low: float, high: float, better: Better | None = None
+) -> str:
     """What a ``without - with`` difference of ``metric`` reads as, by the metric's better
-    direction (``inputs.metric_registry``): ``gain`` or ``loss`` when its 95% interval
-    excludes 0, ``no clear change`` when it does not, ``no change`` when it is exactly 0, and
-    nothing for a metric that is better neither way."""
-    better = METRICS.get(metric).better
+    direction (``inputs.metric_registry``, or ``better`` for a metric it does not register):
+    ``gain`` or ``loss`` when its 95% interval excludes 0, ``no clear change`` when it does
+    not, ``no change`` when it is exactly 0, and nothing for a metric that is better neither
+    way."""
+    better = better or METRICS.get(metric).better
     if better == "neither" or math.isnan(mean):
         return ""
     if mean == 0 and (math.isnan(low) or low == high):

@@ -13,6 +13,7 @@ from .charts import (
     utilisation,
     waiting_by_station,
 )
+from .equity_chart import equity_care_sought
 from .perspective_chart import perspective_savings
 from .psa_charts import psa_morris, psa_prcc, psa_savings, psa_sobol, tornado
 from .registry import FigureSpec, figure, figure_family, figures_of, registered
@@ -28,6 +29,7 @@ __all__ = [
     "MissingData",
     "cost_saved",
     "draw_all",
+    "equity_care_sought",
     "headline",
     "perspective_savings",
     "psa_morris",

@@ -18,7 +18,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 
-from ...inputs.metric_registry import METRICS
+from ...inputs.metric_registry import METRICS, Better
 from ..headline import change_reading
 from .labels import current
 from .style import ARM_COLOURS, CHANGE_COLOURS, new_figure
@@ -39,18 +39,21 @@ COLOUR_NOTE = (
 )
 
 
-def change_kind(metric: str, mean: float, low: float, high: float) -> str:
+def change_kind(
+    metric: str, mean: float, low: float, high: float, better: Better | None = None
+) -> str:
     """What a ``without - with`` change of ``metric`` is: ``gain``, ``loss``, ``unclear gain``,
-    ``unclear loss``, ``no change``, or ``neither`` (a metric better neither way, or unknown)."""
-    if not METRICS.knows(metric) or math.isnan(mean):
+    ``unclear loss``, ``no change``, or ``neither`` (a metric better neither way, or unknown);
+    ``better``: the direction of a metric the registry does not know."""
+    if not (better or METRICS.knows(metric)) or math.isnan(mean):
         return "neither"
-    reading = change_reading(metric, mean, low, high)
+    reading = change_reading(metric, mean, low, high, better)
     if reading in ("gain", "loss", "no change"):
         return reading
     if reading == "":
         return "neither"
     # no clear change: the colour still says which way the mean points
-    better = METRICS.get(metric).better
+    better = better or METRICS.get(metric).better
     lowered = mean > 0
     return "unclear gain" if lowered == (better == "lower") else "unclear loss"
 
@@ -102,10 +105,21 @@ def bars(
     ax.grid(axis="y", visible=False)
 
 
-def saving_bars(ax: Axes, labels: list[str], metrics: list[str], values: Triple) -> list[str]:
-    """One bar per saving (``without - with``) coloured by what it means for its metric, a line
-    at 0; the kinds drawn, for the legend."""
-    kinds = [change_kind(m, *point) for m, *point in zip(metrics, *values, strict=True)]
+def saving_bars(
+    ax: Axes,
+    labels: list[str],
+    metrics: list[str],
+    values: Triple,
+    better: Better | None = None,
+) -> list[str]:
+    """One bar per saving (``without - with``) coloured by what it means for its metric (by
+    ``better`` for metrics the registry does not know), a line at 0; the kinds drawn, for the
+    legend."""
+    means, lows, highs = values
+    kinds = [
+        change_kind(m, mean, low, high, better)
+        for m, mean, low, high in zip(metrics, means, lows, highs, strict=True)
+    ]
     bars(ax, labels, {"difference": values}, {"difference": [CHANGE_COLOURS[k] for k in kinds]})
     ax.axvline(0.0, color="black", linewidth=0.8)
     return kinds

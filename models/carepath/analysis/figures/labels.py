@@ -104,6 +104,7 @@ ZH = {
     "Saved cost, saved time and referral load": "节省的费用、时间与转诊量",
     "Net saving by perspective": "各方的净节省",
     "Headline savings of every scenario": "各情景的主要节省",
+    "Care sought by travel time to the county hospital": "按到县医院路程时间分列的就诊",
     # axes and panels
     "minutes queueing per visit": "每次就诊排队分钟数",
     "utilisation of open minutes (%)": "开放时间利用率（%）",
@@ -125,6 +126,17 @@ ZH = {
     "no change": "无变化",
     "change (better neither way)": "变化（无优劣方向）",
     "saved": "节省",
+    # equity
+    "illnesses that sought care per 1,000 residents per year (without − with)": (
+        "每千名居民每年寻求诊疗的患病数（无改革 − 有改革）"
+    ),
+    "travel time to the nearest county hospital": "到最近县医院的路程时间",
+    "negative: more care sought with the reforms (better)": "负值：有改革时就诊更多（更好）",
+    "positive: less care sought with the reforms (better)": "正值：有改革时就诊更少（更好）",
+    "without − with": "无改革 − 有改革",
+    "min": "分钟",
+    "residents": "居民",
+    "no county hospital": "无县医院",
 }
 
 
