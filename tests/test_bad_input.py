@@ -58,6 +58,13 @@ def test_one_bad_file_among_good_ones_stops_the_whole_batch(tmp_path, capsys):
     assert str(bad) in capsys.readouterr().err
 
 
+LATENT = {
+    "cases_per_1000_year": {"cough": 3},
+    "presents_share": 0.5,
+    "presents_after_days": {"low": 10, "high": 20},
+}
+
+
 @pytest.mark.parametrize(
     ("change", "expected"),
     [
@@ -117,6 +124,19 @@ def test_one_bad_file_among_good_ones_stops_the_whole_batch(tmp_path, capsys):
         (
             lambda d: d["conditions"][0].update(first_contact={"village": 0.5, "city": 0.6}),
             "conditions[0].first_contact: first_contact shares must sum to 1, got 1.1",
+        ),
+        (
+            lambda d: d.update(
+                care_seeking={"latent": LATENT | {"cases_per_1000_year": {"flu": 3}}}
+            ),
+            "care_seeking.latent.cases_per_1000_year.flu: no condition with this id",
+        ),
+        (
+            lambda d: (
+                d["conditions"][0].update(urgent=True),
+                d.update(care_seeking={"latent": LATENT}),
+            ),
+            "care_seeking.latent.cases_per_1000_year.cough: an urgent condition cannot go unnoticed",
         ),
     ],
 )

@@ -36,6 +36,7 @@ COMMITTED = REPO / "results" / "demo_county_credit"
 EXTENSIONS = ("pdf", "png", "txt")
 EXPECTED = [
     "cost_saved",
+    "equity_care_sought",
     "headline",
     "perspective_savings",
     "referral_load_weekly",

@@ -10,9 +10,11 @@ on the files it reads, so the same results give the same report byte for byte.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
+
+import pandas as pd
 
 from ..observation.results_folder import (
     MANIFEST_FILE,
@@ -99,6 +101,15 @@ def with_interval(
     if math.isnan(low) or math.isnan(high):
         return show(mean)
     return f"{show(mean)} [{show(low)}, {show(high)}]"
+
+
+def interval_cells(block: pd.DataFrame, arms: Iterable[str]) -> list[str]:
+    """``with_interval`` of each arm's row of ``block`` (indexed by arm; columns ``mean``,
+    ``ci_low``, ``ci_high``), empty for an arm it does not have."""
+    return [
+        with_interval(*block.loc[arm, ["mean", "ci_low", "ci_high"]]) if arm in block.index else ""
+        for arm in arms
+    ]
 
 
 def gap(mean: float, low: float | None, high: float | None) -> str:

@@ -7,6 +7,7 @@ defined the key.
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 
 from .arms import arms_problems
 from .metric_registry import METRICS, Scope, residents_scaling
@@ -183,40 +184,40 @@ def _economics_problems(scenario: Scenario) -> list[Problem]:
     ]
 
 
+def _unnamed(
+    keys: Iterable[str], known: set[str], path: tuple[str, ...], message: str
+) -> list[Problem]:
+    """A problem at ``path + (key,)`` for each key that is not among ``known``."""
+    return [((*path, key), message) for key in keys if key not in known]
+
+
 def _care_seeking_problems(scenario: Scenario) -> list[Problem]:
-    """Severities must name conditions of the file; starting waits, tiers or facilities."""
+    """Severities and unnoticed cases must name conditions of the file (unnoticed ones not
+    urgent); starting waits, tiers or facilities."""
     care = scenario.care_seeking
+    conditions = {c.id for c in scenario.conditions}
     problems: list[Problem] = []
     if care.seek is not None:
-        known = {c.id for c in scenario.conditions}
-        problems += [
-            (("care_seeking", "seek", "severity", name), "no condition with this id")
-            for name in care.seek.severity
-            if name not in known
-        ]
+        severity = ("care_seeking", "seek", "severity")
+        problems += _unnamed(care.seek.severity, conditions, severity, "no condition with this id")
     if care.choice is not None:
         places = {*TIERS, *(f.id for f in scenario.facilities)}
-        problems += [
-            (("care_seeking", "choice", "start_wait_min", name), "no tier or facility so named")
-            for name in care.choice.start_wait_min
-            if name not in places
-        ]
+        waits = ("care_seeking", "choice", "start_wait_min")
+        problems += _unnamed(
+            care.choice.start_wait_min, places, waits, "no tier or facility so named"
+        )
     if care.latent is not None:
-        known = {c.id for c in scenario.conditions}
-        problems += [
-            (("care_seeking", "latent", "cases_per_1000_year", name), "no condition with this id")
-            for name in care.latent.cases_per_1000_year
-            if name not in known
-        ]
-        urgent = {c.id for c in scenario.conditions if c.urgent}
-        problems += [
-            (
-                ("care_seeking", "latent", "cases_per_1000_year", name),
-                "an urgent condition cannot go unnoticed",
-            )
-            for name in care.latent.cases_per_1000_year
-            if name in urgent
-        ]
+        rates, latent = ("care_seeking", "latent", "cases_per_1000_year"), care.latent
+        problems += _unnamed(
+            latent.cases_per_1000_year, conditions, rates, "no condition with this id"
+        )
+        not_urgent = {c.id for c in scenario.conditions if not c.urgent}
+        problems += _unnamed(
+            (c for c in latent.cases_per_1000_year if c in conditions),
+            not_urgent,
+            rates,
+            "an urgent condition cannot go unnoticed",
+        )
     return problems
 
 

@@ -19,7 +19,13 @@ from ...accounting.equity import COUNTY_TRAVEL, ZONE_KIND
 from ...observation.results_folder import EQUITY_FILE
 from ..equity import equity_better
 from ..headline import change_reading
-from ..report import folders_with, markdown_table, provenance, section, with_interval
+from ..report import (
+    folders_with,
+    interval_cells,
+    markdown_table,
+    provenance,
+    section,
+)
 
 ARMS = ("without", "with", "difference")
 # The metrics shown, with their words in the table.
@@ -109,12 +115,7 @@ def _rows(block: pd.DataFrame, arms: list[str]) -> list[list[str]]:
             found = of_group[of_group.metric == metric].drop_duplicates("arm").set_index("arm")
             if found.empty:
                 continue
-            cells = [
-                with_interval(*found.loc[arm, ["mean", "ci_low", "ci_high"]])
-                if arm in found.index
-                else ""
-                for arm in arms
-            ]
+            cells = interval_cells(found, arms)
             reading = ""
             if "difference" in found.index:
                 mean, low, high = found.loc["difference", ["mean", "ci_low", "ci_high"]]

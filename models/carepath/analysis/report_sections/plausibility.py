@@ -14,6 +14,7 @@ from ..headline import change_reading
 from ..report import (
     folders_with,
     gap,
+    interval_cells,
     markdown_table,
     provenance,
     read_manifest,
@@ -94,12 +95,7 @@ def scenario_section(folder: Path) -> list[str]:
         block = summary[summary.metric == metric].set_index("arm")
         if block.empty:
             continue
-        cells = [
-            with_interval(*block.loc[arm, ["mean", "ci_low", "ci_high"]])
-            if arm in block.index
-            else ""
-            for arm in arms
-        ]
+        cells = interval_cells(block, arms)
         registered = METRICS.get(metric)
         reading = ""
         if "difference" in block.index:
