@@ -17,7 +17,7 @@ import pytest
 
 from attribution import check_rows_kept, scenarios_at
 from conftest import REPO, without_care_seeking
-from test_outreach_neutral import CHANGED_RULE
+from test_outreach_neutral import CHANGED_RULE, REDEFINED
 from test_outreach_neutral import NEW_METRICS as LATER_METRICS
 
 BEFORE = "a330aa3"  # main before care seeking (issue 18)
@@ -40,7 +40,7 @@ def scenarios(tmp_path_factory) -> Path:
 
 
 def check_neutral(name: str, folder: Path) -> None:
-    check_rows_kept(BEFORE, folder, name, NEW_METRICS, without_care_seeking)
+    check_rows_kept(BEFORE, folder, name, NEW_METRICS, without_care_seeking, REDEFINED)
 
 
 def test_neutral_care_seeking_keeps_demo_county_golden_rows(scenarios):
