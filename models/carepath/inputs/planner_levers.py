@@ -143,7 +143,7 @@ PLANNER_LEVERS: dict[str, PlannerLever] = {
         ),
         PlannerLever(
             "free_clinic_wait_share",
-            "residents who wait for the free clinic (every listed condition)",
+            "ill residents who come to the free clinic (every listed condition)",
             "share of residents",
             "reforms.free_clinics.conditions.*.share",
             0.0,
