@@ -232,14 +232,36 @@ def test_screening_changes_when_a_case_starts_care_never_whether_it_exists():
     } - {p for p in found if p not in after}
 
 
-def test_a_found_case_counts_its_time_to_care_from_the_check():
-    scenario = latent_world()
-    summary = run(scenario.model_copy(update={"simulation": scenario.simulation})).summary
+def test_checks_find_cases_and_more_care_is_sought():
+    summary = run(latent_world()).summary
     found = summary.set_index(["metric", "arm"])["mean"]
     assert found["cases_found", "with"] > 0
     assert found["cases_found", "without"] == 0
     # more care sought: cases that would never have come on their own were found
     assert found["care_sought_share", "with"] > found["care_sought_share", "without"]
+
+
+def test_a_found_case_counts_its_time_to_care_from_the_check():
+    from carepath.accounting.episodes import Episode
+    from carepath.accounting.tally import ArmTally
+    from carepath.observation.records import EpisodeRow, Records
+
+    world = World.build(latent_world())
+    records = Records()
+    # a case that would have come on day 20 is found at a check on day 12 and cared for to day 21
+    onset, check, end = 20 * 1440.0, 12 * 1440.0 + 600.0, 21 * 1440.0
+    records.episodes.append(EpisodeRow(LATENT_ID_OFFSET, 0, 0, onset, end))
+    records.outreach.append(
+        (LATENT_ID_OFFSET, 0, -1, "case_finding", check, check, check + 2.0, "found")
+    )
+    tally = ArmTally(world)
+    closed: list[Episode] = []
+    tally.referrals.close = closed.append  # type: ignore[method-assign]
+    tally.fold(records)
+    (episode,) = closed
+    assert episode.began_min == check
+    assert episode.time_to_care_min == end - check
+    assert Episode(EpisodeRow(1, 0, 0, onset, end)).time_to_care_min == end - onset
 
 
 def test_the_finding_event_is_geometric_over_the_events():
