@@ -250,15 +250,15 @@ def test_a_found_case_counts_its_time_to_care_from_the_check():
     records = Records()
     # a case that would have come on day 20 is found at a check on day 12 and cared for to day 21
     onset, check, end = 20 * 1440.0, 12 * 1440.0 + 600.0, 21 * 1440.0
-    records.episodes.append(EpisodeRow(LATENT_ID_OFFSET, 0, 0, onset, end))
+    row = EpisodeRow(LATENT_ID_OFFSET, 0, 0, onset)
+    records.episodes.append(row)
     records.outreach.append(
         (LATENT_ID_OFFSET, 0, -1, "case_finding", check, check, check + 2.0, "found")
     )
     tally = ArmTally(world)
-    closed: list[Episode] = []
-    tally.referrals.close = closed.append  # type: ignore[method-assign]
     tally.fold(records)
-    (episode,) = closed
+    episode = tally.in_care[LATENT_ID_OFFSET]  # still in care: folded, not closed
+    row.end_min = end
     assert episode.began_min == check
     assert episode.time_to_care_min == end - check
     assert Episode(EpisodeRow(1, 0, 0, onset, end)).time_to_care_min == end - onset

@@ -57,7 +57,7 @@ class Journey(FacilitySteps):
         seeking = self.seeking
         sought = patient.onset_min if seeking is None else seeking.sought_at(patient)
         near_home = None
-        if not patient.condition.urgent:
+        if self.decide.near_home and not patient.condition.urgent:
             near_home = yield from self.decide.seen_near_home(patient, sought)
         if near_home is None:
             if seeking is not None:
@@ -75,8 +75,8 @@ class Journey(FacilitySteps):
         env, onset = self.env, patient.onset_min
         found = self.decide.finds_case(patient, begin_min)
         start = onset if found is None else found[1]
-        if start >= self.onsets_until_min or (found is None and not presents):
-            if not presents and onset < self.onsets_until_min:
+        if start >= self.world.onsets_until_min or (found is None and not presents):
+            if not presents and onset < self.world.onsets_until_min:
                 yield At(env, onset)
                 self._forgone(patient)
             return
@@ -103,12 +103,6 @@ class Journey(FacilitySteps):
         self.seeking.note(patient, None)
         episode.end_min = max(patient.onset_min, self.env.now)
 
-    @property
-    def onsets_until_min(self) -> float:
-        """Episodes start before the end of the measured period, as onsets do."""
-        sim = self.world.scenario.simulation
-        return (sim.warmup_days + sim.horizon_days) * DAY_MIN
-
     def cared(self, patient: Patient, episode: EpisodeRow, near_home: NearHomeAnswer) -> Process:
         """Care, once sought, with a patient who may give up in a queue (``GaveUp``)."""
         seeking = self.seeking
@@ -131,7 +125,7 @@ class Journey(FacilitySteps):
         env = self.env
         patient.now = max(patient.now, env.now)  # on, if the patient went to a free clinic
         first = None
-        if near_home is None and not patient.condition.urgent:
+        if near_home is None and self.decide.on_call and not patient.condition.urgent:
             first = yield from self.decide.called_home(patient)
             patient.now = max(patient.now, env.now)
             near_home = RESOLVED if first is RESOLVED else None

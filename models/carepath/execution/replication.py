@@ -77,8 +77,7 @@ class ArmRun:
         journey = build_journey(self.env, world, self.records, arm, streams)
         if journey.seeking is not None:
             self.tally.signal = journey.seeking.signal
-        sim = world.scenario.simulation
-        onsets_until = (sim.warmup_days + sim.horizon_days) * DAY_MIN
+        onsets_until = world.onsets_until_min
         conditions = illness_cumulative(world)
         own_streams = {**REFORMS.patient_streams(), **patient_streams(world)}
         for zone in world.zones:

@@ -41,6 +41,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from .added_keys import added_key
 from .duration import Duration
 from .numbers import NUMBER
 from .units import INHERITED, unit
@@ -196,9 +197,8 @@ class CareSeeking(_Section):
     cash: Cash | None = Field(None, description="who cannot prepay expected charges")
     patience: Patience | None = Field(None, description="balking and reneging at queues")
     # Left out of dumps when absent, so that the files without it keep their hashes.
-    latent: Latent | None = Field(
+    latent: Latent | None = added_key(
         None,
-        exclude_if=lambda value: value is None,
         description="chronic illness nobody knows of yet, which screening may find sooner",
     )
 

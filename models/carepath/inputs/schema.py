@@ -27,10 +27,10 @@ from pydantic import (
 )
 from pydantic_core import CoreSchema
 
-from .care_seeking import NEUTRAL as NEUTRAL_CARE_SEEKING
+from .added_keys import added_key
 from .care_seeking import CareSeeking
 from .duration import Duration, Minutes
-from .economics import MAX_RATE, MAX_YUAN, NEUTRAL, Area, Economics
+from .economics import MAX_RATE, MAX_YUAN, Area, Economics
 from .numbers import NUMBER
 from .sweep import Sweep
 from .uncertainty import Uncertainty
@@ -420,9 +420,8 @@ class Condition(Strict):
         None, description="a second opinion sought at another hospital, if any"
     )
     # Left out when false, so that files without it keep their hashes.
-    urgent: bool = Field(
+    urgent: bool = added_key(
         False,
-        exclude_if=lambda value: value is False,
         description="urgent patients never balk, renege, delay care or wait for an outreach "
         "event, session or home visit",
     )
@@ -527,9 +526,8 @@ class Benchmark(Strict):
     source: str = Field(description="the id under sources that published the figure")
     note: str = Field("", description="a remark printed beside the comparison in the report")
     # Left out when absent, so that earlier files keep their hashes.
-    residents: Literal[1000, 10000] | None = Field(
+    residents: Literal[1000, 10000] | None = added_key(
         None,
-        exclude_if=lambda value: value is None,
         description="set the model's value per this many residents per year (planner units)",
         json_schema_extra=unit("residents"),
     )
@@ -568,39 +566,33 @@ class Scenario(Strict):
         default_factory=list, description="published figures set beside outputs, never inputs"
     )
     # Left out of dumps when absent, so that adding the field changed no scenario's hash.
-    sweep: Sweep | None = Field(
+    sweep: Sweep | None = added_key(
         None,
-        exclude_if=lambda value: value is None,
         description="levers to run at several values as one batch",
     )
     # Left out when absent, as the sweep: `without` and `with` are the arms unless it names more.
-    arms: Literal["factorial"] | dict[Identifier, list[Identifier]] | None = Field(
+    arms: Literal["factorial"] | dict[Identifier, list[Identifier]] | None = added_key(
         None,
-        exclude_if=lambda value: value is None,
         description="factorial: every combination of the switched-on reforms; or named arms, "
         "each a list of switched-on reforms (inputs.arms)",
     )
     # Both left out when absent or neutral, so that files without them keep their hashes.
-    area: Area | None = Field(
+    area: Area | None = added_key(
         None,
-        exclude_if=lambda value: value is None,
         description="the real area it stands for, to scale results per year",
     )
-    economics: Economics = Field(
+    economics: Economics = added_key(
         default_factory=Economics,
-        exclude_if=lambda value: value == NEUTRAL,
         description="unit costs, reimbursement, the value of time, capital (inputs.economics)",
     )
     # Likewise left out when empty: `carepath run` reads nothing here, `carepath psa` draws it.
-    uncertainty: Uncertainty = Field(
+    uncertainty: Uncertainty = added_key(
         default_factory=dict,
-        exclude_if=lambda value: not value,
         description="uncertain inputs: key path -> distribution and source (inputs.uncertainty)",
     )
     # Left out when neutral (everyone seeks care at once, fixed shares), as economics.
-    care_seeking: CareSeeking = Field(
+    care_seeking: CareSeeking = added_key(
         default_factory=CareSeeking,
-        exclude_if=lambda value: value == NEUTRAL_CARE_SEEKING,
         description="whether, where and how patiently ill residents seek care "
         "(inputs.care_seeking)",
     )

@@ -11,7 +11,7 @@ from typing import Any
 
 from ..inputs.schema import TEST_TYPES, TIERS, Scenario, Zone
 from .durations import Sampler, sampler
-from .hours import Hours
+from .hours import DAY_MIN, Hours
 
 TIER_RANK: dict[str, int] = {tier: rank for rank, tier in enumerate(TIERS)}
 PRIMARY_RANKS = (TIER_RANK["village"], TIER_RANK["township"])
@@ -121,6 +121,12 @@ class World:
     arrive_after_opening_min: float
     # What the behaviour fits once per scenario (the facility choice's constants), by name.
     fitted: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
+
+    @property
+    def onsets_until_min(self) -> float:
+        """The end of the measured period: illnesses begin before it (warm-up included)."""
+        sim = self.scenario.simulation
+        return (sim.warmup_days + sim.horizon_days) * DAY_MIN
 
     @classmethod
     def build(cls, scenario: Scenario) -> World:

@@ -147,7 +147,8 @@ class Decisions:
     answering mechanism's own method, or to several combined by the point's rule.
     ``reader``, ``home_doctor``, ``screener``: the owners of ``reads_remotely``,
     ``follows_up_at_home`` and ``finds_case`` (None if none), whose ``remote_reading``,
-    ``home_follow_up`` and ``check_found_case`` then do the work; an
+    ``home_follow_up`` and ``check_found_case`` then do the work; ``near_home``, ``on_call``:
+    whether any mechanism answers ``seen_near_home``, ``called_home``; an
     ``expert_session_min`` answer is (the mechanism whose ``see_expert`` does it, when).
     """
 
@@ -179,6 +180,9 @@ class Decisions:
         self.reader: Any = self._owner("reads_remotely")
         self.home_doctor: Any = self._owner("follows_up_at_home")
         self.screener: Any = self._owner("finds_case")
+        # Whether anyone answers the near-home points: the journey need not ask otherwise.
+        self.near_home = self._owner("seen_near_home") is not None
+        self.on_call = self._owner("called_home") is not None
 
     def _owner(self, point: str) -> Any:
         return next((m for m in self.mechanisms.values() if hasattr(m, point)), None)

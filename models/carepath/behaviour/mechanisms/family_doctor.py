@@ -22,6 +22,7 @@ from typing import ClassVar, Literal
 import simpy
 from pydantic import Field
 
+from ...inputs.added_keys import added_key
 from ...inputs.reform_registry import PatientDraws, Reform
 from ...inputs.schema import (
     Capacity,
@@ -66,9 +67,8 @@ class FamilyDoctorsConfig(ReformSwitch):
         description="family-doctor teams serving each zone (at most 10,000)",
         json_schema_extra=unit("people"),
     )
-    teams_by_zone: dict[ZoneRef, Capacity] = Field(
+    teams_by_zone: dict[ZoneRef, Capacity] = added_key(
         default_factory=dict,
-        exclude_if=lambda value: not value,  # so that files without it keep their hash
         description="zone -> teams serving it, overriding teams_per_zone (at most 10,000)",
         json_schema_extra=unit("people"),
     )
@@ -90,22 +90,19 @@ class FamilyDoctorsConfig(ReformSwitch):
     staff_day_min: PositiveMinutes = Field(
         480.0, description="working minutes in one staff-day (at most 1,440)"
     )
-    booked_visits: Literal["spread", "from_start"] = Field(
+    booked_visits: Literal["spread", "from_start"] = added_key(
         "spread",
-        exclude_if=lambda value: value == "spread",  # so that files without it keep their hash
         description="when a booked follow-up falls in the team's hours: spread over them, or "
         "the day's round from their start, in the order booked",
     )
-    on_call_share: Probability = Field(
+    on_call_share: Probability = added_key(
         0.0,
-        exclude_if=lambda value: value == 0.0,  # so that files without it keep their hash
         description="share of contracted patients who call the team when a new episode of a "
         "listed condition begins, instead of going to a facility",
         json_schema_extra=unit("share"),
     )
-    managed_at_home: Probability = Field(
+    managed_at_home: Probability = added_key(
         1.0,
-        exclude_if=lambda value: value == 1.0,  # so that files without it keep their hash
         description="share of those home visits on call that finish the episode; the others "
         "go on to the zone's primary-care facility",
         json_schema_extra=unit("share"),

@@ -6,6 +6,7 @@ from typing import Annotated, ClassVar, Literal
 
 from pydantic import Field
 
+from ...inputs.added_keys import added_key
 from ...inputs.schema import (
     MAX_ATTENDANCE,
     MAX_DAYS,
@@ -87,16 +88,14 @@ class Screening(Strict):
         "attendance_share of the village",
         json_schema_extra=unit("people"),
     )
-    attendance_share: Probability = Field(
+    attendance_share: Probability = added_key(
         0.0,
-        exclude_if=lambda value: value == 0.0,  # so that files without it keep their hash
         description="share of the village's residents who come to each event for a check, "
         "unnoticed cases among them",
         json_schema_extra=unit("share"),
     )
-    detection: Probability = Field(
+    detection: Probability = added_key(
         0.0,
-        exclude_if=lambda value: value == 0.0,  # so that files without it keep their hash
         description="share of the unnoticed cases at a check that it finds; a found case "
         "starts its care from the event",
         json_schema_extra=unit("share"),

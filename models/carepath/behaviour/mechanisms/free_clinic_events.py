@@ -108,8 +108,7 @@ class FreeClinicService:
             z.index: screening.attendance_per_event + screening.attendance_share * z.population
             for z in world.zones
         }
-        sim = world.scenario.simulation
-        until_min = (sim.warmup_days + sim.horizon_days) * DAY_MIN
+        until_min = world.onsets_until_min
         if holds_events:
             for zone in zones:
                 rng = streams("free_clinic", zone)

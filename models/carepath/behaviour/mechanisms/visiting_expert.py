@@ -114,7 +114,7 @@ def sessions(
     condition_index = {c.id: c.index for c in world.conditions}
     township = TIER_RANK["township"]
     sim = world.scenario.simulation
-    until_min = (sim.warmup_days + sim.horizon_days) * DAY_MIN
+    until_min = world.onsets_until_min
     by_site: dict[int, ExpertSession] = {}
     for entry in config:
         if entry.sites == "townships":
