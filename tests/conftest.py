@@ -11,6 +11,8 @@ import simpy
 import yaml
 from hypothesis import settings
 
+from carepath.behaviour.admission import DRAWS as INPATIENT_DRAWS
+from carepath.behaviour.admission import patient_streams as inpatient_streams
 from carepath.behaviour.patient import DRAWS_PER_PATIENT, SLOTS, Patient
 from carepath.behaviour.seeking import DRAWS as SEEKING_DRAWS
 from carepath.behaviour.seeking import patient_streams
@@ -236,9 +238,17 @@ def run_patients(
 
     for pid, (onset, overrides) in enumerate(patients):
         draws = [0.5] * DRAWS_PER_PATIENT
-        widths = {**REFORMS.patient_streams(), **patient_streams(world)}
+        widths = {
+            **REFORMS.patient_streams(),
+            **patient_streams(world),
+            **inpatient_streams(world),
+        }
         own = {name: [0.5] * width for name, width in widths.items()}
-        names = {**REFORMS.draw_names(), SEEKING_DRAWS.stream: SEEKING_DRAWS.names}
+        names = {
+            **REFORMS.draw_names(),
+            SEEKING_DRAWS.stream: SEEKING_DRAWS.names,
+            INPATIENT_DRAWS.stream: INPATIENT_DRAWS.names,
+        }
         for (leg, slot), u in overrides.items():
             if isinstance(leg, str):
                 own[leg][names[leg].index(slot)] = u

@@ -12,7 +12,7 @@ import math
 from collections import Counter
 
 from ..inputs.schema import TEST_TYPES
-from ..observation.records import HOME, EpisodeRow
+from ..observation.records import EXTRA_TRIP_KINDS, HOME, NOT_VISITS, EpisodeRow
 from ..system.world import PRIMARY_RANKS, TIER_RANK, World
 from .exact import ExactSum
 from .window import measured_window
@@ -43,6 +43,7 @@ class Episode:
         "seeking",
         "left_waits",
         "began_min",
+        "diagnosed_min",
         "_station_waits",
     )
 
@@ -66,6 +67,8 @@ class Episode:
         self.left_waits: list[float] = []  # minutes in queues the patient left
         # when a free clinic's check found an unnoticed case, before its onset (None if not)
         self.began_min: float | None = None
+        # the end of the last first or referred visit's diagnosis (DiagnosisRow), if any
+        self.diagnosed_min: float | None = None
         self._station_waits: list[float] | None = None  # once the episode has ended
 
     @property
@@ -86,14 +89,16 @@ class Episode:
         return self.row.end_min is not None
 
     @property
+    def began(self) -> float:
+        """The onset, or the check that found an unnoticed case before it."""
+        return self.onset_min if self.began_min is None else min(self.began_min, self.onset_min)
+
+    @property
     def time_to_care_min(self) -> float:
         """Minutes from onset (or from the check that found an unnoticed case before it) to the
         end of the last step; NaN while still in care."""
         end = self.row.end_min
-        if end is None:
-            return math.nan
-        began = self.onset_min if self.began_min is None else min(self.began_min, self.onset_min)
-        return end - began
+        return math.nan if end is None else end - self.began
 
     def station_waits(self) -> list[float]:
         """Minutes queued at each station, in the order of ``stations`` (worked out once the
@@ -159,6 +164,9 @@ class EpisodeTotals:
         self.left_wait_min = ExactSum()
         self.seeking: Counter[str] = Counter()  # illnesses with each care-seeking event
         self.tier_visits = [0] * len(TIER_RANK)
+        self.extra_trips = 0  # to booked exams and back to the doctor with their results
+        self.onset_to_diagnosis_min = ExactSum()
+        self.diagnosed = 0
 
     def measures(self, episode: Episode) -> bool:
         start, end = self.window
@@ -173,6 +181,9 @@ class EpisodeTotals:
             if not forgone:
                 self.cared += 1
                 self.time_to_care_min.add(episode.time_to_care_min)
+                if episode.diagnosed_min is not None:
+                    self.diagnosed += 1
+                    self.onset_to_diagnosis_min.add(episode.diagnosed_min - episode.began)
         if episode.seeking:
             self.seeking.update(episode.seeking)
             self.seeking["forgone_any"] += forgone
@@ -187,6 +198,9 @@ class EpisodeTotals:
         for _, facility, kind, _ in episode.visits:
             if kind == "return":
                 self.return_visits += 1
+                continue
+            if kind in NOT_VISITS:
+                self.extra_trips += kind in EXTRA_TRIP_KINDS
                 continue
             rank = self.rank[facility]
             self.visits += 1

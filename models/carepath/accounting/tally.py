@@ -23,6 +23,7 @@ from ..observation.records import NO_EPISODE, EpisodeRow, Records
 from ..system.world import World
 from .episodes import QUEUED_SERVICES, Episode, EpisodeTotals
 from .equity import EquityTally
+from .inpatient import InpatientTally
 from .money import MoneyTally
 from .outreach_costs import OutreachTally
 from .paired import PatientValues, patient_values
@@ -65,6 +66,7 @@ class ArmTally:
         self.referrals = ReferralTally(world)
         self.stations = StationTally(world)
         self.outreach = OutreachTally(world)
+        self.inpatient = InpatientTally(world)
         # reforms_on: the arm's switched-on reforms, whose capital the programme pays for
         self.money = MoneyTally(world, self.outreach, reforms_on)
         self.reforms: dict[str, ReformTally] = {
@@ -95,6 +97,9 @@ class ArmTally:
         self._fold_outreach(rows["outreach"])
         self._fold_outreach_staff(rows["outreach_staff"])
         self._fold_seeking(rows["seeking"])
+        self.inpatient.fold_admissions(rows["admissions"])
+        self.inpatient.fold_bookings(rows["bookings"])
+        self._fold_diagnoses(rows["diagnoses"])
         if self.signal is not None:
             self.signal.fold(rows["stations"], rows["visits"])
         for reform in self.reforms.values():
@@ -188,6 +193,11 @@ class ArmTally:
                 episode.seeking.append(event)
                 if wait_min:
                     episode.left_waits.append(wait_min)
+
+    def _fold_diagnoses(self, rows: list[tuple]) -> None:
+        for patient, _, time_min in rows:
+            if (episode := self.in_care.get(patient)) is not None:
+                episode.diagnosed_min = time_min  # the last one stands: rows come in time order
 
     def finish(self) -> None:
         """The run is over: fold the episodes still in care as they stand."""

@@ -5,16 +5,19 @@ come back at the next opening.  Reforms change single steps (``mechanisms.Decisi
 
 from __future__ import annotations
 
+import math
 from collections.abc import Generator
 
 import simpy
 
 from ..inputs.schema import TEST_TYPES
-from ..observation.records import Records
+from ..observation.records import RESULT_REVIEW, Records
 from ..system.clock import At
 from ..system.hours import DAY_MIN
 from ..system.site import ImpatientStation, Left, PriorityStation, Site, Station
 from ..system.world import ConditionPlan, World
+from .admission import Admissions
+from .booked_exams import booked_exams
 from .mechanisms import Decisions
 from .moves import Moves, Process
 from .patient import Patient
@@ -37,10 +40,12 @@ class FacilitySteps(Moves):
         records: Records,
         decide: Decisions,
         seeking: Seeking | None = None,
+        admissions: Admissions | None = None,
     ) -> None:
         super().__init__(env, world, sites, records)
         self.decide = decide
         self.seeking = seeking  # None: every illness seeks care at once and queues to the end
+        self.admissions = admissions  # None: no condition ever needs a bed
         self._order_cache: dict[tuple[int, int, bool], tuple[tuple[str, str, float], ...]] = {}
 
     def at(
@@ -167,7 +172,9 @@ class FacilitySteps(Moves):
         fees = [(f"test:{t}", plan.test_fee_yuan[t]) for t in to_do]
         yield from self.pay(patient, site, leg, "cashier_tests", fees)
         ready, readings = patient.now, []
-        for test in to_do:
+        order_day = math.floor(patient.now / DAY_MIN)
+        booked = [t for t in to_do if t in site.books] if site.books else []
+        for test in to_do if not booked else [t for t in to_do if t not in site.books]:
             exam_min = self.world.tests[test].exam(patient.u(leg, f"exam:{test}"))
             yield from self.at(patient, site, site.exams[test], exam_min, leg)
             records.tests.append((patient.id, plan.index, test, "performed", patient.now))
@@ -182,11 +189,17 @@ class FacilitySteps(Moves):
             yield from self._catch_up(patient)
             yield self.env.all_of(readings)
             patient.now = self.env.now
+        if booked:
+            ready = yield from booked_exams(self, patient, site, leg, booked, ready)
         ready = max(ready, patient.now)
-        if plan.hours.is_open(ready):
-            patient.now = ready
+        kind = "return" if not booked else RESULT_REVIEW
+        if not plan.hours.is_open(ready):
+            yield from self.come_back(patient, site, leg, not_before=ready, kind=kind)
+        elif booked and math.floor(ready / DAY_MIN) != order_day:
+            patient.now = ready  # back with the result another day: registered again
+            yield from self.register(patient, site, leg)
         else:
-            yield from self.come_back(patient, site, leg, not_before=ready)
+            patient.now = ready
         return True
 
     def pay(
@@ -229,10 +242,11 @@ class FacilitySteps(Moves):
         leg: int,
         not_before: float = 0.0,
         register_again: bool = True,
+        kind: str = "return",
     ) -> Process:
         """Closed: home now, back at the next opening, and register again (unless it was the
         registration window that was closed)."""
         self.go_home(patient)
-        self.travel(patient, site.plan.index, "return", leg, not_before)
+        self.travel(patient, site.plan.index, kind, leg, not_before)
         if register_again:
             yield from self.register(patient, site, leg)

@@ -23,6 +23,7 @@ from ..system.clock import At
 from ..system.hours import DAY_MIN
 from ..system.site import Site
 from ..system.world import TIER_RANK
+from .admission import Outcome
 from .arrivals import pick
 from .facility_steps import FacilitySteps, GaveUp
 from .mechanisms import RESOLVED, NearHome
@@ -204,12 +205,21 @@ class Journey(FacilitySteps):
         if ordered and (yield from self.do_tests(patient, site, leg, ordered)):
             review_min = site.plan.service["review"](patient.u(leg, "review"))
             yield from self.at(patient, site, doctor, review_min, leg)
-        if (
-            kind in ("first", "referral_up")
-            and self.refers_up(patient, site, leg)
-            and not (yield from self.visiting_expert(patient, site, leg))
+        if kind not in ("first", "referral_up"):
+            yield from self.treat(patient, site, leg)
+            return None
+        self.records.diagnoses.append((patient.id, site.plan.index, patient.now))  # DiagnosisRow
+        if self.refers_up(patient, site, leg) and not (
+            yield from self.visiting_expert(patient, site, leg)
         ):
             return site.plan.refers_to
+        admissions = self.admissions
+        if admissions is not None and admissions.needs_bed(patient, site, leg):
+            outcome = yield from admissions.admit(self, patient, site, leg)
+            if outcome is Outcome.REFERRED:
+                return site.plan.refers_to
+            if outcome is Outcome.ADMITTED:
+                return None
         yield from self.treat(patient, site, leg)
         return None
 

@@ -14,13 +14,16 @@ from collections.abc import Generator
 
 import simpy
 
-from ..observation.records import HOME, Records
+from ..observation.records import HOME, RESULT_REVIEW, Records
 from ..system.clock import At
 from ..system.site import Site
 from ..system.world import World
 from .patient import Patient
 
 Process = Generator[simpy.Event, None, None]
+# Trips back to a facility already visited for the episode's visit: after closing time, and
+# with a booked exam's result (``booked_exams``).
+RETURNS = ("return", RESULT_REVIEW)
 
 
 class Moves:
@@ -48,13 +51,24 @@ class Moves:
         arrive = max(patient.now, not_before) + travel_min
         if not hours.is_open(arrive):
             self.go_home(patient)
-            offset = patient.u(leg, "arrive_offset" if kind != "return" else "return_offset")
+            offset = patient.u(leg, "return_offset" if kind in RETURNS else "arrive_offset")
             opening = hours.next_opening(max(patient.now, not_before) + travel_min)
             arrive = opening + offset * self.world.arrive_after_opening_min
         depart = max(patient.now, arrive - travel_min)
         origin = HOME if patient.location is None else patient.location
         self.records.trips.append((patient.id, origin, facility, travel_min, travel_yuan, depart))
         # Waiting at home and travelling are one stretch: nothing happens to the patient between.
+        patient.now = max(patient.now, depart + travel_min)
+        patient.location = facility
+        self.records.visits.append((patient.id, facility, kind, patient.now))
+
+    def arrive_at(self, patient: Patient, facility: int, kind: str, arrive_min: float) -> None:
+        """Go to a facility to arrive at ``arrive_min`` (a booked slot, a bed), whatever its
+        outpatient hours."""
+        travel_min, travel_yuan = patient.zone.travel[facility]
+        depart = max(patient.now, arrive_min - travel_min)
+        origin = HOME if patient.location is None else patient.location
+        self.records.trips.append((patient.id, origin, facility, travel_min, travel_yuan, depart))
         patient.now = max(patient.now, depart + travel_min)
         patient.location = facility
         self.records.visits.append((patient.id, facility, kind, patient.now))

@@ -76,6 +76,7 @@ class Seeking:
         if self.model is not None:
             self.signal = WaitSignal(self.model.start_wait_min, care.choice.signal_days)  # type: ignore[union-attr]
         self.seek = care.seek
+        self.cash = care.cash
         self.patience = care.patience
         self.patience_min = None if care.patience is None else sampler(care.patience.patience_min)
         # (zone, condition, choice set) -> (cumulative probabilities, facilities, chance of
@@ -126,6 +127,15 @@ class Seeking:
         """The facility the patient chooses, with the patient's first-contact number."""
         edges, facilities, _ = self.options(patient)
         return facilities[pick(edges, patient.u(0, "first_contact"))]
+
+    def short_of(self, patient: Patient, yuan: float) -> bool:
+        """Whether the patient is short of cash and cannot pay ``yuan`` at once (a deposit)."""
+        cash = self.cash
+        return (
+            cash is not None
+            and DRAWS.draw(patient, "cash") < cash.constrained_share
+            and cash.cash_yuan < yuan
+        )
 
     # -- whether and when --------------------------------------------------------------------
 

@@ -12,6 +12,8 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Sequence
 
+from ..observation.records import NOT_VISITS
+
 
 class WaitSignal:
     """Expected queueing minutes per visit, by facility index, as patients know them today."""
@@ -29,7 +31,7 @@ class WaitSignal:
         for _, facility, _, arrive_min, start_min, _ in stations:
             waited[facility] += start_min - arrive_min
         for _, facility, kind, _ in visits:
-            if kind != "return":
+            if kind not in NOT_VISITS:
                 arrived[facility] += 1
         self._days.append((waited, arrived))
         for f in range(count):

@@ -20,10 +20,13 @@ import simpy
 
 from ..accounting.paired import Pairing
 from ..accounting.tally import ArmTally
+from ..behaviour.admission import Admissions, PaysDeposit, has_admissions
+from ..behaviour.admission import patient_streams as inpatient_streams
 from ..behaviour.arrivals import zone_onsets
 from ..behaviour.journey import Journey
 from ..behaviour.latent import zone_latent_cases
 from ..behaviour.mechanisms import Decisions
+from ..behaviour.patient import Patient
 from ..behaviour.seeking import Seeking, illness_cumulative, patient_streams
 from ..inputs.arms import PAIRED, WITHOUT, Arm
 from ..inputs.reform_registry import REFORMS
@@ -44,11 +47,35 @@ def build_journey(
     care = world.scenario.care_seeking
     seeking = None if care.neutral else Seeking(world, records, decide.credit_offered)
     impatient = care.patience is not None
+    waiting_list = world.scenario.inpatient.waiting_list
     sites = [
-        Site(env, plan, records.stations, decide.green_channel_at(plan), impatient)
+        Site(
+            env,
+            plan,
+            records.stations,
+            decide.green_channel_at(plan),
+            impatient,
+            records.admissions,
+            waiting_list,
+        )
         for plan in world.facilities
     ]
-    return Journey(env, world, sites, records, decide, seeking)
+    admissions = None
+    if has_admissions(world):
+        admissions = Admissions(world, deposit_payer(decide, seeking))
+    return Journey(env, world, sites, records, decide, seeking, admissions)
+
+
+def deposit_payer(decide: Decisions, seeking: Seeking | None) -> PaysDeposit:
+    """Whether a patient pays an inpatient deposit: from a credit line that pays it there, else
+    from cash, unless short of it."""
+
+    def pays(patient: Patient, site: Site, yuan: float, now: float) -> bool:
+        if not decide.pays_at_cashier(patient, site, yuan, now):
+            return True  # drawn on the patient's credit line
+        return seeking is None or not seeking.short_of(patient, yuan)
+
+    return pays
 
 
 def fold_times(world: World) -> list[float]:
@@ -79,7 +106,11 @@ class ArmRun:
             self.tally.signal = journey.seeking.signal
         onsets_until = world.onsets_until_min
         conditions = illness_cumulative(world)
-        own_streams = {**REFORMS.patient_streams(), **patient_streams(world)}
+        own_streams = {
+            **REFORMS.patient_streams(),
+            **patient_streams(world),
+            **inpatient_streams(world),
+        }
         for zone in world.zones:
             onsets = zone_onsets(
                 self.env,

@@ -221,6 +221,33 @@ def _care_seeking_problems(scenario: Scenario) -> list[Problem]:
     return problems
 
 
+def _inpatient_problems(scenario: Scenario) -> list[Problem]:
+    """Booked exam types need exam units; a ward needs a warm-up of three mean stays, so that
+    its beds have filled (DESIGN.md: warm-up is not measured)."""
+    problems: list[Problem] = []
+    for i, fac in enumerate(scenario.facilities):
+        for test in fac.bookings:
+            if test not in fac.stations.exams:
+                problems.append(
+                    (
+                        ("facilities", i, "bookings", test),
+                        f"no {test} exam units under stations.exams to book",
+                    )
+                )
+    stays = [c.admission.stay_days.mean for c in scenario.conditions if c.admission is not None]
+    if stays and any(f.beds for f in scenario.facilities):
+        needed = 3 * max(stays)
+        if scenario.simulation.warmup_days < needed:
+            problems.append(
+                (
+                    ("simulation", "warmup_days"),
+                    f"must be at least 3 x the longest mean stay in a bed ({needed:g} days) when "
+                    f"facilities have beds, got {scenario.simulation.warmup_days:g}",
+                )
+            )
+    return problems
+
+
 def cross_checks(scenario: Scenario) -> list[Problem]:
     """Every problem that needs more than one section to see, in file order."""
     problems = _duplicates(scenario.facilities, "facilities")
@@ -237,5 +264,6 @@ def cross_checks(scenario: Scenario) -> list[Problem]:
         + _plausibility_problems(scenario)
         + _economics_problems(scenario)
         + _care_seeking_problems(scenario)
+        + _inpatient_problems(scenario)
         + arms_problems(scenario)
     )

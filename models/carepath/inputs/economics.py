@@ -46,6 +46,8 @@ Item = Literal[
     "test:ct",
     "test:mri",
     "test:ecg",
+    "bed_days",
+    "operation",
 ]
 ITEMS: tuple[str, ...] = get_args(Item)
 TierName = Literal["village", "township", "county", "city"]

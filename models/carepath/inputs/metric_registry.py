@@ -524,6 +524,71 @@ METRICS.add(
     ),
 )
 
+# Beds and bookings (inputs.inpatient): counted by when they happened, in the measured period.
+METRICS.add(
+    *(
+        Metric(
+            f"admissions_per_1000_year_{tier}",
+            "admissions per 1,000 residents per year",
+            f"admissions to {tier} wards in the measured period",
+            "neither",
+        )
+        for tier in TIERS
+    ),
+    *(
+        Metric(
+            f"operations_per_1000_year_{tier}",
+            "operations per 1,000 residents per year",
+            f"grade III-IV operations in {tier} wards in the measured period",
+            "neither",
+        )
+        for tier in TIERS
+    ),
+    Metric(
+        "bed_occupancy",
+        "share of bed-days",
+        "bed-days occupied in the measured period over the beds' bed-days",
+        "neither",
+        additive=False,
+    ),
+    Metric(
+        "bed_wait_days",
+        "days per admission",
+        "days on a waiting list from being listed to a bed, per admission listed in the "
+        "measured period",
+        "lower",
+        additive=False,
+    ),
+    Metric(
+        "beds_turned_away_share",
+        "share of listings",
+        "share of patients needing a bed whom a full ward without a waiting list turned away",
+        "lower",
+        additive=False,
+    ),
+    Metric(
+        "booking_lead_days",
+        "days per booked exam",
+        "days from the order of a booked exam to its slot",
+        "lower",
+        additive=False,
+    ),
+    Metric(
+        "extra_trips",
+        "trips per episode",
+        "trips to booked exams and back to the doctor with their results",
+        "lower",
+    ),
+    Metric(
+        "onset_to_diagnosis_min",
+        "minutes per finished episode",
+        "minutes from onset to the diagnosis: the end of the review that read the last result "
+        "(of the consultation, if no exam), at the last first or referred visit",
+        "lower",
+        label="minutes from onset to diagnosis",
+    ),
+)
+
 
 def residents_scaling(metric: Metric) -> Literal["episode", "period"] | None:
     """How a metric is put per resident per year: ``episode`` (an amount per measured episode:

@@ -31,6 +31,7 @@ from .added_keys import added_key
 from .care_seeking import CareSeeking
 from .duration import Duration, Minutes
 from .economics import MAX_RATE, MAX_YUAN, Area, Economics
+from .inpatient import Admission, Booking, Inpatient
 from .numbers import NUMBER
 from .sweep import Sweep
 from .uncertainty import Uncertainty
@@ -307,6 +308,15 @@ class Facility(Strict):
         description="extra walk to the cashier windows (another floor), each way there "
         "(at most 10,080)",
     )
+    # Both left out at their neutral defaults, so that files without them keep their hashes.
+    beds: Count = added_key(
+        0, description="inpatient beds (0: no ward; at most 10,000)", json_schema_extra=unit("beds")
+    )
+    bookings: dict[TestType, Booking] = added_key(
+        default_factory=dict,
+        description="exam type -> its booked slots; exam types not listed are walk-in "
+        "(inputs.inpatient)",
+    )
 
 
 class Trip(Strict):
@@ -424,6 +434,9 @@ class Condition(Strict):
         False,
         description="urgent patients never balk, renege, delay care or wait for an outreach "
         "event, session or home visit",
+    )
+    admission: Admission | None = added_key(
+        None, description="who needs a bed, where, for how long (inputs.inpatient)"
     )
 
     @field_validator("first_contact")
@@ -595,6 +608,12 @@ class Scenario(Strict):
         default_factory=CareSeeking,
         description="whether, where and how patiently ill residents seek care "
         "(inputs.care_seeking)",
+    )
+
+    # Left out when neutral (no charges, deposits or rules for inpatients), as care_seeking.
+    inpatient: Inpatient = added_key(
+        default_factory=Inpatient,
+        description="inpatient charges, deposits and waiting lists (inputs.inpatient)",
     )
 
     def facility(self, facility_id: str) -> Facility:

@@ -51,6 +51,8 @@ UNITS: dict[str, str] = {
     "per year": "a rate per year (a discount rate)",
     "people": "a head count (residents, staff, servers, patients)",
     "units": "a number of items bought",
+    "beds": "inpatient beds",
+    "slots": "booked exam slots of one exam type per opening day",
     "replications": "independent runs of the same scenario",
     "seed": "an integer that fixes every random draw (no physical unit)",
     "residents": "a number of residents a value is expressed per",

@@ -30,6 +30,12 @@ HOME: Final = -1
 # The facility of a service given outside any facility: a free clinic in the village, a
 # family doctor's visit at home (charges and outreach rows).
 NO_FACILITY: Final = -1
+# Trips a booked exam adds: to its slot, and back to the doctor with the result.
+BOOKED_EXAM, RESULT_REVIEW = "booked_exam", "result_review"
+EXTRA_TRIP_KINDS: Final = frozenset({BOOKED_EXAM, RESULT_REVIEW})
+# Arrivals (``VisitRow.kind``) that are not outpatient visits: back after closing time, for a
+# bed, for a booked exam, back with its result.
+NOT_VISITS: Final = frozenset({"return", "admission", *EXTRA_TRIP_KINDS})
 # The patient id of a screening visitor at a free clinic, who has no illness episode.
 NO_EPISODE: Final = -1
 
@@ -67,7 +73,8 @@ class EpisodeRow:
 
 class VisitRow(NamedTuple):
     """One row per arrival at a facility.  ``kind``: first, referral_up, referral_down,
-    followup, second_opinion, return (after closing), booked (for a visiting expert)."""
+    followup, second_opinion, return (after closing), booked (for a visiting expert),
+    admission (for a bed), booked_exam (at its slot), result_review (back with its result)."""
 
     patient: int
     facility: int
@@ -210,6 +217,40 @@ class SeekingRow(NamedTuple):
     wait_min: float
 
 
+class AdmissionRow(NamedTuple):
+    """One row per patient who needed a bed at a facility: listed at ``listed_min``, in a bed
+    from ``admitted_min`` to ``discharge_min``.  ``outcome``: admitted, turned_away (full, no
+    waiting list), referred (urgent on a full ward, sent up) or forgone (short of the deposit);
+    those not admitted have all three times at the listing."""
+
+    patient: int
+    facility: int
+    listed_min: float
+    admitted_min: float
+    discharge_min: float
+    outcome: str
+    operation: bool
+
+
+class BookingRow(NamedTuple):
+    """One row per exam booked ahead: ordered at ``order_min``, its slot at ``slot_min``."""
+
+    patient: int
+    facility: int
+    test: str
+    order_min: float
+    slot_min: float
+
+
+class DiagnosisRow(NamedTuple):
+    """One row per first or referred visit at which the doctor reached a diagnosis: the end of
+    the review that read the last result (of the consultation, if no exam was done)."""
+
+    patient: int
+    facility: int
+    time_min: float
+
+
 # Table name -> its record type (a named tuple, or EpisodeRow: each has ``_fields``), in the
 # order tables are folded and listed.
 TABLES: dict[str, Any] = {
@@ -227,6 +268,9 @@ TABLES: dict[str, Any] = {
     "outreach": OutreachRow,
     "outreach_staff": OutreachStaffRow,
     "seeking": SeekingRow,
+    "admissions": AdmissionRow,
+    "bookings": BookingRow,
+    "diagnoses": DiagnosisRow,
 }
 COLUMNS: dict[str, tuple[str, ...]] = {name: row._fields for name, row in TABLES.items()}
 
@@ -262,6 +306,9 @@ class Records:
     outreach: list[tuple] = field(default_factory=list)  # OutreachRow
     outreach_staff: list[tuple] = field(default_factory=list)  # OutreachStaffRow
     seeking: list[tuple] = field(default_factory=list)  # SeekingRow
+    admissions: list[tuple] = field(default_factory=list)  # AdmissionRow
+    bookings: list[tuple] = field(default_factory=list)  # BookingRow
+    diagnoses: list[tuple] = field(default_factory=list)  # DiagnosisRow
 
     # The registered reforms' own tables (``Reform.records``), by name; after the above.
     extra: dict[str, list[tuple]] = field(default_factory=_reform_tables)

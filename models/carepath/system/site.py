@@ -9,7 +9,9 @@ from heapq import heappop, heappush, heapreplace
 import simpy
 from simpy.events import Event
 
+from .booking import SlotBook
 from .clock import schedule_at
+from .ward import Ward
 from .world import FacilityPlan
 
 # Queue priorities at a station with a green channel: lower goes first.
@@ -235,7 +237,7 @@ class PriorityStation:
 class Site:
     """The stations of one facility; a station of capacity 0 does not exist here."""
 
-    __slots__ = ("plan", "registration", "doctors", "cashier", "pharmacy", "exams")
+    __slots__ = ("plan", "registration", "doctors", "cashier", "pharmacy", "exams", "ward", "books")
 
     def __init__(
         self,
@@ -244,6 +246,8 @@ class Site:
         rows: list[tuple],
         priority: bool = False,
         impatient: bool = False,
+        ward_rows: list[tuple] | None = None,
+        waiting_list: bool = True,
     ) -> None:
         def station(
             name: str, capacity: int, patience: bool = False
@@ -265,6 +269,13 @@ class Site:
         self.cashier = station("cashier", plan.cashier)
         self.pharmacy = station("pharmacy", plan.pharmacy)
         self.exams = {t: station(f"exam:{t}", n) for t, n in plan.exams.items()}
+        self.ward = (
+            Ward(plan, plan.beds, waiting_list, ward_rows)
+            if plan.beds and ward_rows is not None
+            else None
+        )
+        # Booked exam types' slots; an exam type not here is walk-in.
+        self.books = {t: SlotBook(plan.hours, *b) for t, b in plan.bookings.items()}
 
     def doctor(self, department: str) -> Station | PriorityStation | None:
         return self.doctors[self.plan.department(department)]

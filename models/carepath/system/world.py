@@ -6,10 +6,12 @@ SimPy objects and no random state.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..inputs.schema import TEST_TYPES, TIERS, Scenario, Zone
+from ..inputs.inpatient import Admission
+from ..inputs.schema import TEST_TYPES, TIERS, WEEKDAYS, Facility, Scenario, Zone
 from .durations import Sampler, sampler
 from .hours import DAY_MIN, Hours
 
@@ -36,6 +38,10 @@ class FacilityPlan:
     cashier_walk_min: float
     service: dict[str, Sampler]
     test_fee_yuan: dict[str, float]
+    beds: int = 0
+    # Booked exam types: test -> (slots per day, the simulation weekdays with slots, earliest
+    # day after the order); walk-in exam types are not here.
+    bookings: dict[str, tuple[int, tuple[bool, ...], int]] = field(default_factory=dict)
 
     def servers(self, station: str) -> int:
         """Servers at a station, by its name in the records (``doctor:general``, ``exam:ct``...)."""
@@ -63,6 +69,16 @@ class TestPlan:
 
 
 @dataclass(frozen=True)
+class AdmissionPlan:
+    """A condition's inpatient care (``inputs.inpatient.Admission``), by tier rank."""
+
+    probability: dict[int, float]
+    lowest_rank: int
+    stay_days: Sampler
+    operation: dict[int, float]
+
+
+@dataclass(frozen=True)
 class ConditionPlan:
     index: int
     id: str
@@ -78,6 +94,7 @@ class ConditionPlan:
     second_opinion_probability: float
     second_opinion_after_days: float
     urgent: bool = False
+    admission: AdmissionPlan | None = None
 
 
 @dataclass(frozen=True)
@@ -186,7 +203,24 @@ def _facility(scenario: Scenario, i: int, index: dict[str, int]) -> FacilityPlan
         test_fee_yuan={
             t: s.fee_yuan[fac.tier] for t, s in scenario.tests.items() if fac.tier in s.fee_yuan
         },
+        beds=fac.beds,
+        bookings={t: _booking(scenario, fac, t) for t in TEST_TYPES if t in fac.bookings},
     )
+
+
+def _booking(scenario: Scenario, fac: Facility, test: str) -> tuple[int, tuple[bool, ...], int]:
+    """(slots per day, simulation weekdays with slots, earliest day) of a booked exam type."""
+    booking = fac.bookings[test]  # type: ignore[index]
+    hours = fac.hours
+    open_min = DAY_MIN if hours.always else hours.end_min - hours.start_min
+    slots = booking.slots_per_day
+    if slots is None:
+        units = fac.stations.exams[test]  # type: ignore[index]
+        slots = max(1, math.floor(units * open_min / scenario.tests[test].exam_min.mean))  # type: ignore[index]
+    names = set(booking.weekdays or (WEEKDAYS if hours.always else hours.weekdays))
+    first = WEEKDAYS.index(scenario.simulation.start_weekday)
+    days = tuple(WEEKDAYS[(first + d) % 7] in names for d in range(7))
+    return slots, days, booking.earliest_day
 
 
 def _condition(scenario: Scenario, i: int) -> ConditionPlan:
@@ -213,6 +247,16 @@ def _condition(scenario: Scenario, i: int) -> ConditionPlan:
         else c.second_opinion.probability,
         second_opinion_after_days=1.0 if c.second_opinion is None else c.second_opinion.after_days,
         urgent=c.urgent,
+        admission=None if c.admission is None else _admission(c.admission),
+    )
+
+
+def _admission(admission: Admission) -> AdmissionPlan:
+    return AdmissionPlan(
+        probability={TIER_RANK[t]: p for t, p in admission.probability.items()},
+        lowest_rank=TIER_RANK[admission.lowest_tier],
+        stay_days=sampler(admission.stay_days),
+        operation={TIER_RANK[t]: p for t, p in admission.operation.items()},
     )
 
 

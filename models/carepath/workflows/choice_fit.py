@@ -28,7 +28,7 @@ from ..inputs.arms import WITHOUT
 from ..inputs.care_seeking import Choice
 from ..inputs.scenario_file import load_scenario
 from ..inputs.schema import TIERS, Scenario
-from ..observation.records import Records
+from ..observation.records import NOT_VISITS, Records
 from ..system.hours import DAY_MIN
 from ..system.world import World
 
@@ -62,7 +62,7 @@ def measured_waits(records: Records, world: World, by: str = "tier") -> dict[str
     key = np.array([getattr(f, "tier" if by == "tier" else "id") for f in world.facilities])
     wait_min = (stations.start_min - stations.arrive_min).to_numpy()
     waited = pd.Series(wait_min).groupby(key[stations.facility.to_numpy()]).sum()
-    arriving = visits[visits.kind != "return"].facility.to_numpy()
+    arriving = visits[~visits.kind.isin(NOT_VISITS)].facility.to_numpy()
     arrived = pd.Series(key[arriving]).value_counts()
     return {k: float(waited.get(k, 0.0) / n) for k, n in arrived.items() if n}
 

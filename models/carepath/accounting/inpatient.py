@@ -1,0 +1,83 @@
+"""Beds and bookings in the measured period: admissions and operations per 1,000 residents per
+year by tier, bed occupancy, the wait for a bed, and how far ahead booked exams fall.
+
+Rows count by when they happened, like station services: an admission by its admission, a bed
+by the part of each stay inside the measured period, a listing and a booking by when they were
+made.  (Per episode, the extra trips and the time to diagnosis are in ``episodes``.)
+"""
+
+from __future__ import annotations
+
+import math
+
+from ..inputs.economics import residents_year_factor
+from ..inputs.schema import TIERS
+from ..system.hours import DAY_MIN
+from ..system.world import World
+from .exact import ExactSum
+from .window import measured_window
+
+
+class InpatientTally:
+    """Admissions, bed-days and bookings of one arm, folded a day at a time."""
+
+    def __init__(self, world: World) -> None:
+        self.window = measured_window(world)
+        self.rank = [f.rank for f in world.facilities]
+        self.beds = sum(f.beds for f in world.facilities)
+        sim = world.scenario.simulation
+        population = sum(z.population for z in world.zones)
+        self.per_1000_year = residents_year_factor(sim.horizon_days, population, 1000)
+        self.horizon_days = sim.horizon_days
+        self.admitted = [0] * len(TIERS)
+        self.operations = [0] * len(TIERS)
+        self.bed_days = ExactSum()
+        self.listed = 0  # needed a bed at a facility with a ward, listed in the period
+        self.turned_away = 0
+        self.bed_wait_days = ExactSum()
+        self.waits = 0
+        self.booked = 0
+        self.lead_days = ExactSum()
+
+    def fold_admissions(self, rows: list[tuple]) -> None:
+        start, end = self.window
+        for _, facility, listed, admitted, discharge, outcome, operation in rows:
+            if start <= listed < end:
+                self.listed += 1
+                if outcome == "admitted":
+                    self.waits += 1
+                    self.bed_wait_days.add((admitted - listed) / DAY_MIN)
+                elif outcome == "turned_away":
+                    self.turned_away += 1
+            if outcome != "admitted":
+                continue
+            if start <= admitted < end:
+                rank = self.rank[facility]
+                self.admitted[rank] += 1
+                self.operations[rank] += bool(operation)
+            inside = min(discharge, end) - max(admitted, start)
+            if inside > 0:
+                self.bed_days.add(inside / DAY_MIN)
+
+    def fold_bookings(self, rows: list[tuple]) -> None:
+        start, end = self.window
+        for _, _, _, order_min, slot_min in rows:
+            if start <= order_min < end:
+                self.booked += 1
+                self.lead_days.add((slot_min - order_min) / DAY_MIN)
+
+    def metrics(self) -> dict[str, float]:
+        per = 0.0 if math.isnan(self.per_1000_year) else self.per_1000_year
+        values: dict[str, float] = {}
+        for tier in TIERS:
+            rank = TIERS.index(tier)
+            values[f"admissions_per_1000_year_{tier}"] = self.admitted[rank] * per
+            values[f"operations_per_1000_year_{tier}"] = self.operations[rank] * per
+        bed_days_offered = self.beds * self.horizon_days
+        values["bed_occupancy"] = (
+            self.bed_days.value / bed_days_offered if bed_days_offered else 0.0
+        )
+        values["bed_wait_days"] = self.bed_wait_days.value / self.waits if self.waits else 0.0
+        values["beds_turned_away_share"] = self.turned_away / self.listed if self.listed else 0.0
+        values["booking_lead_days"] = self.lead_days.value / self.booked if self.booked else 0.0
+        return values
