@@ -32,8 +32,8 @@ def admitting(
 ) -> dict:
     rule = {"probability": {"township": 1.0, "county": 1.0}, "lowest_tier": "county"}
     rule.update({"stay_days": STAY, **admission})
-    condition = only(first_contact={first: 1.0}, admission=rule, urgent=urgent or None)
-    data = tiny_data(conditions=condition, inpatient=INPATIENT)
+    condition = only(first_contact={first: 1.0}, urgent=urgent or None)
+    data = tiny_data(conditions=condition, inpatient={**INPATIENT, "admission": {"cough": rule}})
     for facility, count in beds.items():
         data["facilities"][facility]["beds"] = count
     return data
@@ -89,7 +89,7 @@ def test_an_urgent_patient_finding_the_ward_full_is_referred_up():
 
 def test_without_a_waiting_list_a_full_ward_turns_the_patient_away():
     data = admitting({HOSPITAL: 1})
-    data["inpatient"] = {**INPATIENT, "waiting_list": False}
+    data["inpatient"]["waiting_list"] = False
     records = run(data, [540.0, 541.0])
     assert [(r[0], r[5]) for r in records.admissions] == [(0, "admitted"), (1, "turned_away")]
     # at the top tier there is nowhere to refer: treated as an outpatient
@@ -113,7 +113,7 @@ def cannot_pay(decide, seeking):
 def test_a_patient_without_the_deposit_forgoes_the_admission(monkeypatch):
     monkeypatch.setattr(replication, "deposit_payer", cannot_pay)
     data = admitting({HOSPITAL: 2})
-    data["inpatient"] = {**INPATIENT, "forgo_share": 0.6}  # the forgo draw is 0.5
+    data["inpatient"]["forgo_share"] = 0.6  # the forgo draw is 0.5
     records = run(data, [540.0])
     assert [(r[5], r[2]) for r in records.admissions] == [("forgone", 632.0)]
     assert [r.item for r in records.rows("charges")][-1] == "drugs"  # an outpatient after all
@@ -122,7 +122,7 @@ def test_a_patient_without_the_deposit_forgoes_the_admission(monkeypatch):
 def test_a_patient_without_the_deposit_raises_it_and_is_listed_days_later(monkeypatch):
     monkeypatch.setattr(replication, "deposit_payer", cannot_pay)
     data = admitting({HOSPITAL: 2})
-    data["inpatient"] = {**INPATIENT, "forgo_share": 0.4, "raise_deposit_days": 3}
+    data["inpatient"].update(forgo_share=0.4, raise_deposit_days=3)
     records = run(data, [540.0])
     # home at 632 (there at 692), three days raising the money, then back for the bed
     listed = 692.0 + 3 * DAY
@@ -174,4 +174,13 @@ def test_no_condition_needing_a_bed_leaves_the_journey_as_it_was():
     with_beds = tiny_data(inpatient=INPATIENT)
     with_beds["facilities"][HOSPITAL]["beds"] = 3
     assert run(with_beds, [540.0]).stations == plain.stations
-    assert COUGH.get("admission") is None
+    assert "admission" not in INPATIENT and COUGH["id"] == "cough"
+
+
+def test_an_admission_rule_for_an_unknown_condition_is_an_error_naming_the_key(tmp_path):
+    data = admitting({HOSPITAL: 2})
+    data["inpatient"]["admission"]["asthma"] = data["inpatient"]["admission"]["cough"]
+    path = tmp_path / "beds.yaml"
+    path.write_text(yaml.safe_dump(data))
+    with pytest.raises(ScenarioError, match=r"inpatient.admission.asthma: no condition with this id"):
+        load_scenario(path)

@@ -21,6 +21,8 @@ from conftest import REPO
 
 BEFORE = "b5c8e85"  # main before issue 20
 NEW_METRICS = {
+    "admissions_per_1000_year",
+    "admissions_per_100_visits",
     *(f"admissions_per_1000_year_{tier}" for tier in TIERS),
     *(f"operations_per_1000_year_{tier}" for tier in TIERS),
     "bed_occupancy",

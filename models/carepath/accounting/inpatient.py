@@ -66,9 +66,16 @@ class InpatientTally:
                 self.booked += 1
                 self.lead_days.add((slot_min - order_min) / DAY_MIN)
 
-    def metrics(self) -> dict[str, float]:
+    def metrics(self, outpatient_visits: int) -> dict[str, float]:
+        """``outpatient_visits``: arrivals in the measured period that were outpatient visits."""
         per = 0.0 if math.isnan(self.per_1000_year) else self.per_1000_year
-        values: dict[str, float] = {}
+        admitted = sum(self.admitted)
+        values: dict[str, float] = {
+            "admissions_per_1000_year": admitted * per,
+            "admissions_per_100_visits": 100 * admitted / outpatient_visits
+            if outpatient_visits
+            else 0.0,
+        }
         for tier in TIERS:
             rank = TIERS.index(tier)
             values[f"admissions_per_1000_year_{tier}"] = self.admitted[rank] * per

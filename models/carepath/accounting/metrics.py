@@ -53,7 +53,7 @@ def compute(tally: ArmTally) -> dict[str, float]:
         "credit_drawn_yuan": _per_episode(totals.credit_drawn_yuan.value, n),
         "registration_fees_waived_yuan": _per_episode(totals.waived_yuan.value, n),
         **_care_seeking(totals),
-        **tally.inpatient.metrics(),
+        **tally.inpatient.metrics(tally.referrals.outpatient_arrivals()),
         "extra_trips": _per_episode(totals.extra_trips, n),
         "onset_to_diagnosis_min": _per_episode(
             totals.onset_to_diagnosis_min.value, totals.diagnosed

@@ -14,6 +14,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable
 
 from ..inputs.schema import TIERS
+from ..observation.records import NOT_VISITS
 from ..system.hours import DAY_MIN
 from ..system.world import TIER_RANK, World
 from .episodes import Episode, EpisodeTotals
@@ -80,6 +81,11 @@ class ReferralTally:
             tally.referred_up += kind == "referral_up"
             tally.referred_down += kind == "referral_down"
             tally.self_referred += kind == "first" and rank >= county
+
+    def outpatient_arrivals(self) -> int:
+        """Arrivals in the measured period that were outpatient visits (``NOT_VISITS`` left
+        out)."""
+        return sum(n for (kind, _), n in self.arrivals.items() if kind not in NOT_VISITS)
 
     def fold_stations(self, rows: Iterable[tuple]) -> None:
         """Queueing at each facility by measured week of arrival, from station rows

@@ -234,7 +234,16 @@ def _inpatient_problems(scenario: Scenario) -> list[Problem]:
                         f"no {test} exam units under stations.exams to book",
                     )
                 )
-    stays = [c.admission.stay_days.mean for c in scenario.conditions if c.admission is not None]
+    conditions = {c.id for c in scenario.conditions}
+    for condition in scenario.inpatient.admission:
+        if condition not in conditions:
+            problems.append(
+                (
+                    ("inpatient", "admission", condition),
+                    "no condition with this id under conditions",
+                )
+            )
+    stays = [a.stay_days.mean for a in scenario.inpatient.admission.values()]
     if stays and any(f.beds for f in scenario.facilities):
         needed = 3 * max(stays)
         if scenario.simulation.warmup_days < needed:

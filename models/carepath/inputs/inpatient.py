@@ -1,6 +1,6 @@
 """Beds and bookings: inpatient admissions with deposits, and exams booked days ahead.
 
-Three places in a scenario file say it, each neutral when left out:
+Two places in a scenario file say it, each neutral when left out:
 
 ```yaml
 inpatient:                        # charges and deposits, by tier (all assumptions unless sourced)
@@ -10,19 +10,18 @@ inpatient:                        # charges and deposits, by tier (all assumptio
   waiting_list: true              # a full ward lists the patient at home (false: turned away)
   raise_deposit_days: 3           # short of cash, not on credit: days to raise the deposit
   forgo_share: 0.3                # ... or the share who forgo the admission instead
+  admission:                      # condition -> who needs a bed, where, for how long
+    injury:
+      probability: {county: 0.25, city: 0.3}  # chance a patient treated there needs a bed
+      lowest_tier: county         # a patient needing a bed below it is referred up
+      stay_days: {dist: lognormal, mean: 8, cv: 0.6}
+      operation: {county: 0.2}    # share of admissions with a grade III-IV operation
 facilities:
   - id: county_hospital
     beds: 120                     # 0 (the default): no inpatient ward
     bookings:                     # exam types booked ahead (the others are walk-in)
       ct: {}                      # slots from capacity x opening minutes / mean exam minutes
       mri: {slots_per_day: 20, earliest_day: 1}
-conditions:
-  - id: injury
-    admission:
-      probability: {county: 0.25, city: 0.3}  # chance a patient treated there needs a bed
-      lowest_tier: county         # a patient needing a bed below it is referred up
-      stay_days: {dist: lognormal, mean: 8, cv: 0.6}
-      operation: {county: 0.2}    # share of admissions with a grade III-IV operation
 ```
 """
 
@@ -40,6 +39,7 @@ from .units import unit
 Tier = Literal["village", "township", "county", "city"]
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 Share = Annotated[float, NUMBER, Field(ge=0.0, le=1.0)]
+Identifier = Annotated[str, Field(pattern=r"^[A-Za-z][A-Za-z0-9_\-]*$", max_length=64)]
 MAX_SLOTS = 100_000  # booked slots of one exam type a day
 MAX_LEAD_DAYS = 365  # the earliest day a booked slot may fall on, after the order
 
@@ -75,8 +75,13 @@ class Admission(_Strict):
 
 
 class Inpatient(_Strict):
-    """Inpatient charges and deposits by tier, and what a full ward or a short purse does."""
+    """Who needs a bed, inpatient charges and deposits by tier, and what a full ward or a short
+    purse does."""
 
+    admission: dict[Identifier, Admission] = Field(
+        default_factory=dict,
+        description="condition id -> who with it needs a bed, where, for how long",
+    )
     bed_day_yuan: dict[Tier, Yuan] = Field(
         default_factory=dict,
         description="tier -> charge per day in a bed there (each at most 10,000,000)",

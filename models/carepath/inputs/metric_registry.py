@@ -526,6 +526,20 @@ METRICS.add(
 
 # Beds and bookings (inputs.inpatient): counted by when they happened, in the measured period.
 METRICS.add(
+    Metric(
+        "admissions_per_1000_year",
+        "admissions per 1,000 residents per year",
+        "admissions to every ward in the measured period",
+        "neither",
+    ),
+    Metric(
+        "admissions_per_100_visits",
+        "admissions per 100 outpatient visits",
+        "admissions in the measured period per 100 outpatient visits then (returns, booked "
+        "exams and admissions themselves not counted as visits)",
+        "neither",
+        additive=False,
+    ),
     *(
         Metric(
             f"admissions_per_1000_year_{tier}",

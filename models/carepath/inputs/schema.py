@@ -31,7 +31,7 @@ from .added_keys import added_key
 from .care_seeking import CareSeeking
 from .duration import Duration, Minutes
 from .economics import MAX_RATE, MAX_YUAN, Area, Economics
-from .inpatient import Admission, Booking, Inpatient
+from .inpatient import Booking, Inpatient
 from .numbers import NUMBER
 from .sweep import Sweep
 from .uncertainty import Uncertainty
@@ -434,9 +434,6 @@ class Condition(Strict):
         False,
         description="urgent patients never balk, renege, delay care or wait for an outreach "
         "event, session or home visit",
-    )
-    admission: Admission | None = added_key(
-        None, description="who needs a bed, where, for how long (inputs.inpatient)"
     )
 
     @field_validator("first_contact")

@@ -247,11 +247,13 @@ def _condition(scenario: Scenario, i: int) -> ConditionPlan:
         else c.second_opinion.probability,
         second_opinion_after_days=1.0 if c.second_opinion is None else c.second_opinion.after_days,
         urgent=c.urgent,
-        admission=None if c.admission is None else _admission(c.admission),
+        admission=_admission(scenario.inpatient.admission.get(c.id)),
     )
 
 
-def _admission(admission: Admission) -> AdmissionPlan:
+def _admission(admission: Admission | None) -> AdmissionPlan | None:
+    if admission is None:
+        return None
     return AdmissionPlan(
         probability={TIER_RANK[t]: p for t, p in admission.probability.items()},
         lowest_rank=TIER_RANK[admission.lowest_tier],
