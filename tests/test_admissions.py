@@ -182,5 +182,7 @@ def test_an_admission_rule_for_an_unknown_condition_is_an_error_naming_the_key(t
     data["inpatient"]["admission"]["asthma"] = data["inpatient"]["admission"]["cough"]
     path = tmp_path / "beds.yaml"
     path.write_text(yaml.safe_dump(data))
-    with pytest.raises(ScenarioError, match=r"inpatient.admission.asthma: no condition with this id"):
+    with pytest.raises(
+        ScenarioError, match=r"inpatient.admission.asthma: no condition with this id"
+    ):
         load_scenario(path)

@@ -13,6 +13,7 @@ import carepath
 from carepath.accounting.tally import ArmTally
 from carepath.execution.replication import simulate
 from carepath.inputs.arms import arms_for
+from carepath.inputs.checks import ward_warmup_days
 from carepath.observation.records import TABLES, EpisodeRow, Records, StationRow
 from carepath.system.world import World
 from conftest import REPO
@@ -105,9 +106,10 @@ def test_the_fold_takes_every_table_a_run_writes():
 def test_every_row_a_run_writes_has_its_tables_fields_in_order():
     filled = set()
     for name in SCENARIOS:
+        scenario = carepath.load_scenario(REPO / "scenarios" / f"{name}.yaml")
+        warmup = max(1, ward_warmup_days(scenario))  # wards need theirs
         scenario = carepath.with_levers(
-            carepath.load_scenario(REPO / "scenarios" / f"{name}.yaml"),
-            {"simulation.warmup_days": 1, "simulation.horizon_days": 3},
+            scenario, {"simulation.warmup_days": warmup, "simulation.horizon_days": 3}
         )
         world = World.build(scenario)
         for arm in arms_for(scenario):

@@ -15,8 +15,9 @@ referred down).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Generator
+from collections.abc import Callable, Generator, Mapping
 from enum import Enum
+from typing import Any
 
 import simpy
 
@@ -48,14 +49,18 @@ def patient_streams(world: World) -> dict[str, int]:
     return {DRAWS.stream: DRAWS.width} if has_admissions(world) else {}
 
 
+def _by_tier(yuan: Mapping[Any, float]) -> dict[str, float]:
+    return {str(tier): float(value) for tier, value in yuan.items()}
+
+
 class Admissions:
     """Admissions of one arm of one replication."""
 
     def __init__(self, world: World, pays_deposit: PaysDeposit) -> None:
         config = world.scenario.inpatient
-        self.bed_day_yuan = dict(config.bed_day_yuan)
-        self.operation_yuan = dict(config.operation_yuan)
-        self.deposit_yuan = dict(config.deposit_yuan)
+        self.bed_day_yuan = _by_tier(config.bed_day_yuan)
+        self.operation_yuan = _by_tier(config.operation_yuan)
+        self.deposit_yuan = _by_tier(config.deposit_yuan)
         self.raise_min = config.raise_deposit_days * DAY_MIN
         self.forgo_share = config.forgo_share
         self.pays_deposit = pays_deposit

@@ -46,7 +46,7 @@ class Moves:
         self, patient: Patient, facility: int, kind: str, leg: int, not_before: float = 0.0
     ) -> None:
         """Go to a facility, timing the trip to arrive when it is open."""
-        travel_min, travel_yuan = patient.zone.travel[facility]
+        travel_min = patient.zone.travel[facility][0]
         hours = self.sites[facility].plan.hours
         arrive = max(patient.now, not_before) + travel_min
         if not hours.is_open(arrive):
@@ -54,21 +54,16 @@ class Moves:
             offset = patient.u(leg, "return_offset" if kind in RETURNS else "arrive_offset")
             opening = hours.next_opening(max(patient.now, not_before) + travel_min)
             arrive = opening + offset * self.world.arrive_after_opening_min
-        depart = max(patient.now, arrive - travel_min)
-        origin = HOME if patient.location is None else patient.location
-        self.records.trips.append((patient.id, origin, facility, travel_min, travel_yuan, depart))
-        # Waiting at home and travelling are one stretch: nothing happens to the patient between.
-        patient.now = max(patient.now, depart + travel_min)
-        patient.location = facility
-        self.records.visits.append((patient.id, facility, kind, patient.now))
+        self.arrive_at(patient, facility, kind, arrive)
 
     def arrive_at(self, patient: Patient, facility: int, kind: str, arrive_min: float) -> None:
-        """Go to a facility to arrive at ``arrive_min`` (a booked slot, a bed), whatever its
-        outpatient hours."""
+        """Go to a facility to arrive at ``arrive_min`` (a booked slot, a bed: whatever its
+        outpatient hours), or as soon as the trip allows."""
         travel_min, travel_yuan = patient.zone.travel[facility]
         depart = max(patient.now, arrive_min - travel_min)
         origin = HOME if patient.location is None else patient.location
         self.records.trips.append((patient.id, origin, facility, travel_min, travel_yuan, depart))
+        # Waiting at home and travelling are one stretch: nothing happens to the patient between.
         patient.now = max(patient.now, depart + travel_min)
         patient.location = facility
         self.records.visits.append((patient.id, facility, kind, patient.now))

@@ -9,6 +9,7 @@ import os
 from collections.abc import Sequence
 from typing import Any, TypeVar
 
+from ..inputs.checks import ward_warmup_days
 from ..inputs.levers import with_levers
 from ..inputs.schema import Scenario
 
@@ -32,8 +33,15 @@ def quick_mode() -> bool:
 
 
 def quick(scenario: Scenario) -> Scenario:
-    """The scenario as it is, or shortened to run in seconds when quick mode is on."""
-    return with_levers(scenario, QUICK_LEVERS) if quick_mode() else scenario
+    """The scenario as it is, or shortened to run in seconds when quick mode is on (a scenario
+    with wards keeps the warm-up they need to fill)."""
+    if not quick_mode():
+        return scenario
+    levers: dict[str, Any] = dict(QUICK_LEVERS)
+    warmup = ward_warmup_days(scenario)
+    if warmup:
+        levers["simulation.warmup_days"] = warmup
+    return with_levers(scenario, levers)
 
 
 def quick_values(values: Sequence[T]) -> list[T]:

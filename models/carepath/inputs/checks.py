@@ -221,6 +221,15 @@ def _care_seeking_problems(scenario: Scenario) -> list[Problem]:
     return problems
 
 
+def ward_warmup_days(scenario: Scenario) -> float:
+    """The shortest warm-up a scenario with wards needs (three times the longest mean stay), or
+    0 without them."""
+    stays = [a.stay_days.mean for a in scenario.inpatient.admission.values()]
+    if not stays or not any(f.beds for f in scenario.facilities):
+        return 0.0
+    return 3 * max(stays)
+
+
 def _inpatient_problems(scenario: Scenario) -> list[Problem]:
     """Booked exam types need exam units; a ward needs a warm-up of three mean stays, so that
     its beds have filled (DESIGN.md: warm-up is not measured)."""
@@ -243,17 +252,15 @@ def _inpatient_problems(scenario: Scenario) -> list[Problem]:
                     "no condition with this id under conditions",
                 )
             )
-    stays = [a.stay_days.mean for a in scenario.inpatient.admission.values()]
-    if stays and any(f.beds for f in scenario.facilities):
-        needed = 3 * max(stays)
-        if scenario.simulation.warmup_days < needed:
-            problems.append(
-                (
-                    ("simulation", "warmup_days"),
-                    f"must be at least 3 x the longest mean stay in a bed ({needed:g} days) when "
-                    f"facilities have beds, got {scenario.simulation.warmup_days:g}",
-                )
+    needed = ward_warmup_days(scenario)
+    if needed and scenario.simulation.warmup_days < needed:
+        problems.append(
+            (
+                ("simulation", "warmup_days"),
+                f"must be at least 3 x the longest mean stay in a bed ({needed:g} days) when "
+                f"facilities have beds, got {scenario.simulation.warmup_days:g}",
             )
+        )
     return problems
 
 
