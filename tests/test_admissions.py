@@ -141,13 +141,29 @@ def test_a_credit_line_pays_the_deposit():
     assert records.admissions[0][5] == "admitted"
 
 
+def test_a_credit_line_pays_the_deposit_only_where_the_file_says():
+    data = admitting({HOSPITAL: 2})
+    credit = {"enabled": True, "enrolment": 1.0, "limit_yuan": 5000, "deposits": ["centre"]}
+    data["reforms"] = {"credit": credit}
+    records = run(data, [540.0], arm=Arm("with", ("credit",)))
+    assert records.credit == [(0, HOSPITAL, 40.0, 606.0)]  # the lab test; the deposit in cash
+
+
+def test_a_deposit_past_the_line_s_limit_is_paid_in_cash():
+    data = admitting({HOSPITAL: 2})
+    data["reforms"] = {"credit": {"enabled": True, "enrolment": 1.0, "limit_yuan": 2000}}
+    records = run(data, [540.0], arm=Arm("with", ("credit",)))
+    assert records.credit == [(0, HOSPITAL, 40.0, 606.0)]
+    assert records.admissions[0][5] == "admitted"  # nobody is short of cash here
+
+
 def test_the_deposit_payer_reads_the_line_then_the_cash():
     class Decide:
         def __init__(self, on_line: bool) -> None:
             self.on_line = on_line
 
-        def pays_at_cashier(self, patient, site, yuan, now) -> bool:
-            return not self.on_line
+        def pays_deposit(self, patient, site, yuan, now) -> bool:
+            return self.on_line
 
     class Short:
         def short_of(self, patient, yuan) -> bool:

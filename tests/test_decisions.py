@@ -47,6 +47,9 @@ class Answers:
     def pays_at_cashier(self, patient, site, fee_yuan, now):
         return self._answer("pays_at_cashier")
 
+    def pays_deposit(self, patient, site, deposit_yuan, now):
+        return self._answer("pays_deposit")
+
     def recognises(self, patient, site, test, leg, now):
         return self._answer("recognises")
 
@@ -92,6 +95,8 @@ CASES = [
     ("registration_due", lambda d: d.registration_due(None, None, 0), True, True, True, True),
     ("pays_at_cashier", lambda d: d.pays_at_cashier(None, None, 5, 0), False, True, False, False),
     ("pays_at_cashier", lambda d: d.pays_at_cashier(None, None, 5, 0), True, True, True, True),
+    ("pays_deposit", lambda d: d.pays_deposit(None, None, 500, 0), True, False, True, False),
+    ("pays_deposit", lambda d: d.pays_deposit(None, None, 500, 0), False, False, False, True),
     ("recognises", lambda d: d.recognises(None, None, "lab", 0, 0), True, False, True, False),
     ("recognises", lambda d: d.recognises(None, None, "lab", 0, 0), False, True, True, True),
     ("recognises", lambda d: d.recognises(None, None, "lab", 0, 0), False, False, False, True),
@@ -137,6 +142,7 @@ def test_with_no_mechanism_every_answer_is_neutral():
     assert none.green_channel_at(None) is False
     assert none.registration_due(None, None, 0) is True
     assert none.pays_at_cashier(None, None, 5, 0) is True
+    assert none.pays_deposit(None, None, 500, 0) is False
     assert none.recognises(None, None, "lab", 0, 0) is False
     assert none.expert_session_min(None, None, 0) is None
     assert none.reads_remotely(None, "lab") is False
@@ -248,6 +254,6 @@ def test_the_reforms_command_lists_each_reform_with_its_section_and_points(capsy
     assert "registration_validity (rank 30): one registration valid" in out
     assert "  reforms.registration_validity: enabled, source, facilities, days" in out
     assert (
-        "  answers: pays_at_cashier, credit_offered; own streams: patients:credit; "
+        "  answers: pays_at_cashier, pays_deposit, credit_offered; own streams: patients:credit; "
         "output tables: credit.csv" in out
     )

@@ -71,7 +71,7 @@ def deposit_payer(decide: Decisions, seeking: Seeking | None) -> PaysDeposit:
     from cash, unless short of it."""
 
     def pays(patient: Patient, site: Site, yuan: float, now: float) -> bool:
-        if not decide.pays_at_cashier(patient, site, yuan, now):
+        if decide.pays_deposit(patient, site, yuan, now):
             return True  # drawn on the patient's credit line
         return seeking is None or not seeking.short_of(patient, yuan)
 

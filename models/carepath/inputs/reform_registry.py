@@ -103,6 +103,12 @@ DECISION_POINTS: dict[str, DecisionPoint] = {
             "does the patient pay these fees at a cashier window (False: billed otherwise)?",
         ),
         DecisionPoint(
+            "pays_deposit",
+            "first",
+            "pay it from cash",
+            "an inpatient deposit at admission: does a credit line pay it (True: drawn on it)?",
+        ),
+        DecisionPoint(
             "recognises",
             "first",
             "do the exam",

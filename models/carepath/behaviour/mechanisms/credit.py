@@ -13,6 +13,7 @@ from typing import Literal
 
 from pydantic import Field, field_validator
 
+from ...inputs.added_keys import added_key
 from ...inputs.reform_registry import OutputTable, PatientDraws, Reform
 from ...inputs.schema import (
     MAX_DAYS,
@@ -82,6 +83,12 @@ class CreditConfig(ReformSwitch):
     financing_borne_by: Literal["bank", "hospital", "government"] = Field(
         "bank", description="who bears the financing cost (reported in the manifest)"
     )
+    # Left out at its default, so that files without it keep their hashes.
+    deposits: Literal["all"] | list[FacilityRef] = added_key(
+        "all",
+        description="facilities, of those that offer credit, where the line also pays an "
+        "inpatient deposit: all, or a list",
+    )
 
     @field_validator("repayment_days")
     @classmethod
@@ -102,6 +109,10 @@ class Credit:
         index = {f.id: f.index for f in world.facilities}
         offering = everyone if config.facilities == "all" else (index[f] for f in config.facilities)
         self.offering = frozenset(offering)
+        deposits = (
+            self.offering if config.deposits == "all" else {index[f] for f in config.deposits}
+        )
+        self.deposit_sites = self.offering & deposits
         zone_ids = [z.id for z in world.zones]
         self.enrolment = [config.enrolment_by_zone.get(z, config.enrolment) for z in zone_ids]
         self.family_pay = config.family_pay
@@ -139,6 +150,13 @@ class Credit:
         self.drawn[patient.id] = drawn + fee_yuan
         self.records.credit.append((patient.id, site.plan.index, fee_yuan, now))
         return False
+
+    def pays_deposit(self, patient: Patient, site: Site, deposit_yuan: float, now: float) -> bool:
+        """Whether the patient's line pays an inpatient deposit here (drawn like a charge,
+        within the limit)."""
+        if site.plan.index not in self.deposit_sites:
+            return False
+        return not self.pays_at_cashier(patient, site, deposit_yuan, now)
 
     def _open_account(self, patient: Patient) -> None:
         """The patient's repayment day and whether they default, fixed at the first draw."""

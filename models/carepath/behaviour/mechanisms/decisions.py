@@ -131,6 +131,7 @@ _NEUTRAL: dict[str, Callable] = {
     "green_channel_at": _always(False),
     "registration_due": _always(True),
     "pays_at_cashier": _always(True),
+    "pays_deposit": _always(False),
     "recognises": _always(False),
     "reads_remotely": _always(False),
     "referral_down_share": lambda patient: patient.condition.followup_referral_down,
@@ -160,6 +161,7 @@ class Decisions:
     green_channel_at: Callable[[FacilityPlan], bool]
     registration_due: Callable[[Patient, Site, float], bool]
     pays_at_cashier: Callable[[Patient, Site, float, float], bool]
+    pays_deposit: Callable[[Patient, Site, float, float], bool]
     recognises: Callable[[Patient, Site, str, int, float], bool]
     reads_remotely: Callable[[Site, str], bool]
     referral_down_share: Callable[[Patient], float]
