@@ -24,6 +24,7 @@ from carepath.analysis.headline import change_reading
 from carepath.analysis.plugins import Registry
 from carepath.analysis.statistics import summarise
 from carepath.execution.replication import simulate
+from carepath.inputs.checks import ward_warmup_days
 from carepath.inputs.metric_registry import (
     DIRECTIONS,
     METRICS,
@@ -40,8 +41,9 @@ RESULTS = REPO / "results"
 
 def short(name: str):
     scenario = carepath.load_scenario(REPO / "scenarios" / f"{name}.yaml")
+    warmup = max(1, ward_warmup_days(scenario))  # wards need theirs
     return carepath.with_levers(
-        scenario, {"simulation.warmup_days": 1, "simulation.horizon_days": 10}
+        scenario, {"simulation.warmup_days": warmup, "simulation.horizon_days": 10}
     )
 
 

@@ -50,7 +50,7 @@ sources:
   evidence_md: "carepath docs/sources.md#evidence_md: the project's evidence brief, the pilots' outcomes in planner units"
 
 simulation:
-  warmup_days: 3        # assumption: short; the county-year benchmark runs the long horizon
+  warmup_days: 36       # assumption: three times the longest mean stay in a bed (12 days at the top of its range), so wards have filled
   horizon_days: 7       # assumption: one measured week keeps the bundled run to minutes
   drain_days: 60        # assumption
   replications: 3       # assumption: a county of a million gives tight intervals with few
@@ -69,6 +69,38 @@ care_seeking:
     # arm's mean queueing per visit at each tier)
     start_wait_min: {village: 1.2, township: 7.6, county: 10.2, city: 22.4}   # assumption: fitted as above
 """
+
+INPATIENT = """\
+# Inpatient care.  The level of admissions is set from two published ecologies of care
+# (source: evidence_md): Beijing, 15 hospitalised of 173 consulting per 1,000 adults a month
+# (8.7%); Shanghai 2018, 7 of 288 visiting an institution (2.4%).  Between them, about 5% of
+# episodes lead to a stay here; how that splits by condition and tier, the stays and the charges
+# are assumptions (ranges under uncertainty).  Suixi's own figures (an admission rate of 11.68%,
+# grade III-IV operations at the county hospitals) are set beside the outputs, never used here.
+inpatient:
+  bed_day_yuan: {township: 150, county: 500, city: 900}   # assumption: all daily charges; with the operations, a mean stay costs about 5,000 (county) to 13,000 yuan (city), about evidence_md's 10,860.6 yuan per hospital stay (2022)
+  operation_yuan: {county: 10000, city: 20000}            # assumption: a grade III-IV operation
+  deposit_yuan: {township: 500, county: 2000, city: 5000} # assumption: paid at admission
+  waiting_list: true          # assumption: a full ward lists the patient at home
+  raise_deposit_days: 3       # assumption: days a patient short of cash takes to raise the deposit
+  forgo_share: 0.2            # assumption: the share of them who forgo the stay instead
+  admission:                  # assumption, every probability, stay and operation share
+    respiratory: {probability: {township: 0.02, county: 0.05, city: 0.05}, lowest_tier: township, stay_days: {dist: lognormal, mean: 7, cv: 0.6}}
+    gastro: {probability: {township: 0.01, county: 0.03, city: 0.03}, lowest_tier: township, stay_days: {dist: lognormal, mean: 5, cv: 0.6}}
+    hypertension: {probability: {township: 0.01, county: 0.02, city: 0.02}, lowest_tier: township, stay_days: {dist: lognormal, mean: 9, cv: 0.6}}
+    diabetes: {probability: {township: 0.02, county: 0.03, city: 0.03}, lowest_tier: township, stay_days: {dist: lognormal, mean: 10, cv: 0.6}}
+    injury: {probability: {township: 0.03, county: 0.08, city: 0.08}, lowest_tier: township, stay_days: {dist: lognormal, mean: 10, cv: 0.7}, operation: {county: 0.3, city: 0.4}}
+    abdominal: {probability: {county: 0.15, city: 0.2}, lowest_tier: county, stay_days: {dist: lognormal, mean: 8, cv: 0.6}, operation: {county: 0.35, city: 0.45}}
+    chest_pain: {probability: {county: 0.25, city: 0.3}, lowest_tier: county, stay_days: {dist: lognormal, mean: 9, cv: 0.6}, operation: {county: 0.05, city: 0.2}}
+    neurological: {probability: {county: 0.2, city: 0.25}, lowest_tier: county, stay_days: {dist: lognormal, mean: 10, cv: 0.7}, operation: {county: 0.02, city: 0.1}}
+    child_fever: {probability: {township: 0.01, county: 0.03, city: 0.03}, lowest_tier: township, stay_days: {dist: lognormal, mean: 5, cv: 0.5}}
+"""
+
+# Beds per ward (assumption): sized for an occupancy of 0.85, from the mean occupied beds of the
+# without arm with unlimited beds (measured, docs/beds_and_bookings.md: city 961, the county
+# hospitals 950 and 971, township centres 12-24, one replication).  Every township centre gets
+# the busiest one's.
+BEDS = {"huaibei_city": 1150, "suixi_people": 1150, "suixi_tcm": 1150, "thc": 30}
 
 REFORMS = """\
 reforms:
@@ -145,7 +177,121 @@ plausibility:
     source: suixi_2022
     note: >
       A before-and-after change over five years, not a controlled effect of the reforms.
+  # Inpatient care: held out (the admission rules come from other cities' ecologies of care).
+  - metric: admissions_per_1000_year
+    arm: with
+    published: "admission rate 11.68% (denominator not stated), read as admissions per 100 residents a year"
+    low: 111        # source: suixi_2022 (11.68 per 100 residents: 116.8 per 1,000 a year, +-5%)
+    high: 123       # source: suixi_2022
+    source: suixi_2022
+    note: >
+      One reading of the published rate; the other, per 100 outpatient visits, is the next line.
+  - metric: admissions_per_100_visits
+    arm: with
+    published: "admission rate 11.68% (denominator not stated), read as admissions per 100 outpatient visits"
+    low: 11.1       # source: suixi_2022 (11.68, +-5%)
+    high: 12.3      # source: suixi_2022
+    source: suixi_2022
+  - metric: operations_per_1000_year_county
+    arm: without
+    published: "grade III-IV operations at the county hospitals: 9,912 in 2019 (before), about 1 million residents"
+    low: 9.4        # source: suixi_2022 (9,912 over about 1.0 M residents: 9.9 per 1,000 a year, +-5%)
+    high: 10.4      # source: suixi_2022
+    source: suixi_2022
+  - metric: operations_per_1000_year_county
+    arm: with
+    published: "grade III-IV operations at the county hospitals: 17,930 in 2021 (after), about 1 million residents"
+    low: 17.0       # source: suixi_2022 (17,930 over about 1.0 M residents: 17.9 per 1,000 a year, +-5%)
+    high: 18.8      # source: suixi_2022
+    source: suixi_2022
+  - metric: operations_per_1000_year_county
+    arm: difference
+    published: "grade III-IV operations at the county hospitals +8,018 a year from 2019 to 2021 (+81%)"
+    low: -8.4       # source: suixi_2022 (17,930 - 9,912 over about 1.0 M residents, as without - with, +-5%)
+    high: -7.6      # source: suixi_2022
+    source: suixi_2022
+    note: >
+      A before-and-after change over two years.  In the model the reforms change where patients
+      are treated, not what a county hospital can do (no input grows its surgical capability),
+      so the county's operations rise only with the patients kept from the city.
 """
+
+
+# Who may need a bed, by condition and tier, and who may have a grade III-IV operation (as
+# INPATIENT): the keys the uncertainty entries scale.
+ADM = {
+    "respiratory": ["township", "county", "city"],
+    "gastro": ["township", "county", "city"],
+    "hypertension": ["township", "county", "city"],
+    "diabetes": ["township", "county", "city"],
+    "injury": ["township", "county", "city"],
+    "abdominal": ["county", "city"],
+    "chest_pain": ["county", "city"],
+    "neurological": ["county", "city"],
+    "child_fever": ["township", "county", "city"],
+}
+OPS = {
+    "injury": ["county", "city"],
+    "abdominal": ["county", "city"],
+    "chest_pain": ["county", "city"],
+    "neurological": ["county", "city"],
+}
+
+
+def uncertainty(beds_ids: list[str]) -> list[str]:
+    """The uncertainty block's inpatient entries (the file's other entries come from
+    demo_county.yaml): each a multiplier of the file's values, one draw for all its keys."""
+    probs = [f"inpatient.admission.{c}.probability.{t}" for c, ts in ADM.items() for t in ts]
+    stays = [f"inpatient.admission.{c}.stay_days.mean" for c in ADM]
+    ops = [f"inpatient.admission.{c}.operation.{t}" for c, ts in OPS.items() for t in ts]
+    beds = [f"facilities[{f}].beds" for f in beds_ids]
+
+    def entry(
+        first: str, rest: list[str], low: float, high: float, integer: bool = False
+    ) -> list[str]:
+        lines = [
+            f"  {first}:",
+            "    dist: uniform",
+            f"    low: {low}          # assumption",
+            f"    high: {high}         # assumption",
+            "    scale: true",
+        ]
+        if integer:
+            lines.append("    integer: true")
+        if rest:
+            lines.append("    also:")
+            lines += [f"      - {p}" for p in rest]
+        lines.append("    source: assumption")
+        return lines
+
+    out = [
+        "  # inpatient care: every admission probability, stay, operation share, charge and ward",
+        "  # size scaled together within each entry (assumptions, no source for Suixi or Mianyang)",
+    ]
+    out += entry(probs[0], probs[1:], 0.5, 1.5)
+    out += entry(stays[0], stays[1:], 0.7, 1.2)
+    out += entry(ops[0], ops[1:], 0.5, 1.5)
+    out += entry(
+        "inpatient.bed_day_yuan.township",
+        ["inpatient.bed_day_yuan.county", "inpatient.bed_day_yuan.city"],
+        0.6,
+        1.4,
+    )
+    out += entry("inpatient.operation_yuan.county", ["inpatient.operation_yuan.city"], 0.6, 1.4)
+    out += entry(
+        "inpatient.deposit_yuan.township",
+        ["inpatient.deposit_yuan.county", "inpatient.deposit_yuan.city"],
+        0.5,
+        2.0,
+    )
+    out += entry(beds[0], beds[1:], 0.8, 1.2, integer=True)
+    out += [
+        "  inpatient.forgo_share:",
+        "    {dist: uniform, low: 0, high: 0.5, source: assumption}   # assumption",
+        "  inpatient.raise_deposit_days:",
+        "    {dist: uniform, low: 1, high: 7, source: assumption}     # assumption",
+    ]
+    return out
 
 
 def facilities() -> list[str]:
@@ -157,6 +303,7 @@ def facilities() -> list[str]:
         "    tier: city",
         '    hours: {start: "08:00", end: "17:30"}     # assumption',
         "    cashier_walk_min: 4                       # assumption",
+        f"    beds: {BEDS['huaibei_city']}                              # assumption: see BEDS",
         "    stations: {registration: 8, cashier: 8, pharmacy: 8, doctors: {general: 4, "
         "internal: 24, surgery: 8, paediatrics: 4}, exams: {lab: 8, xray: 4, ultrasound: 4, "
         "ct: 4, mri: 3, ecg: 3}}   # assumption",
@@ -168,6 +315,7 @@ def facilities() -> list[str]:
             "    refers_to: huaibei_city",
             '    hours: {start: "08:00", end: "17:30"}     # assumption',
             "    cashier_walk_min: 3                       # assumption",
+            f"    beds: {BEDS[hospital]}                              # assumption: see BEDS",
             "    stations: {registration: 12, cashier: 10, pharmacy: 10, doctors: {general: 6, "
             "internal: 30, surgery: 18, paediatrics: 10}, exams: {lab: 10, xray: 5, "
             "ultrasound: 9, ct: 4, mri: 2, ecg: 4}}   # assumption",
@@ -185,6 +333,7 @@ def facilities() -> list[str]:
             "    tier: township",
             f"    refers_to: {_county_of(t)}",
             '    hours: {start: "08:00", end: "17:30"}     # assumption',
+            f"    beds: {BEDS['thc']}                               # assumption: see BEDS",
             "    stations: {registration: 3, cashier: 3, pharmacy: 3, doctors: {general: 8}, "
             "exams: {lab: 3, xray: 2, ultrasound: 2, ecg: 2}}   # assumption",
         ]
@@ -269,7 +418,12 @@ def zones() -> list[str]:
 
 
 def main() -> None:
-    text = "\n".join([HEADER, *facilities(), "", *zones(), "", REFORMS])
+    wards = ["huaibei_city", "suixi_people", "suixi_tcm"]
+    wards += [f"thc_{t:02d}" for t in range(1, TOWNSHIPS + 1)]
+    text = "\n".join(
+        [HEADER, INPATIENT, *facilities(), "", *zones(), "", REFORMS, "uncertainty:"]
+        + uncertainty(wards)
+    )
     OUT.write_text(text, encoding="utf-8")
     print(f"wrote {OUT}")
 

@@ -7,21 +7,42 @@ from __future__ import annotations
 
 import math
 from collections.abc import Generator
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 import simpy
 
-from ..observation.records import BOOKED_EXAM
+from ..observation.records import BOOKED_EXAM, Records
 from ..system.hours import DAY_MIN
-from ..system.site import Site
+from ..system.site import PriorityStation, Site, Station
+from ..system.world import World
+from .moves import Process
 from .patient import Patient
 
-if TYPE_CHECKING:
-    from .facility_steps import FacilitySteps
+
+class Steps(Protocol):
+    """The facility steps a booked exam takes (``FacilitySteps``)."""
+
+    world: World
+    records: Records
+
+    def _catch_up(self, patient: Patient) -> Process: ...
+
+    def go_home(self, patient: Patient) -> None: ...
+
+    def arrive_at(self, patient: Patient, facility: int, kind: str, arrive_min: float) -> None: ...
+
+    def at(
+        self,
+        patient: Patient,
+        site: Site,
+        station: Station | PriorityStation | None,
+        service_min: float,
+        leg: int,
+    ) -> Process: ...
 
 
 def booked_exams(
-    steps: FacilitySteps, patient: Patient, site: Site, leg: int, tests: list[str], ready: float
+    steps: Steps, patient: Patient, site: Site, leg: int, tests: list[str], ready: float
 ) -> Generator[simpy.Event, None, float]:
     """Book each of ``tests`` now, then do them at their slots, in slot order; the minute the
     last result is ready (not before ``ready``, that of the exams done today)."""
