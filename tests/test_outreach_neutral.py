@@ -23,8 +23,8 @@ from pathlib import Path
 import pytest
 
 from attribution import check_rows_kept, scenarios_at
-from test_beds_neutral import NEW_METRICS as LATER_METRICS
 from conftest import REPO
+from test_beds_neutral import NEW_METRICS as LATER_METRICS
 
 BEFORE = "8c45954"  # main before issue 19
 NEW_METRICS = {

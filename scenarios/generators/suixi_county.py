@@ -67,7 +67,7 @@ care_seeking:
   choice:
     # fit: python -m carepath.workflows.choice_fit scenarios/suixi_county.yaml (the without
     # arm's mean queueing per visit at each tier)
-    start_wait_min: {village: 1.2, township: 7.6, county: 10.2, city: 22.4}   # assumption: fitted as above
+    start_wait_min: {village: 1.2, township: 7.6, county: 10.3, city: 21.7}   # assumption: fitted as above
 """
 
 INPATIENT = """\
