@@ -32,7 +32,12 @@ from conftest import REPO, TINY, tiny
 pytestmark = pytest.mark.integration  # simulates whole scenarios or runs the command
 
 # One scenario per reform family, cut to one day of warm-up and three measured days.
-REFORM_SCENARIOS = ("demo_county_recognition", "demo_county_credit", "chongqing_three_links")
+REFORM_SCENARIOS = (
+    "demo_county_recognition",
+    "demo_county_credit",
+    "chongqing_three_links",
+    "demo_county_credit+wards",
+)
 # Tables whose rows belong to one patient's episode, and the column with the row's latest time.
 PATIENT_TIMES = {
     "visits": "arrive_min",
@@ -44,14 +49,39 @@ PATIENT_TIMES = {
     "credit": "time_min",
     "waivers": "time_min",
     "outreach": "end_min",
+    "admissions": "discharge_min",
+    "bookings": "slot_min",
+    "diagnoses": "time_min",
+}
+
+
+# demo_county_credit with a small ward at the county hospital (a waiting list, deposits on the
+# credit line) and its CT booked: every table of beds and bookings gets rows.
+WARDS = "demo_county_credit+wards"  # a name in REFORM_SCENARIOS
+WARD_LEVERS = {
+    "simulation.warmup_days": 3,
+    "inpatient": {
+        "deposit_yuan": {"county": 1000},
+        "admission": {
+            "abdominal": {
+                "probability": {"county": 0.5, "city": 0.5},
+                "lowest_tier": "county",
+                "stay_days": {"dist": "exponential", "mean": 1},
+                "operation": {"county": 0.3},
+            }
+        },
+    },
+    "facilities[county_hospital].beds": 3,
+    "facilities[city_hospital].beds": 3,
+    "facilities[county_hospital].bookings": {"ct": {"slots_per_day": 4}},
 }
 
 
 def short(name: str):
-    scenario = carepath.load_scenario(REPO / "scenarios" / f"{name}.yaml")
-    return carepath.with_levers(
-        scenario, {"simulation.warmup_days": 1, "simulation.horizon_days": 3}
-    )
+    file, _, variant = name.partition("+")
+    scenario = carepath.load_scenario(REPO / "scenarios" / f"{file}.yaml")
+    levers = {"simulation.warmup_days": 1, "simulation.horizon_days": 3}
+    return carepath.with_levers(scenario, {**levers, **(WARD_LEVERS if variant else {})})
 
 
 def shuffled_copy(records: Records, seed: int) -> Records:

@@ -197,7 +197,9 @@ class ArmTally:
     def _fold_diagnoses(self, rows: list[tuple]) -> None:
         for patient, _, time_min in rows:
             if (episode := self.in_care.get(patient)) is not None:
-                episode.diagnosed_min = time_min  # the last one stands: rows come in time order
+                # the last (each visit's comes after the one before), whatever order rows come in
+                last = episode.diagnosed_min
+                episode.diagnosed_min = time_min if last is None else max(last, time_min)
 
     def finish(self) -> None:
         """The run is over: fold the episodes still in care as they stand."""
