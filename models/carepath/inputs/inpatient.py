@@ -32,13 +32,13 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from .duration import Duration
-from .economics import Yuan
+from .economics import Share, Yuan
+from .economics import TierName as Tier
 from .numbers import NUMBER
 from .units import unit
 
-Tier = Literal["village", "township", "county", "city"]
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
-Share = Annotated[float, NUMBER, Field(ge=0.0, le=1.0)]
+# Weekday and Identifier as in inputs.schema, which imports this module and so cannot be imported.
 Identifier = Annotated[str, Field(pattern=r"^[A-Za-z][A-Za-z0-9_\-]*$", max_length=64)]
 MAX_SLOTS = 100_000  # booked slots of one exam type a day
 MAX_LEAD_DAYS = 365  # the earliest day a booked slot may fall on, after the order
