@@ -2,7 +2,8 @@
 
 A benchmark, not a test: it measures and prints, it asserts nothing about time.  In one process:
 
-(a) simulated station visits per second of the demo scenario, both arms of one replication (a
+(a) simulated station visits per second of each scenario measured (by default the demo county
+    and the demo county with mutual recognition), both arms of one replication (a
     station visit is one queue-and-serve at one station: a row of ``Records.stations``), timing
     the run as ``execution.replication.simulate`` makes it: the simulation and, every
     simulated day, the folding of its records into the metrics' aggregates (also shown apart),
@@ -27,8 +28,11 @@ A benchmark, not a test: it measures and prints, it asserts nothing about time. 
 (f) with ``--county-year PATH``: one replication, both arms, of a 365-day horizon of that
     (large) scenario: seconds and station visits.
 
+``--profile N`` instead prints the N functions with the most self time (cProfile) in (a) of
+each scenario, with their shares of the profiled time.  (d) and (e) use the first scenario.
+
 Usage: ``python benchmarks/bench_model.py [--json] [--rounds N] [--replications N]
-[--county-year PATH]``
+[--scenario PATH ...] [--county-year PATH] [--profile N]``
 (``make bench``, ``make bench BENCH_ARGS=--json``).  The machine may be shared: the load average
 is printed with the results.
 """
@@ -36,10 +40,12 @@ is printed with the results.
 from __future__ import annotations
 
 import argparse
+import cProfile
 import json
 import math
 import os
 import platform
+import pstats
 import random
 import resource
 import subprocess
@@ -67,6 +73,7 @@ from carepath.system.world import World
 
 REPO = Path(__file__).resolve().parents[1]
 DEMO = REPO / "scenarios" / "demo_county.yaml"
+DEMO_RECOGNITION = REPO / "scenarios" / "demo_county_recognition.yaml"
 COUNTY_YEAR = REPO / "scenarios" / "suixi_county.yaml"
 SEED = 1
 MEMORY_HORIZONS_DAYS = (28, 56)
@@ -170,6 +177,25 @@ def rates(scenario: Scenario, rounds: int) -> dict:
         "rounds": rounds,
         "clock": "CPU seconds of this process (time.process_time)",
     }
+
+
+def top_functions(scenario: Scenario, count: int) -> list[dict]:
+    """The ``count`` functions with the most self time in (a), with their shares of the time
+    profiled (cProfile slows small functions most: read shares, not seconds)."""
+    profile = cProfile.Profile()
+    profile.runcall(model_rate, scenario, time.process_time)
+    stats = pstats.Stats(profile).stats  # type: ignore[attr-defined]
+    total = sum(row[2] for row in stats.values())
+    rows = sorted(stats.items(), key=lambda item: -item[1][2])[:count]
+    return [
+        {
+            "function": f"{Path(file).name}:{line}({name})",
+            "calls": calls,
+            "self_seconds": own,
+            "share": own / total,
+        }
+        for (file, line, name), (_, calls, own, _, _) in rows
+    ]
 
 
 def _rss_mb() -> float:
@@ -278,14 +304,12 @@ def context() -> dict:
     }
 
 
-def table(results: dict) -> str:
-    model, bare = results["model"], results["bare_simpy"]
-    paused = results["bare_simpy_collector_paused"]
-    lines = [
-        "carepath benchmark ("
-        + ", ".join(f"{key} {value}" for key, value in results["context"].items())
-        + ")",
-        f"(a) model, demo both arms:     {model['visits_per_s']:>10,.0f} station visits/s "
+def rate_lines(name: str, rated: dict) -> list[str]:
+    """(a)-(c) of one scenario."""
+    model, bare = rated["model"], rated["bare_simpy"]
+    paused = rated["bare_simpy_collector_paused"]
+    return [
+        f"(a) model, {name}, both arms: {model['visits_per_s']:>10,.0f} station visits/s "
         f"({model['station_visits']:,} visits in {model['seconds']:.2f} s, of which folding the "
         f"records {model['fold_seconds']:.2f} s; without it "
         f"{model['visits_per_s_without_fold']:,.0f} visits/s)",
@@ -293,11 +317,35 @@ def table(results: dict) -> str:
         f"({bare['station_visits']:,} visits in {bare['seconds']:.2f} s)",
         f"(b) bare SimPy tandem, collector paused (for comparison): "
         f"{paused['visits_per_s']:,.0f} station visits/s",
-        f"(c) ratio model / bare:        {results['ratio']:>10.3f} "
-        f"(simulation without the fold: {results['ratio_without_fold']:.3f}; "
-        f"to the tandem with the collector paused: {results['ratio_to_collector_paused']:.3f}; "
-        f"fastest of {results['rounds']} rounds, {results['clock']})",
+        f"(c) ratio model / bare:        {rated['ratio']:>10.3f} "
+        f"(simulation without the fold: {rated['ratio_without_fold']:.3f}; "
+        f"to the tandem with the collector paused: {rated['ratio_to_collector_paused']:.3f}; "
+        f"fastest of {rated['rounds']} rounds, {rated['clock']})",
     ]
+
+
+def profile_lines(profiles: dict[str, list[dict]]) -> list[str]:
+    lines = []
+    for name, rows in profiles.items():
+        lines.append(f"top {len(rows)} functions by self time, (a) of {name} under cProfile:")
+        lines += [
+            f"  {row['share']:6.1%} {row['self_seconds']:6.2f} s {row['calls']:>9,} calls  "
+            f"{row['function']}"
+            for row in rows
+        ]
+    return lines
+
+
+def table(results: dict) -> str:
+    lines = [
+        "carepath benchmark ("
+        + ", ".join(f"{key} {value}" for key, value in results["context"].items())
+        + ")"
+    ]
+    if "profiles" in results:
+        return "\n".join(lines + profile_lines(results["profiles"]))
+    for name, rated in results["rates"].items():
+        lines += rate_lines(name, rated)
     for row in results["memory"]:
         lines.append(
             f"(d) memory, one replication, {row['path']:>10}, {row['horizon_days']:>3}-day "
@@ -331,7 +379,16 @@ def table(results: dict) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--json", action="store_true", help="print one JSON document")
-    parser.add_argument("--scenario", type=Path, default=DEMO, help="default: the demo")
+    parser.add_argument(
+        "--scenario",
+        type=Path,
+        action="append",
+        help="a scenario for (a)-(c), repeatable; the first also for (d) and (e) "
+        "(default: the demo county and the demo county with mutual recognition)",
+    )
+    parser.add_argument(
+        "--profile", type=int, metavar="N", help="print the N functions with most self time"
+    )
     parser.add_argument(
         "--replications", type=int, default=4, help="replications for the speed-up (default 4)"
     )
@@ -352,16 +409,24 @@ def main(argv: list[str] | None = None) -> int:
     if args.county_year_child is not None:
         print(json.dumps(county_year_child(args.county_year_child)))
         return 0
+    paths = args.scenario or [DEMO, DEMO_RECOGNITION]
     if args.memory_child is not None:
-        print(json.dumps(memory_child(args.scenario, args.memory_child, args.full_log)))
+        print(json.dumps(memory_child(paths[0], args.memory_child, args.full_log)))
         return 0
 
-    scenario = load_scenario(args.scenario)
-    results = {
-        "context": context(),
-        **rates(scenario, args.rounds),
-        "memory": memory(args.scenario),
-        "speedup": speedup(scenario, args.replications),
+    scenarios = {path.stem: load_scenario(path) for path in paths}
+    results: dict = {"context": context()}
+    if args.profile is not None:
+        results["profiles"] = {
+            name: top_functions(scenario, args.profile) for name, scenario in scenarios.items()
+        }
+        print(json.dumps(results, indent=2) if args.json else table(results))
+        return 0
+    first = next(iter(scenarios.values()))
+    results |= {
+        "rates": {name: rates(scenario, args.rounds) for name, scenario in scenarios.items()},
+        "memory": memory(paths[0]),
+        "speedup": speedup(first, args.replications),
     }
     if args.county_year is None:
         results["county_year"] = {"skipped": "not asked for (--county-year [PATH])"}

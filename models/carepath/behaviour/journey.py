@@ -20,6 +20,7 @@ import simpy
 
 from ..observation.records import EpisodeRow
 from ..system.clock import At
+from ..system.episode_process import EpisodeProcess
 from ..system.hours import DAY_MIN
 from ..system.site import Site
 from ..system.world import TIER_RANK
@@ -39,10 +40,10 @@ class Journey(FacilitySteps):
     for the patient's own clock)."""
 
     def start(self, patient: Patient) -> None:
-        self.env.process(self.episode(patient))
+        EpisodeProcess(self.episode(patient))
 
     def start_latent(self, patient: Patient, begin_min: float, presents: bool) -> None:
-        self.env.process(self.latent_episode(patient, begin_min, presents))
+        EpisodeProcess(self.latent_episode(patient, begin_min, presents))
 
     def episode(self, patient: Patient) -> Process:
         """From onset (``patient.now``, not before the simulation clock) to the end of the last
