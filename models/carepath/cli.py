@@ -43,6 +43,7 @@ from .inputs.arms import arms_for
 from .inputs.file_schema import file_schema
 from .inputs.keypath import parse_setting
 from .inputs.loading import ScenarioError, Setting
+from .inputs.posterior import Posterior, load_posterior
 from .inputs.provenance import unsourced_numbers
 from .inputs.reform_registry import REFORMS
 from .inputs.scenario_file import load_scenario
@@ -59,13 +60,22 @@ from .observation.results_folder import (
     write_atomic,
     writing_into,
 )
+from .workflows.posterior_runs import posterior_run_problems, run_posterior_file
 from .workflows.precision import (
     DEFAULT_MAX_REPLICATIONS,
     PRECISION_ARMS,
     Target,
     target_problems,
 )
-from .workflows.psa import MIN_REPLICATIONS, PsaSettings, psa_problems, run_psa_file, summary_lines
+from .workflows.psa import (
+    MIN_REPLICATIONS,
+    POSTERIOR_SKIPS,
+    PsaSettings,
+    posterior_settings,
+    psa_problems,
+    run_psa_file,
+    summary_lines,
+)
 from .workflows.reproduce import report, reproduce
 from .workflows.runs import FilesRun, run_files
 from .workflows.validate import run_validation
@@ -127,6 +137,11 @@ def _add_run(commands) -> None:
         action="store_true",
         help="print each scenario's saved cost, waiting and referral load with 95%% CIs",
     )
+    _add_posterior(
+        run,
+        "run replication r at one joint draw of the uncertain inputs (rows chosen from the "
+        "seed), so results carry input and simulation uncertainty together; one FILE only",
+    )
     group = run.add_argument_group(
         "replication count by precision",
         "add replications in rounds until the 95%% interval's half-width is at most this share "
@@ -149,6 +164,15 @@ def _add_run(commands) -> None:
         type=_whole(1),
         default=DEFAULT_MAX_REPLICATIONS,
         help=f"stop there even if imprecise (default {DEFAULT_MAX_REPLICATIONS})",
+    )
+
+
+def _add_posterior(command, what: str) -> None:
+    command.add_argument(
+        "--posterior",
+        type=Path,
+        metavar="DRAWS.csv",
+        help=f"a posterior: a draw column, then one column per key path under uncertainty:; {what}",
     )
 
 
@@ -235,6 +259,11 @@ def _add_psa(commands) -> None:
         type=_whole(100),
         default=1000,
         help="bootstrap resamples of the PRCC intervals (default 1000)",
+    )
+    _add_posterior(
+        psa,
+        "the samples are its rows, every input of a sample from one row (no tornado, Morris "
+        "or Sobol: they assume independent inputs)",
     )
 
 
@@ -389,6 +418,10 @@ def _run(args: argparse.Namespace) -> int:
     target = _precision_target(args)
     if target is not None:
         problems += target_problems(target)
+    posterior, more = _posterior(args, loaded, len(args.files))
+    problems += more
+    if args.posterior is not None and target is not None:
+        problems.append("--posterior: runs the file's replication count; leave out --precision")
     if not args.force:
         # a --precision run may add replications up to its maximum
         count = args.max_replications if target is not None else args.replications
@@ -402,7 +435,16 @@ def _run(args: argparse.Namespace) -> int:
     record = RunRecord.start(_command(args), options.jobs, args.scheduler)
     try:
         with writing_into(args.out):  # an unusable or busy --out: ResultsProblem, see main
-            done = run_files(loaded, options, record, target)
+            if posterior is not None:
+                ((file, scenario),) = loaded
+                written = run_posterior_file(file, scenario, posterior, options, record)
+                done = FilesRun([written], Batch([], [], {}))
+            else:
+                done = run_files(loaded, options, record, target)
+    except ScenarioError as error:  # --posterior: a draw that is not a valid scenario
+        for line in error.problems:
+            print(line, file=sys.stderr)
+        return BAD_INPUT
     except SchedulerError as error:
         print(error, file=sys.stderr)
         return BAD_INPUT
@@ -417,6 +459,27 @@ def _run(args: argparse.Namespace) -> int:
     if args.headline:
         _print_headlines(done)
     return _report_failures(done.batch)
+
+
+def _posterior(
+    args: argparse.Namespace, loaded: list[tuple[Path, Scenario]], files: int
+) -> tuple[Posterior | None, list[str]]:
+    """The ``--posterior`` file read for the one scenario given, or the problems."""
+    if args.posterior is None:
+        return None, []
+    if files != 1:
+        return None, [f"--posterior: its draws are one file's inputs; give one FILE, not {files}"]
+    if not loaded:  # the file's own problems are reported already
+        return None, []
+    file, scenario = loaded[0]
+    if args.command == "run":
+        problems = posterior_run_problems(scenario, file)
+        if problems:
+            return None, problems
+    try:
+        return load_posterior(args.posterior, scenario), []
+    except ScenarioError as error:
+        return None, error.problems
 
 
 def _batch_options(args: argparse.Namespace, replications: int | None) -> RunOptions:
@@ -450,6 +513,10 @@ def _psa(args: argparse.Namespace) -> int:
         sobol=not args.no_sobol,
         bootstrap=args.bootstrap,
     )
+    posterior, more = _posterior(args, loaded, 1)
+    problems += more
+    if posterior is not None:
+        settings = posterior_settings(settings)
     for _, scenario in loaded:
         problems += [f"{args.file}: {line}" for line in psa_problems(scenario, settings)]
     if problems:
@@ -461,7 +528,7 @@ def _psa(args: argparse.Namespace) -> int:
     record = RunRecord.start(_command(args), options.jobs, args.scheduler)
     try:
         with writing_into(args.out):
-            result, folder = run_psa_file(file, scenario, settings, options, record)
+            result, folder = run_psa_file(file, scenario, settings, options, record, posterior)
     except ScenarioError as error:  # a drawn point that is not a valid scenario
         for line in error.problems:
             print(line, file=sys.stderr)
@@ -474,10 +541,13 @@ def _psa(args: argparse.Namespace) -> int:
     except BatchFailed as error:
         return _report_failures(error.batch)
     points = len(result.points)
+    drawn = "" if posterior is None else f" drawn from {posterior.file}"
     print(
-        f"{file}: wrote {folder}/ ({settings.samples} samples, {points} points x "
+        f"{file}: wrote {folder}/ ({settings.samples} samples{drawn}, {points} points x "
         f"{settings.replications} replications)"
     )
+    if posterior is not None:
+        print(f"  {POSTERIOR_SKIPS}")
     for line in summary_lines(result):
         print(f"  {line}")
     return 0

@@ -324,6 +324,38 @@ def run(
     return run_many([scenario], options)[0]
 
 
+def run_drawn(
+    scenario: Scenario,
+    drawn: Sequence[Scenario],
+    seed: int,
+    options: RunOptions = DEFAULT_OPTIONS,
+) -> RunResult:
+    """Replication r of ``scenario`` run at ``drawn[r]``: the scenario at inputs drawn for that
+    replication (``carepath run --posterior``), so that the replications carry input and
+    simulation uncertainty together.  Each ``drawn`` scenario has ``scenario``'s name; the
+    tables are ``scenario``'s.
+
+    With ``options.out``, each replication is kept in the checkpoint of its own drawn scenario
+    (all under ``<out>/<scenario>/.partial/``), so a re-run with other draws never reads one
+    back and one with the same draws runs only the missing replications.  Raises
+    ``BatchFailed`` if any replication raised (the others finished and kept).
+    """
+    strangers = sorted({one.name for one in drawn} - {scenario.name})
+    if strangers:
+        raise ValueError(f"drawn scenarios must be named {scenario.name!r}, not {strangers}")
+    tasks = [Task(one, r, seed) for r, one in enumerate(drawn)]
+    checkpoints = [
+        Checkpoint(options.out, one, seed) if options.out is not None else None for one in drawn
+    ]
+    outcomes = _execute(tasks, checkpoints, options)
+    failures = [outcome for outcome in outcomes if isinstance(outcome, Failure)]
+    if failures:
+        kept = {scenario.name: checkpoints[0]} if checkpoints and checkpoints[0] else {}
+        raise BatchFailed(Batch([], failures, kept))
+    finished = [outcome for outcome in outcomes if isinstance(outcome, TaskResult)]
+    return run_result(scenario, seed, tasks, finished)
+
+
 def run_replications(
     scenario: Scenario, numbers: Sequence[int], seed: int, options: RunOptions = DEFAULT_OPTIONS
 ) -> RunResult:

@@ -13,6 +13,7 @@ from .arms import arms_problems
 from .metric_registry import METRICS, Scope, residents_scaling
 from .reform_registry import REFORMS, Problem
 from .schema import TIERS, Scenario
+from .targets import entry_problems
 
 
 def _duplicates(items: list, section: str) -> list[Problem]:
@@ -174,6 +175,14 @@ def _plausibility_problems(scenario: Scenario) -> list[Problem]:
     return problems
 
 
+def _target_problems(scenario: Scenario) -> list[Problem]:
+    """Calibration targets, entry by entry (``inputs.targets``): a fit or held-out figure has
+    a published range, a point value its own sd, an sd its reason.  That a file which fits has
+    uncertain inputs and keeps a figure back is checked on the loaded file alone
+    (``targets.calibration_problems``), since a drawn point has no ``uncertainty:`` block."""
+    return entry_problems(scenario)
+
+
 def _economics_problems(scenario: Scenario) -> list[Problem]:
     """Capital must serve a reform the registry knows."""
     names = REFORMS.names()
@@ -278,6 +287,7 @@ def cross_checks(scenario: Scenario) -> list[Problem]:
         + _management_problems(scenario)
         + REFORMS.problems(scenario)
         + _plausibility_problems(scenario)
+        + _target_problems(scenario)
         + _economics_problems(scenario)
         + _care_seeking_problems(scenario)
         + _inpatient_problems(scenario)

@@ -8,6 +8,7 @@ from pathlib import Path
 from .checks import cross_checks
 from .loading import Setting, load_model
 from .schema import Scenario
+from .targets import calibration_problems
 from .uncertain_inputs import uncertainty_problems
 from .variants import sweep_problems
 
@@ -37,8 +38,10 @@ def load_scenario(path: str | Path, settings: Sequence[Setting] = ()) -> Scenari
 
 def _checks(scenario: Scenario) -> list:
     # A sweep's values and the ends of each uncertain input's range are applied to the
-    # scenario, so they are checked once it is sound.
-    return cross_checks(scenario) or sweep_problems(scenario) + uncertainty_problems(scenario)
+    # scenario, so they are checked once it is sound.  The file's calibration targets as a
+    # whole are checked here, not in cross_checks: a PSA's drawn point keeps no held-out rule.
+    problems = cross_checks(scenario) + calibration_problems(scenario)
+    return problems or sweep_problems(scenario) + uncertainty_problems(scenario)
 
 
 def resolved(scenario: Scenario) -> dict:

@@ -515,6 +515,11 @@ def use_reform_sections(configs: dict[str, type[ReformSwitch]]) -> None:
     Scenario.model_rebuild(force=True)
 
 
+# What a published figure is to calibration (CALIBRATION.md): fitted to, kept back to check the
+# fit, or only set beside the output.
+TargetUse = Literal["fit", "held_out", "check"]
+
+
 class Benchmark(Strict):
     """A published figure set beside a model output to judge plausibility; never an input."""
 
@@ -540,6 +545,29 @@ class Benchmark(Strict):
         None,
         description="set the model's value per this many residents per year (planner units)",
         json_schema_extra=unit("residents"),
+    )
+    # The entry as a calibration target (CALIBRATION.md, inputs.targets): each key left out
+    # while neutral, so that files without them keep their hashes.
+    use: TargetUse = added_key(
+        "check",
+        description="fit: calibrate the uncertain inputs to it; held_out: kept back to check "
+        "the calibration; check: only set beside the output",
+    )
+    obs_sd: Annotated[float, NUMBER, Field(gt=0.0, le=MAX_BENCHMARK)] | None = added_key(
+        None,
+        description="the observation's standard deviation, in the unit compared (after "
+        "residents); default for a target: (high - low) / 4, the range read as +-2 sd",
+        json_schema_extra=unit("as published"),
+    )
+    obs_sd_reason: str = added_key(
+        "",
+        description="why obs_sd has its size: the published interval or a stated +-",
+    )
+    discrepancy_sd: Annotated[float, NUMBER, Field(ge=0.0, le=MAX_BENCHMARK)] = added_key(
+        0.0,
+        description="the model discrepancy allowed for, as a standard deviation in the unit "
+        "compared",
+        json_schema_extra=unit("as published"),
     )
 
 

@@ -7,6 +7,11 @@ The design, every point a scenario at drawn input values:
   each mapped through its input's distribution;
 - ``tornado``: each input alone at its 10th and then its 90th percentile, the others as filed;
 - ``morris``: ``trajectories`` Morris trajectories (SALib), for screening.
+Given a posterior (``--posterior``: joint draws of the inputs, ``inputs.posterior``), the
+``lhs`` points are posterior rows instead, chosen at random (seeded) and each taking every input
+from its one row, never each input on its own (CALIBRATION.md); the tornado, Morris and Sobol
+indices move or integrate each input on its own, as if the inputs were independent, which a
+posterior's are not: they are left out, and the manifest's ``psa.posterior`` says so.
 Every point runs every arm over the same patients with the same ``replications`` seeds (common
 random numbers across points), as one batch: checkpoints, resume, failures, progress, the local
 pool and ``--scheduler`` are those of ``carepath run``.
@@ -49,6 +54,7 @@ from ..inputs.arms import PAIRED
 from ..inputs.levers import LeverError
 from ..inputs.loading import ScenarioError
 from ..inputs.metric_registry import METRICS
+from ..inputs.posterior import Posterior, chosen_rows, load_posterior
 from ..inputs.scenario_file import resolved
 from ..inputs.schema import Scenario
 from ..inputs.uncertain_inputs import UncertainInput, psa_base, scenario_at, uncertain_inputs
@@ -67,6 +73,11 @@ from ..observation.results_folder import (
 from ..system.streams import stream_key
 
 TORNADO_QUANTILES = (0.1, 0.9)
+# Why a PSA of a posterior has no tornado, Morris or Sobol indices (in its manifest).
+POSTERIOR_SKIPS = (
+    "tornado, Morris and Sobol indices left out: each moves or integrates one input on its "
+    "own, as if the inputs were independent, and a posterior's draws are not"
+)
 MORRIS_LEVELS = 4
 MIN_REPLICATIONS = 2  # the simulation noise is estimated from the spread within a point
 DIFFERENCE = "difference"
@@ -123,6 +134,7 @@ class Point:
     index: int
     values: dict[str, float]
     quantiles: dict[str, float]
+    draw: int | None = None  # the posterior draw (its id) the point was taken from, if any
 
 
 @dataclass
@@ -136,6 +148,7 @@ class PsaResult:
     points: list[Point]
     runs: list[RunResult]
     tables: dict[str, pd.DataFrame] = field(default_factory=dict)
+    posterior: Posterior | None = None  # the joint draws the lhs points were taken from
 
 
 def folder_name(scenario: Scenario) -> str:
@@ -172,10 +185,35 @@ def derived_seed(seed: int, purpose: str) -> int:
     return int(sequence.generate_state(1, dtype=np.uint32)[0])
 
 
-def design(inputs: Sequence[UncertainInput], settings: PsaSettings, seed: int) -> list[Point]:
-    """Every point of the PSA, in a fixed order: base, lhs, tornado, morris."""
+def posterior_settings(settings: PsaSettings) -> PsaSettings:
+    """The settings of a PSA of a posterior: no tornado, Morris or Sobol (POSTERIOR_SKIPS)."""
+    return replace(settings, tornado=False, morris_trajectories=0, sobol=False)
+
+
+def posterior_rows(posterior: Posterior, samples: int, seed: int) -> list[int]:
+    """The posterior rows (positions) of the ``samples`` lhs points, from the run's seed."""
+    return chosen_rows(len(posterior.draws), samples, derived_seed(seed, "posterior"))
+
+
+def design(
+    inputs: Sequence[UncertainInput],
+    settings: PsaSettings,
+    seed: int,
+    posterior: Posterior | None = None,
+) -> list[Point]:
+    """Every point of the PSA, in a fixed order: base, lhs, tornado, morris.  Given a
+    ``posterior``, base and then one lhs point per chosen row, every input from that row."""
     names = [item.name for item in inputs]
     points = [_point("base", 0, inputs, {})]
+    if posterior is not None:
+        for i, row in enumerate(posterior_rows(posterior, settings.samples, seed)):
+            drawn = posterior.values(row)
+            quantiles = {
+                item.name: float(item.entry.frozen().cdf(drawn[item.name])) for item in inputs
+            }
+            values = {item.name: drawn[item.name] for item in inputs}
+            points.append(Point("lhs", i, values, quantiles, posterior.draw_id(row)))
+        return points
     sampler = qmc.LatinHypercube(
         d=len(inputs), rng=np.random.default_rng(derived_seed(seed, "lhs"))
     )
@@ -210,11 +248,16 @@ def _point(
 
 
 def point_scenarios(
-    scenario: Scenario, inputs: Sequence[UncertainInput], points: Sequence[Point], file: Path | None
+    scenario: Scenario,
+    inputs: Sequence[UncertainInput],
+    points: Sequence[Point],
+    file: Path | None,
+    posterior: Posterior | None = None,
 ) -> list[Scenario]:
     """Each point's scenario, validated, named for the PSA folder (so its checkpoints live
-    there).  Raises ``ScenarioError`` naming the file, the point and its values when a drawn
-    combination is not a valid scenario; nothing has run then."""
+    there).  Raises ``ScenarioError`` naming the file (and the posterior file and draw of a
+    point taken from one), the point and its values when a drawn combination is not a valid
+    scenario; nothing has run then."""
     base = psa_base(scenario).model_copy(update={"name": folder_name(scenario)})
     found, problems = [], []
     for point in points:
@@ -222,6 +265,8 @@ def point_scenarios(
             found.append(scenario_at(base, inputs, point.values))
         except LeverError as error:
             where = f"{file or scenario.name}: uncertainty: the {point.design} point {point.index}"
+            if posterior is not None and point.draw is not None:
+                where = f"{posterior.file}: draw {point.draw} ({where})"
             problems += [f"{where} ({point.values}): {message}" for _, message in error.found]
     if problems:
         raise ScenarioError(problems)
@@ -229,21 +274,29 @@ def point_scenarios(
 
 
 def run_psa(
-    scenario: Scenario, settings: PsaSettings, options: RunOptions, file: Path | None = None
+    scenario: Scenario,
+    settings: PsaSettings,
+    options: RunOptions,
+    file: Path | None = None,
+    posterior: Posterior | None = None,
 ) -> PsaResult:
     """Run every point of the PSA as one batch (``options`` as for ``carepath run``; its
-    ``replications`` is ignored for ``settings.replications``) and derive its tables.
+    ``replications`` is ignored for ``settings.replications``) and derive its tables.  With a
+    ``posterior`` (``inputs.posterior.load_posterior``), its lhs points are posterior rows
+    and the settings ``posterior_settings``.
 
     Raises ``ScenarioError`` for a design point that is not a valid scenario and
     ``BatchFailed`` if a replication raised (the others kept, given ``options.out``).
     """
+    if posterior is not None:
+        settings = posterior_settings(settings)
     bad = psa_problems(scenario, settings)
     if bad:
         raise ScenarioError([f"{file or scenario.name}: {line}" for line in bad])
     seed = options.seed_of(scenario)
     inputs = uncertain_inputs(scenario)
-    points = design(inputs, settings, seed)
-    scenarios = point_scenarios(scenario, inputs, points, file)
+    points = design(inputs, settings, seed, posterior)
+    scenarios = point_scenarios(scenario, inputs, points, file, posterior)
     unique: dict[str, Scenario] = {}
     keys = []
     for one in scenarios:  # a Morris design may visit a point twice: it runs once
@@ -252,7 +305,8 @@ def run_psa(
         keys.append(key)
     batch_options = replace(options, replications=settings.replications, seed=seed)
     done = dict(zip(unique, run_many(list(unique.values()), batch_options), strict=True))
-    result = PsaResult(scenario, inputs, settings, seed, points, [done[k] for k in keys])
+    runs = [done[k] for k in keys]
+    result = PsaResult(scenario, inputs, settings, seed, points, runs, posterior=posterior)
     result.tables = psa_tables(result)
     return result
 
@@ -266,17 +320,20 @@ def psa(
     progress: bool = False,
     out: Path | None = None,
     scheduler: str | None = None,
+    posterior: str | Path | None = None,
     **settings: Any,
 ) -> PsaResult:
     """The PSA of a scenario's ``uncertainty:`` block, for notebooks: ``result.tables`` holds
     what ``carepath psa`` writes, by file name.  ``settings``: the other fields of
     :class:`PsaSettings` (``morris_trajectories``, ``tornado``, ``sobol``, ``bootstrap``).
+    ``posterior``: a posterior file whose joint draws the samples are taken from.
 
     >>> psa(scenario, samples=16, morris_trajectories=0).tables["psa.csv"]
     """
     chosen = PsaSettings(samples=samples, replications=replications, **settings)
     options = RunOptions(replications, seed, jobs, progress, out, scheduler)
-    return run_psa(scenario, chosen, options)
+    drawn = None if posterior is None else load_posterior(posterior, scenario)
+    return run_psa(scenario, chosen, options, posterior=drawn)
 
 
 def discard_checkpoints(result: PsaResult, out: Path) -> None:
@@ -299,9 +356,10 @@ def write_psa(out: Path, file: Path | None, result: PsaResult, record: RunRecord
 
 
 def psa_record(result: PsaResult) -> dict:
-    """The manifest's account of the PSA: settings, seeds, inputs and the design's size."""
+    """The manifest's account of the PSA: settings, seeds, inputs and the design's size; of a
+    PSA of a posterior, its file, checksum, the draws used and what was left out."""
     counts = pd.Series([p.design for p in result.points]).value_counts()
-    return {
+    record = {
         **result.settings.record(),
         "seeds": {
             purpose: derived_seed(result.seed, purpose)
@@ -313,6 +371,14 @@ def psa_record(result: PsaResult) -> dict:
         "points": {kind: int(n) for kind, n in counts.items()},
         "analysed_arm": analysed_arm(result.scenario),
     }
+    if result.posterior is not None:
+        rows = posterior_rows(result.posterior, result.settings.samples, result.seed)
+        record["posterior"] = {
+            **result.posterior.record(rows),
+            "seed": derived_seed(result.seed, "posterior"),
+            "left_out": POSTERIOR_SKIPS,
+        }
+    return record
 
 
 def analysed_arm(scenario: Scenario) -> str:
@@ -377,7 +443,11 @@ def _design_table(result: PsaResult) -> pd.DataFrame:
         for point in result.points
         for name in point.values
     ]
-    return pd.DataFrame(rows, columns=["design", "point", "input", "quantile", "value"])
+    table = pd.DataFrame(rows, columns=["design", "point", "input", "quantile", "value"])
+    if result.posterior is not None:  # the posterior draw each point was taken from
+        draws = [point.draw for point in result.points for _ in point.values]
+        table["draw"] = pd.array(draws, dtype="Int64")
+    return table
 
 
 def _per_replication(replications: pd.DataFrame) -> pd.DataFrame:
@@ -562,13 +632,19 @@ def _labelled(result: PsaResult, metric: str, arm: str, table: pd.DataFrame) -> 
 
 
 def run_psa_file(
-    file: Path, scenario: Scenario, settings: PsaSettings, options: RunOptions, record: RunRecord
+    file: Path,
+    scenario: Scenario,
+    settings: PsaSettings,
+    options: RunOptions,
+    record: RunRecord,
+    posterior: Posterior | None = None,
 ) -> tuple[PsaResult, Path]:
-    """``carepath psa``: run the PSA of one scenario file and write its folder into
-    ``options.out``; its checkpoints are discarded once the folder is written."""
+    """``carepath psa``: run the PSA of one scenario file (of a ``posterior``'s draws, if
+    given) and write its folder into ``options.out``; its checkpoints are discarded once the
+    folder is written."""
     if options.out is None:
         raise ValueError("a PSA needs an output folder (options.out)")
-    result = run_psa(scenario, settings, options, file)
+    result = run_psa(scenario, settings, options, file, posterior)
     folder = write_psa(options.out, file, result, record.ended())
     discard_checkpoints(result, options.out)
     return result, folder
