@@ -60,6 +60,12 @@ from .observation.results_folder import (
     write_atomic,
     writing_into,
 )
+from .workflows.calibrate import (
+    CalibrationSettings,
+    calibration_problems,
+    run_calibration,
+    write_calibration,
+)
 from .workflows.posterior_runs import posterior_run_problems, run_posterior_file
 from .workflows.precision import (
     DEFAULT_MAX_REPLICATIONS,
@@ -101,6 +107,7 @@ def _parser() -> argparse.ArgumentParser:
     _add_schema(commands)
     _add_run(commands)
     _add_psa(commands)
+    _add_calibrate(commands)
     _add_validation_commands(commands)
     _add_figures(commands)
     _add_reproduce(commands)
@@ -265,6 +272,38 @@ def _add_psa(commands) -> None:
         "the samples are its rows, every input of a sample from one row (no tornado, Morris "
         "or Sobol: they assume independent inputs)",
     )
+
+
+def _add_calibrate(commands) -> None:
+    calibrate = commands.add_parser(
+        "calibrate",
+        help="history-match a file's uncertain inputs to its use: fit targets into "
+        "results/<scenario>_calibration/ (posterior.csv)",
+    )
+    calibrate.add_argument("file", type=Path, metavar="FILE")
+    _add_set(calibrate)
+    calibrate.add_argument(
+        "--waves", type=_whole(2), default=2, help="history-matching waves (default 2)"
+    )
+    calibrate.add_argument(
+        "--points",
+        type=_whole(2),
+        default=None,
+        help="model points per wave (default ten per uncertain input)",
+    )
+    calibrate.add_argument(
+        "--replications",
+        type=_whole(2),
+        default=3,
+        help="replications per point, same seeds at every point (default 3)",
+    )
+    calibrate.add_argument(
+        "--draws", type=_whole(1), default=1000, help="posterior draws resampled (default 1000)"
+    )
+    calibrate.add_argument(
+        "--cutoff", type=float, default=3.0, help="implausibility cut-off (default 3)"
+    )
+    _add_batch_options(calibrate)
 
 
 def _add_figures(commands) -> None:
@@ -553,6 +592,50 @@ def _psa(args: argparse.Namespace) -> int:
     return 0
 
 
+def _calibrate(args: argparse.Namespace) -> int:
+    loaded, problems = _load_all([args.file], args.settings)
+    settings = CalibrationSettings(
+        waves=args.waves,
+        points_per_wave=args.points or 0,
+        replications=args.replications,
+        draws=args.draws,
+        cutoff=args.cutoff,
+    )
+    for _, scenario in loaded:
+        problems += [f"{args.file}: {line}" for line in calibration_problems(scenario, settings)]
+    if problems:
+        for line in problems:
+            print(line, file=sys.stderr)
+        return BAD_INPUT
+    ((file, scenario),) = loaded
+    options = _batch_options(args, settings.replications)
+    record = RunRecord.start(_command(args), options.jobs, args.scheduler)
+    try:
+        with writing_into(args.out):
+            result = run_calibration(scenario, settings, options, file)
+            folder = write_calibration(args.out, file, result, record.ended())
+    except (ScenarioError, ValueError) as error:  # a point not valid, or an empty region
+        lines = error.problems if isinstance(error, ScenarioError) else [f"{file}: {error}"]
+        for line in lines:
+            print(line, file=sys.stderr)
+        return BAD_INPUT
+    except SchedulerError as error:
+        print(error, file=sys.stderr)
+        return BAD_INPUT
+    except KeyboardInterrupt:
+        return _interrupted(args.out)
+    except BatchFailed as error:
+        return _report_failures(error.batch)
+    match = result.match
+    print(
+        f"{file}: wrote {folder}/ ({len(match.runs)} waves of {list(match.runs_per_wave)} "
+        f"points x {settings.replications} replications; final surviving share "
+        f"{match.final_share:.3g}; effective sample size "
+        f"{match.posterior.effective_sample_size:.1f})"
+    )
+    return 0
+
+
 def _print_headlines(done: FilesRun) -> None:
     for written in done.written:
         if written.sweep_variants:
@@ -675,6 +758,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "schema": _schema,
     "run": _run,
     "psa": _psa,
+    "calibrate": _calibrate,
     "validate": _validate,
     "report": _report,
     "figures": _figures,
