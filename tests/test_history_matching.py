@@ -346,8 +346,12 @@ def assert_recovered(found: Recovery, lowest: float, highest: float) -> None:
 
 
 def test_known_truths_are_recovered():
-    """20 truths, 2 waves of 60 points: the 90% intervals cover the truth about 90% of the time."""
-    assert_recovered(recovery(truths=20, waves=2, points_per_wave=60, seed=11), 0.75, 1.0)
+    """30 truths, 2 waves of 60 points: the 90% intervals cover the truth about 90% of the time.
+
+    Over 300 truths (seeds 11-13) this setting covered 86-93% per input; 30 truths rather than
+    20 keep a share near 0.87 clear of the 0.75 bound by more than chance alone would.
+    """
+    assert_recovered(recovery(truths=30, waves=2, points_per_wave=60, seed=11), 0.75, 1.0)
 
 
 @pytest.mark.slow
