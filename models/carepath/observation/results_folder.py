@@ -56,6 +56,12 @@ PRCC_FILE = "prcc.csv"
 MORRIS_FILE = "morris.csv"
 SOBOL_FILE = "sobol.csv"
 PSA_SUFFIX = "_psa"
+# A calibration's folder (``workflows.calibrate``): ``<scenario>_calibration``.
+CALIBRATION_SUFFIX = "_calibration"
+POSTERIOR_FILE = "posterior.csv"
+CALIBRATION_RUNS_FILE = "calibration_runs.csv"
+CALIBRATION_WAVES_FILE = "calibration_waves.csv"
+CALIBRATION_TARGETS_FILE = "calibration_targets.csv"
 # <out>/validation/queueing.csv: the queueing-theory checks (``carepath validate``)
 VALIDATION_FOLDER = "validation"
 QUEUEING_FILE = "queueing.csv"

@@ -44,14 +44,21 @@ from ..inputs.scenario_file import resolved
 from ..inputs.schema import Scenario
 from ..inputs.targets import TargetSpec, calibration_targets, held_out_targets
 from ..inputs.uncertain_inputs import UncertainInput, psa_base, scenario_at, uncertain_inputs
-from ..observation.results_folder import write_tables
+from ..observation.results_folder import (
+    CALIBRATION_RUNS_FILE,
+    CALIBRATION_SUFFIX,
+    CALIBRATION_TARGETS_FILE,
+    CALIBRATION_WAVES_FILE,
+    POSTERIOR_FILE,
+    write_tables,
+)
 from ..system.streams import stream_key
 
-CALIBRATION_SUFFIX = "_calibration"
-POSTERIOR_FILE = "posterior.csv"
-RUNS_FILE = "calibration_runs.csv"
-WAVES_FILE = "calibration_waves.csv"
-TARGETS_FILE = "calibration_targets.csv"
+RUNS_FILE, WAVES_FILE, TARGETS_FILE = (
+    CALIBRATION_RUNS_FILE,
+    CALIBRATION_WAVES_FILE,
+    CALIBRATION_TARGETS_FILE,
+)
 PREDICTIVE = (0.05, 0.95)  # the posterior predictive interval of a target: 90%
 
 
