@@ -21,8 +21,9 @@ from carepath.inputs.posterior import DRAW, chosen_rows, load_posterior, read_po
 from carepath.inputs.scenario_file import load_scenario
 from carepath.inputs.uncertain_inputs import psa_base, scenario_at, uncertain_inputs
 from carepath.observation.posterior import write_posterior
-from carepath.workflows.posterior_runs import replication_rows
-from carepath.workflows.psa import PsaSettings, design
+from carepath.workflows.calibrate import CalibrationSettings, calibration_problems
+from carepath.workflows.posterior_runs import posterior_run_problems, replication_rows
+from carepath.workflows.psa import PsaSettings, design, point_scenarios, psa_problems
 from conftest import tiny_data, write_yaml
 
 COUNTY = "tiers.county.consultation_fee_yuan"  # 15 in the file
@@ -189,7 +190,7 @@ def test_psa_posterior_runs_the_rows_jointly_and_says_what_it_left_out(tmp_path,
             "--quiet", "--bootstrap", "100"]  # fmt: skip
     assert main(args) == 0
     assert "tornado, Morris and Sobol indices left out" in capsys.readouterr().out
-    folder = out / "tiny_psa"
+    folder = out / "tiny_psa_posterior"
     assert not {"tornado.csv", "morris.csv", "sobol.csv"} & {p.name for p in folder.iterdir()}
     manifest = json.loads((folder / "manifest.json").read_text())
     record = manifest["psa"]
@@ -235,11 +236,11 @@ def test_run_posterior_runs_each_replication_at_its_row(tmp_path) -> None:
     drawn = load_posterior(posterior, scenario)
     rows = replication_rows(drawn, 2, scenario.simulation.seed)
     assert sorted(rows) == [0, 1]  # each row once
-    manifest = json.loads((out / "tiny" / "manifest.json").read_text())
+    manifest = json.loads((out / "tiny_posterior" / "manifest.json").read_text())
     assert manifest["posterior"]["sha256"] == drawn.sha256
     assert manifest["posterior"]["draws_used"] == [drawn.draw_id(r) for r in rows]
     assert manifest["scenario_sha256"]  # the file's own scenario, uncertainty and all
-    table = pd.read_csv(out / "tiny" / "replications.csv")
+    table = pd.read_csv(out / "tiny_posterior" / "replications.csv")
     costs = table[(table.metric == "cost_medical_yuan") & (table.arm == "without")]
     cost = costs.set_index("replication").value
     # replication r is a plain run's replication r of the scenario at row rows[r]
@@ -251,7 +252,7 @@ def test_run_posterior_runs_each_replication_at_its_row(tmp_path) -> None:
         assert cost[r] == pytest.approx(expected.set_index("replication").value[r], rel=1e-10)
     dear = rows.index(1)  # the replication at the 9-yuan township fee costs more
     assert cost[dear] > cost[1 - dear] + 5
-    assert not (out / "tiny" / ".partial").exists()
+    assert not (out / "tiny_posterior" / ".partial").exists()
 
 
 def test_each_drawn_replication_is_kept_under_its_own_scenarios_key(tmp_path) -> None:
@@ -263,8 +264,83 @@ def test_each_drawn_replication_is_kept_under_its_own_scenarios_key(tmp_path) ->
     assert Checkpoint(options.out, cheap, 7).path(0).is_file()
     assert Checkpoint(options.out, dear, 7).path(1).is_file()
     assert not Checkpoint(options.out, cheap, 7).path(1).exists()
+    # a run at a posterior's draws keeps them under its own folder (<scenario>_posterior)
+    run_drawn(scenario, [cheap], 7, options, folder="tiny_posterior")
+    mine = Checkpoint(options.out, cheap, 7, "tiny_posterior")
+    assert mine.path(0).is_file() and mine.partial.parent == options.out / "tiny_posterior"
     with pytest.raises(ValueError, match="drawn scenarios must be named 'tiny'"):
         run_drawn(scenario, [cheap.model_copy(update={"name": "other"})], 7, options)
+
+
+@pytest.mark.integration
+def test_a_posterior_run_writes_beside_a_plain_run_never_over_it(tmp_path) -> None:
+    file = scenario_file(tmp_path)
+    posterior = rows_csv(tmp_path, [(0, 15.0, 9.0), (1, 15.0, 9.5)])  # dearer than the file's 2
+    out = tmp_path / "out"
+    common = ["--replications", "2", "--out", str(out), "--quiet"]
+    assert main(["run", str(file), *common]) == 0
+    plain = {name: (out / "tiny" / name).read_bytes() for name in ("summary.csv", "manifest.json")}
+    # a plain run of another seed, stopped: its checkpoint is not the posterior run's to remove
+    stopped = Checkpoint(out, load_scenario(file), 99)
+    stopped.save(0, {})
+    assert main(["run", str(file), "--posterior", str(posterior), *common]) == 0
+    assert {name: (out / "tiny" / name).read_bytes() for name in plain} == plain
+    assert stopped.path(0).is_file()
+    assert not (out / "tiny_posterior" / ".partial").exists()
+    assert "posterior" not in json.loads(plain["manifest.json"])
+    assert "posterior" in json.loads((out / "tiny_posterior" / "manifest.json").read_text())
+    summaries = [pd.read_csv(out / name / "summary.csv") for name in ("tiny", "tiny_posterior")]
+    costs = [
+        table.set_index(["metric", "arm"]).loc[("cost_medical_yuan", "without"), "mean"]
+        for table in summaries
+    ]
+    assert costs[1] > costs[0] + 5  # the township fee drawn, 9 or 9.5 yuan, not the file's 2
+
+
+@pytest.mark.integration
+def test_a_psa_of_a_posterior_writes_beside_a_plain_psa_never_over_it(tmp_path) -> None:
+    file, posterior = scenario_file(tmp_path), rows_csv(tmp_path)
+    out = tmp_path / "out"
+    args = ["psa", str(file), "--samples", "5", "--out", str(out), "--quiet", "--morris", "0",
+            "--no-tornado", "--bootstrap", "100"]  # fmt: skip
+    assert main(args) == 0
+    plain = (out / "tiny_psa" / "psa_design.csv").read_bytes()
+    assert main([*args, "--posterior", str(posterior)]) == 0
+    assert (out / "tiny_psa" / "psa_design.csv").read_bytes() == plain
+    drawn = pd.read_csv(out / "tiny_psa_posterior" / "psa_design.csv")
+    assert "draw" in drawn.columns and "draw" not in pd.read_csv(
+        out / "tiny_psa" / "psa_design.csv"
+    )
+    for folder in ("tiny_psa", "tiny_psa_posterior"):
+        assert not (out / folder / ".partial").exists()
+
+
+def test_a_psa_of_a_posterior_runs_its_points_under_its_own_folder(tmp_path) -> None:
+    scenario = load_scenario(scenario_file(tmp_path))
+    posterior = load_posterior(rows_csv(tmp_path), scenario)
+    inputs = uncertain_inputs(scenario)
+    points = design(inputs, PsaSettings(samples=3), seed=3, posterior=posterior)
+    found = point_scenarios(scenario, inputs, points, None, posterior)
+    assert {one.name for one in found} == {"tiny_psa_posterior"}  # checkpoints under it
+    plain = design(inputs, PsaSettings(samples=3), seed=3)
+    assert {one.name for one in point_scenarios(scenario, inputs, plain, None)} == {"tiny_psa"}
+
+
+def test_names_too_long_for_a_folder_are_refused_before_running(tmp_path) -> None:
+    # 56 characters: <name>_psa fits in 64, <name>_posterior and <name>_psa_posterior do not
+    name = "n" * 56
+    scenario = load_scenario(scenario_file(tmp_path, name=name))
+    too_long = f"name: {name!r} is too long for its"
+    assert any(
+        f"{too_long} posterior run folder name" in p for p in posterior_run_problems(scenario)
+    )
+    settings = PsaSettings(samples=5)
+    assert not any(too_long in p for p in psa_problems(scenario, settings))
+    assert f"{too_long} PSA folder name ('{name}_psa_posterior': over 64 characters)" in (
+        psa_problems(scenario, settings, posterior=True)
+    )
+    calibration = calibration_problems(scenario, CalibrationSettings())
+    assert any(f"{too_long} calibration folder name" in p for p in calibration)
 
 
 def test_run_posterior_is_bad_input_for_several_files_or_with_precision(tmp_path, capsys) -> None:

@@ -127,7 +127,11 @@ def _add_schema(commands) -> None:
 
 
 def _add_run(commands) -> None:
-    run = commands.add_parser("run", help="run scenario batches and write results/<scenario>/")
+    run = commands.add_parser(
+        "run",
+        help="run scenario batches and write results/<scenario>/ (with --posterior: "
+        "results/<scenario>_posterior/)",
+    )
     run.add_argument("files", nargs="+", type=Path, metavar="FILE")
     _add_set(run)
     run.add_argument(
@@ -147,7 +151,8 @@ def _add_run(commands) -> None:
     _add_posterior(
         run,
         "run replication r at one joint draw of the uncertain inputs (rows chosen from the "
-        "seed), so results carry input and simulation uncertainty together; one FILE only",
+        "seed), so results carry input and simulation uncertainty together; one FILE only; "
+        "written to results/<scenario>_posterior/, beside a plain run's folder",
     )
     group = run.add_argument_group(
         "replication count by precision",
@@ -234,7 +239,7 @@ def _add_psa(commands) -> None:
     psa = commands.add_parser(
         "psa",
         help="probabilistic sensitivity analysis of a file's uncertainty: block into "
-        "results/<scenario>_psa/",
+        "results/<scenario>_psa/ (with --posterior: results/<scenario>_psa_posterior/)",
     )
     psa.add_argument("file", type=Path, metavar="FILE")
     _add_set(psa)
@@ -270,7 +275,7 @@ def _add_psa(commands) -> None:
     _add_posterior(
         psa,
         "the samples are its rows, every input of a sample from one row (no tornado, Morris "
-        "or Sobol: they assume independent inputs)",
+        "or Sobol: they assume independent inputs); written to results/<scenario>_psa_posterior/",
     )
 
 
@@ -557,7 +562,8 @@ def _psa(args: argparse.Namespace) -> int:
     if posterior is not None:
         settings = posterior_settings(settings)
     for _, scenario in loaded:
-        problems += [f"{args.file}: {line}" for line in psa_problems(scenario, settings)]
+        bad = psa_problems(scenario, settings, posterior is not None)
+        problems += [f"{args.file}: {line}" for line in bad]
     if problems:
         for line in problems:
             print(line, file=sys.stderr)

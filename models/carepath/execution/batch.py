@@ -329,6 +329,7 @@ def run_drawn(
     drawn: Sequence[Scenario],
     seed: int,
     options: RunOptions = DEFAULT_OPTIONS,
+    folder: str | None = None,
 ) -> RunResult:
     """Replication r of ``scenario`` run at ``drawn[r]``: the scenario at inputs drawn for that
     replication (``carepath run --posterior``), so that the replications carry input and
@@ -336,8 +337,9 @@ def run_drawn(
     tables are ``scenario``'s.
 
     With ``options.out``, each replication is kept in the checkpoint of its own drawn scenario
-    (all under ``<out>/<scenario>/.partial/``), so a re-run with other draws never reads one
-    back and one with the same draws runs only the missing replications.  Raises
+    (all under ``<out>/<folder>/.partial/``, ``folder`` the scenario's name if not given), so a
+    re-run with other draws never reads one back and one with the same draws runs only the
+    missing replications.  Raises
     ``BatchFailed`` if any replication raised (the others finished and kept).
     """
     strangers = sorted({one.name for one in drawn} - {scenario.name})
@@ -345,7 +347,8 @@ def run_drawn(
         raise ValueError(f"drawn scenarios must be named {scenario.name!r}, not {strangers}")
     tasks = [Task(one, r, seed) for r, one in enumerate(drawn)]
     checkpoints = [
-        Checkpoint(options.out, one, seed) if options.out is not None else None for one in drawn
+        Checkpoint(options.out, one, seed, folder) if options.out is not None else None
+        for one in drawn
     ]
     outcomes = _execute(tasks, checkpoints, options)
     failures = [outcome for outcome in outcomes if isinstance(outcome, Failure)]

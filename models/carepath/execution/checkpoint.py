@@ -68,11 +68,15 @@ def checkpoint_key(scenario: Scenario, seed: int) -> str:
 class Checkpoint:
     """The finished replications of one scenario's batch (one scenario, seed and code)."""
 
-    def __init__(self, out_dir: Path, scenario: Scenario, seed: int) -> None:
+    def __init__(
+        self, out_dir: Path, scenario: Scenario, seed: int, folder: str | None = None
+    ) -> None:
+        """``folder``: the results folder the batch writes, if not the scenario's name (a run
+        at a posterior's draws: ``<scenario>_posterior``)."""
         self.scenario = scenario.name
         self.seed = int(seed)
         self.key = checkpoint_key(scenario, seed)
-        self.partial = Path(out_dir) / scenario.name / PARTIAL_FOLDER
+        self.partial = Path(out_dir) / (folder or scenario.name) / PARTIAL_FOLDER
         self.folder = self.partial / self.key
         # What load found unusable, one line each (the command prints them).
         self.set_aside: list[str] = []

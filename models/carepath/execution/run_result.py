@@ -142,10 +142,16 @@ def output_tables(result: RunResult) -> dict[str, pd.DataFrame]:
 
 
 def write_outputs(
-    out: Path, file: Path | None, result: RunResult, run: RunRecord, extra: dict | None = None
+    out: Path,
+    file: Path | None,
+    result: RunResult,
+    run: RunRecord,
+    extra: dict | None = None,
+    folder: str | None = None,
 ) -> Written:
-    """Write one scenario's results folder (its tables, then its manifest) under ``out``;
-    ``file`` is the scenario file it was read from (None: not known)."""
+    """Write one scenario's results folder (its tables, then its manifest) under ``out``:
+    ``folder``, else the scenario's name; ``file`` is the scenario file it was read from
+    (None: not known)."""
     manifest = run.manifest(
         result.scenario,
         file,
@@ -155,8 +161,8 @@ def write_outputs(
         extra={**_reform_entries(result), **(extra or {})},
     )
     tables = output_tables(result)
-    folder = write_tables(out, result.scenario.name, tables, manifest)
-    return Written(file, folder, list(tables), tables.get(PLAUSIBILITY_FILE, pd.DataFrame()))
+    written = write_tables(out, folder or result.scenario.name, tables, manifest)
+    return Written(file, written, list(tables), tables.get(PLAUSIBILITY_FILE, pd.DataFrame()))
 
 
 def _reform_entries(result: RunResult) -> dict:

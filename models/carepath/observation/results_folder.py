@@ -7,7 +7,9 @@ kind and by travel to the nearest county hospital (``equity.csv``, from
 ``equity_replications.csv``), the model beside the published figures (``plausibility.csv``)
 and a manifest recording how they were made, with a checksum of each table so that later
 analyses can prove which results they used.  A sweep's folder holds ``sweep.csv`` and
-``sweep_replications.csv`` instead; ``<out>/validation/`` the queueing checks;
+``sweep_replications.csv`` instead.  A PSA's folder is ``<scenario>_psa/``, a calibration's
+``<scenario>_calibration/``, a run or PSA at a posterior's draws ``<scenario>_posterior/`` or
+``<scenario>_psa_posterior/`` (beside the plain ones); ``<out>/validation/`` the queueing checks;
 ``<out>/figures/`` and ``<out>/validation.md`` what is drawn from them.
 
 Every file is written atomically (a reader sees the old file or the new one, never half of
@@ -62,6 +64,12 @@ POSTERIOR_FILE = "posterior.csv"
 CALIBRATION_RUNS_FILE = "calibration_runs.csv"
 CALIBRATION_WAVES_FILE = "calibration_waves.csv"
 CALIBRATION_TARGETS_FILE = "calibration_targets.csv"
+# A run or PSA at a posterior's draws (``--posterior``) beside the plain one, never over it:
+# ``<scenario>_posterior``, ``<scenario>_psa_posterior`` (``posterior_folder``).
+POSTERIOR_SUFFIX = "_posterior"
+# A folder's longest name: a scenario name's (inputs.schema), since the scenarios a PSA or a
+# calibration runs take their folder's name, and their checkpoints live under it.
+MAX_FOLDER_NAME = 64
 # <out>/validation/queueing.csv: the queueing-theory checks (``carepath validate``)
 VALIDATION_FOLDER = "validation"
 QUEUEING_FILE = "queueing.csv"
@@ -70,6 +78,23 @@ FIGURES_FOLDER = "figures"
 REPORT_FILE = "validation.md"
 # <out>/<scenario>/.partial/: a batch's finished replications, until its files are written
 PARTIAL_FOLDER = ".partial"
+
+
+def posterior_folder(folder: str) -> str:
+    """The folder of a run or PSA at a posterior's draws, beside the plain one's ``folder``."""
+    return f"{folder}{POSTERIOR_SUFFIX}"
+
+
+def folder_name_problems(scenario_name: str, folder: str, what: str) -> list[str]:
+    """Why ``folder``, the name of scenario ``scenario_name``'s ``what`` folder, cannot be one
+    (empty when it can): longer than ``MAX_FOLDER_NAME``."""
+    if len(folder) <= MAX_FOLDER_NAME:
+        return []
+    return [
+        f"name: {scenario_name!r} is too long for its {what} folder name ({folder!r}: over "
+        f"{MAX_FOLDER_NAME} characters)"
+    ]
+
 
 # -- columns ----------------------------------------------------------------------------------
 

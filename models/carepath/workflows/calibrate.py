@@ -50,6 +50,7 @@ from ..observation.results_folder import (
     CALIBRATION_TARGETS_FILE,
     CALIBRATION_WAVES_FILE,
     POSTERIOR_FILE,
+    folder_name_problems,
     write_tables,
 )
 from ..system.streams import stream_key
@@ -113,6 +114,7 @@ def calibration_problems(scenario: Scenario, settings: CalibrationSettings) -> l
         problems.append("--waves must be at least 2 (history matching refocuses in waves)")
     if settings.replications < 2:
         problems.append("--replications must be at least 2 (the replicate variance needs two)")
+    problems += folder_name_problems(scenario.name, folder_name(scenario), "calibration")
     return problems
 
 

@@ -8,8 +8,9 @@ every row is used once before any is used twice and more replications keep the r
 first ones.  The seeds of replication r are those of a plain run's replication r: replication
 r of a posterior run is replication r of a plain run of the scenario at row ``rows[r]``.
 
-The folder is that of ``carepath run`` (the same tables; ``summary.csv`` then spans both kinds
-of uncertainty); its manifest's ``posterior`` entry names the file, its SHA-256, the seed the
+The folder, ``<scenario>_posterior/`` beside a plain run's ``<scenario>/`` (and its checkpoints
+under it), holds the tables of ``carepath run`` (``summary.csv`` then spans both kinds of
+uncertainty); its manifest's ``posterior`` entry names the file, its SHA-256, the seed the
 rows were chosen with and the draw ids used, by replication.  Per-resident and per-area figures
 (``budget.csv``, plausibility rows with ``residents``) scale by the file's population and
 horizon, so a posterior may not draw those.
@@ -32,6 +33,7 @@ from ..inputs.loading import ScenarioError
 from ..inputs.posterior import Posterior, chosen_rows
 from ..inputs.schema import Scenario
 from ..inputs.uncertain_inputs import psa_base, scenario_at, uncertain_inputs
+from ..observation.results_folder import folder_name_problems, posterior_folder
 from ..system.streams import stream_key
 
 # Keys the tables scale by with the file's own values (per residents per year, per area).
@@ -49,10 +51,18 @@ def replication_rows(posterior: Posterior, replications: int, seed: int) -> list
     return chosen_rows(len(posterior.draws), replications, posterior_seed(seed))
 
 
+def folder_name(scenario: Scenario) -> str:
+    """The run's results folder (and checkpoints') name: ``<scenario>_posterior``."""
+    return posterior_folder(scenario.name)
+
+
 def posterior_run_problems(scenario: Scenario, file: Path | None = None) -> list[str]:
     """Why ``scenario`` cannot be run at posterior draws (empty when it can)."""
     where = file or scenario.name
-    problems = []
+    problems = [
+        f"{where}: {line}"
+        for line in folder_name_problems(scenario.name, folder_name(scenario), "posterior run")
+    ]
     if not scenario.uncertainty:
         problems.append(f"{where}: uncertainty: the file declares no uncertain inputs to set")
     if scenario.sweep is not None:
@@ -96,7 +106,8 @@ def run_posterior_file(
     file: Path, scenario: Scenario, posterior: Posterior, options: RunOptions, record: RunRecord
 ) -> Written:
     """``carepath run --posterior``: run the file's replications at posterior draws and write
-    its folder into ``options.out`` (its checkpoints are discarded once it is written).
+    its folder, ``<scenario>_posterior``, into ``options.out`` (its checkpoints are discarded
+    once it is written).
 
     Raises ``ScenarioError`` for a file that cannot be run so or a draw that is not a valid
     scenario, ``BatchFailed`` if a replication raised (the others kept).
@@ -109,8 +120,9 @@ def run_posterior_file(
     seed = options.seed_of(scenario)
     rows = replication_rows(posterior, options.replications_of(scenario), seed)
     drawn = drawn_scenarios(scenario, posterior, rows, file)
-    result = run_drawn(scenario, drawn, seed, options)
+    folder = folder_name(scenario)
+    result = run_drawn(scenario, drawn, seed, options, folder)
     entry = {"posterior": {**posterior.record(rows), "seed": posterior_seed(seed)}}
-    written = write_outputs(options.out, file, result, record.ended(), entry)
-    Checkpoint(options.out, scenario, seed).discard()
+    written = write_outputs(options.out, file, result, record.ended(), entry, folder)
+    Checkpoint(options.out, scenario, seed, folder).discard()
     return written

@@ -11,7 +11,8 @@ Given a posterior (``--posterior``: joint draws of the inputs, ``inputs.posterio
 ``lhs`` points are posterior rows instead, chosen at random (seeded) and each taking every input
 from its one row, never each input on its own (CALIBRATION.md); the tornado, Morris and Sobol
 indices move or integrate each input on its own, as if the inputs were independent, which a
-posterior's are not: they are left out, and the manifest's ``psa.posterior`` says so.
+posterior's are not: they are left out, and the manifest's ``psa.posterior`` says so.  Its
+folder is ``<scenario>_psa_posterior/``, beside a plain PSA's ``<scenario>_psa/``.
 Every point runs every arm over the same patients with the same ``replications`` seeds (common
 random numbers across points), as one batch: checkpoints, resume, failures, progress, the local
 pool and ``--scheduler`` are those of ``carepath run``.
@@ -68,6 +69,8 @@ from ..observation.results_folder import (
     PSA_SUMMARY_FILE,
     SOBOL_FILE,
     TORNADO_FILE,
+    folder_name_problems,
+    posterior_folder,
     write_tables,
 )
 from ..system.streams import stream_key
@@ -151,13 +154,16 @@ class PsaResult:
     posterior: Posterior | None = None  # the joint draws the lhs points were taken from
 
 
-def folder_name(scenario: Scenario) -> str:
-    """The PSA's results folder (and checkpoint) name: ``<scenario>_psa``."""
-    return f"{scenario.name}{PSA_SUFFIX}"
+def folder_name(scenario: Scenario, posterior: bool = False) -> str:
+    """The PSA's results folder (and checkpoint) name: ``<scenario>_psa``, or
+    ``<scenario>_psa_posterior`` for a PSA of a posterior's draws (beside the plain one)."""
+    name = f"{scenario.name}{PSA_SUFFIX}"
+    return posterior_folder(name) if posterior else name
 
 
-def psa_problems(scenario: Scenario, settings: PsaSettings) -> list[str]:
-    """Why this scenario and these settings cannot be run as a PSA (empty when they can)."""
+def psa_problems(scenario: Scenario, settings: PsaSettings, posterior: bool = False) -> list[str]:
+    """Why this scenario and these settings cannot be run as a PSA (of a posterior's draws if
+    ``posterior``) (empty when they can)."""
     problems = []
     if not scenario.uncertainty:
         problems.append("uncertainty: the file declares no uncertain inputs to draw")
@@ -173,8 +179,7 @@ def psa_problems(scenario: Scenario, settings: PsaSettings) -> list[str]:
             f"--samples {settings.samples} is too few for {k} inputs: partial rank correlations "
             f"need at least {k + 3}"
         )
-    if len(folder_name(scenario)) > 64:
-        problems.append(f"name: {scenario.name!r} is too long for its PSA folder name")
+    problems += folder_name_problems(scenario.name, folder_name(scenario, posterior), "PSA")
     return problems
 
 
@@ -258,7 +263,8 @@ def point_scenarios(
     there).  Raises ``ScenarioError`` naming the file (and the posterior file and draw of a
     point taken from one), the point and its values when a drawn combination is not a valid
     scenario; nothing has run then."""
-    base = psa_base(scenario).model_copy(update={"name": folder_name(scenario)})
+    folder = folder_name(scenario, posterior is not None)
+    base = psa_base(scenario).model_copy(update={"name": folder})
     found, problems = [], []
     for point in points:
         try:
@@ -290,7 +296,7 @@ def run_psa(
     """
     if posterior is not None:
         settings = posterior_settings(settings)
-    bad = psa_problems(scenario, settings)
+    bad = psa_problems(scenario, settings, posterior is not None)
     if bad:
         raise ScenarioError([f"{file or scenario.name}: {line}" for line in bad])
     seed = options.seed_of(scenario)
@@ -343,7 +349,8 @@ def discard_checkpoints(result: PsaResult, out: Path) -> None:
 
 
 def write_psa(out: Path, file: Path | None, result: PsaResult, record: RunRecord) -> Path:
-    """Write the PSA's tables and manifest into ``<out>/<scenario>_psa/`` (whole, atomically)."""
+    """Write the PSA's tables and manifest into ``<out>/<scenario>_psa/`` (of a posterior's
+    draws: ``<out>/<scenario>_psa_posterior/``), whole, atomically."""
     manifest = record.manifest(
         result.scenario,
         file,
@@ -352,7 +359,8 @@ def write_psa(out: Path, file: Path | None, result: PsaResult, record: RunRecord
         result.runs[0].arms,
         extra={"psa": psa_record(result)},
     )
-    return write_tables(out, folder_name(result.scenario), result.tables, manifest)
+    folder = folder_name(result.scenario, result.posterior is not None)
+    return write_tables(out, folder, result.tables, manifest)
 
 
 def psa_record(result: PsaResult) -> dict:
