@@ -321,7 +321,9 @@ def _add_figures(commands) -> None:
 
 def _add_reproduce(commands) -> None:
     again = commands.add_parser(
-        "reproduce", help="re-run the committed results of bundled scenarios; name what changed"
+        "reproduce",
+        help="re-run the committed results of bundled scenarios (runs, sweeps, PSAs and "
+        "calibrations, at the recorded posterior if any); name what changed",
     )
     again.add_argument("--results", type=Path, default=Path("results"), help="results folder")
     again.add_argument(

@@ -26,7 +26,7 @@ import hashlib
 import json
 import os
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
 
 import numpy as np
@@ -77,6 +77,13 @@ class CalibrationSettings:
 
     def points(self, inputs: int) -> int:
         return self.points_per_wave or 10 * inputs
+
+
+def calibration_settings(record: dict) -> CalibrationSettings:
+    """The settings a manifest's ``calibration`` entry (``calibration_record``) was made with."""
+    return CalibrationSettings(
+        **{item.name: record[item.name] for item in fields(CalibrationSettings)}
+    )
 
 
 @dataclass

@@ -1,10 +1,13 @@
 """Re-run the committed results and name every number that changed (``make reproduce``).
 
-For each ``results/<scenario>/manifest.json`` whose scenario file is a bundled one (under
+For each ``results/<folder>/manifest.json`` whose scenario file is a bundled one (under
 ``scenarios/``), the scenario is run again with the manifest's seed and replication count into a
-temporary folder, the same way ``carepath run`` ran it, and every CSV the manifest lists is
-compared cell by cell with the committed one.  The claim under test is the package's: same
-scenario and seed give byte-identical tables, so values are compared as the text written.
+temporary folder, the same way its command ran it (``carepath run``; ``carepath psa`` with the
+manifest's ``psa`` settings; ``carepath calibrate`` with its ``calibration`` settings; at the
+draws of the posterior file its ``posterior`` entry names, if the file is still there with the
+recorded SHA-256, else that is the difference and nothing runs), and every CSV the manifest
+lists is compared cell by cell with the committed one.  The claim under test is the package's:
+same scenario and seed give byte-identical tables, so values are compared as the text written.
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ import os
 import sys
 import tempfile
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +26,7 @@ from ..execution.batch import BatchFailed
 from ..execution.manifest import RunRecord, package_versions
 from ..execution.options import RunOptions
 from ..inputs.loading import ScenarioError
+from ..inputs.posterior import Posterior, load_posterior
 from ..inputs.scenario_file import load_scenario, resolved
 from ..inputs.schema import Scenario
 from ..observation.results_folder import (
@@ -32,16 +36,21 @@ from ..observation.results_folder import (
     SUMMARY_FILE,
     changed_files,
     read_manifest,
+    sha256_file,
 )
+from .calibrate import calibration_settings, run_calibration, write_calibration
+from .posterior_runs import run_posterior_file
 from .psa import psa_settings, run_psa_file
 from .runs import run_files
 
 # Columns that say which row a value belongs to, in the order a difference names them.
 KEY_COLUMNS = (
     "design",
+    "wave",
     "point",
     "sample",
     "input",
+    "target",
     "grouping",
     "group",
     "metric",
@@ -104,7 +113,7 @@ def reproduce_folder(
 ) -> Outcome:
     """Re-run one results folder and compare its CSVs with the committed ones."""
     manifest = read_manifest(folder)
-    # The folder's own name: a scenario's, or ``<scenario>_psa`` for a PSA of it.
+    # The folder's own name: a scenario's, or ``<scenario>_psa`` for a PSA of it, and so on.
     name = folder.name
     file = Path(manifest["scenario_file"]) if manifest.get("scenario_file") else None
     if file is None or not _inside(file, scenarios):
@@ -113,34 +122,87 @@ def reproduce_folder(
         gone = Difference(name, str(file), "", "the scenario file is gone")
         return Outcome(name, [gone], [])
     differences = list(edited_files(name, folder, manifest))
+    recorded = _posterior_entry(manifest)
+    problem = _posterior_problem(recorded)
+    if recorded is not None and problem:  # not re-run: its draws are not those it ran at
+        return Outcome(name, [*differences, Difference(name, recorded["file"], "", problem)], [])
     try:
         scenario = load_scenario(file)
+        posterior = None if recorded is None else load_posterior(recorded["file"], scenario)
     except ScenarioError as error:
         bad = [Difference(name, str(file), "", problem) for problem in error.problems]
         return Outcome(name, differences + bad, [])
     notes = _input_notes(manifest, resolved(scenario))
-    runs = f"seed {manifest['seed']}, {manifest['replications']} replications, {jobs} jobs"
-    if "psa" in manifest:
-        runs = f"a PSA of {manifest['psa']['samples']} samples, {runs}"
-    log(f"{name}: re-running {file} ({runs})")
-    seed, replications = _overrides(manifest, scenario)
+    log(f"{name}: re-running {file} ({_what(manifest, jobs)})")
     with tempfile.TemporaryDirectory(prefix="carepath-reproduce-") as tmp:
-        record = RunRecord.start(_command(), jobs)
-        if "psa" in manifest:  # a `carepath psa` folder: the same design, seed and counts
-            settings = psa_settings(manifest["psa"])
-            options = RunOptions(None, int(manifest["seed"]), jobs, progress, Path(tmp))
-            _, new = run_psa_file(file, scenario, settings, options, record)
-        else:
-            options = RunOptions(replications, seed, jobs, progress, Path(tmp))
-            again = run_files([(file, scenario)], options, record)
-            if again.batch.failures:
-                raise BatchFailed(again.batch)
-            new = Path(tmp) / scenario.name
+        new = _run_again(file, scenario, manifest, posterior, Path(tmp), jobs, progress)
         # The summary first, then the replications: what a reader of the listing wants to see.
         first = {SUMMARY_FILE: 0, REPLICATIONS_FILE: 1}
         for table in sorted(manifest.get("files") or {}, key=lambda t: (first.get(t, 2), t)):
             differences += compare_tables(name, table, folder / table, new / table)
     return Outcome(name, differences, notes)
+
+
+def _run_again(
+    file: Path,
+    scenario: Scenario,
+    manifest: dict,
+    posterior: Posterior | None,
+    out: Path,
+    jobs: int,
+    progress: bool,
+) -> Path:
+    """Run the folder's command again into ``out`` (the same kind, settings, seed and counts;
+    at the same posterior's draws) and return the folder it wrote."""
+    record = RunRecord.start(_command(), jobs)
+    options = RunOptions(None, int(manifest["seed"]), jobs, progress, out)
+    if "calibration" in manifest:
+        calibration = calibration_settings(manifest["calibration"])
+        result = run_calibration(scenario, calibration, options, file)
+        return write_calibration(out, file, result, record.ended())
+    if "psa" in manifest:
+        psa = psa_settings(manifest["psa"])
+        return run_psa_file(file, scenario, psa, options, record, posterior)[1]
+    seed, replications = _overrides(manifest, scenario)
+    options = replace(options, replications=replications, seed=seed)
+    if posterior is not None:
+        return run_posterior_file(file, scenario, posterior, options, record).folder
+    again = run_files([(file, scenario)], options, record)
+    if again.batch.failures:
+        raise BatchFailed(again.batch)
+    return out / scenario.name
+
+
+def _what(manifest: dict, jobs: int) -> str:
+    """What a folder's re-run runs, for the log."""
+    runs = f"seed {manifest['seed']}, {manifest['replications']} replications, {jobs} jobs"
+    if "calibration" in manifest:
+        entry = manifest["calibration"]
+        runs = f"a calibration of {entry['waves']} waves, {runs}"
+    if "psa" in manifest:
+        runs = f"a PSA of {manifest['psa']['samples']} samples, {runs}"
+    entry = _posterior_entry(manifest)
+    if entry is not None:
+        runs = f"{runs}, at the draws of {entry['file']}"
+    return runs
+
+
+def _posterior_entry(manifest: dict) -> dict | None:
+    """The posterior a run or PSA was made at: its ``file`` and ``sha256`` (None: not one)."""
+    return manifest.get("posterior") or (manifest.get("psa") or {}).get("posterior")
+
+
+def _posterior_problem(entry: dict | None) -> str:
+    """Why the posterior file a folder was made at cannot be used again ("" when it can, or
+    when the folder was made at none)."""
+    if entry is None:
+        return ""
+    path = Path(entry["file"])
+    if not path.is_file():
+        return "the posterior file the run drew from is gone: not re-run"
+    if sha256_file(path) != entry["sha256"]:
+        return "the posterior file changed since the run (checksum differs): not re-run"
+    return ""
 
 
 def compare_tables(scenario: str, name: str, committed: Path, new: Path) -> list[Difference]:
