@@ -18,10 +18,13 @@ class At(Event):
     """An event processed at ``at_min`` exactly, which must not be before ``env.now``."""
 
     def __init__(self, env: simpy.Environment, at_min: float) -> None:
-        # As simpy's Timeout, scheduled at an absolute time instead of after a delay.
+        # As simpy's Timeout, scheduled at an absolute time instead of after a delay; written
+        # out rather than calling schedule_at, as a station visit makes one of these.
         self.env = env
         self.callbacks = []
-        schedule_at(env, self, at_min)
+        self._ok = True
+        self._value = None
+        heappush(env._queue, (at_min, NORMAL, next(env._eid), self))
 
 
 def schedule_at(env: simpy.Environment, event: Event, at_min: float) -> None:
