@@ -5,9 +5,10 @@ A benchmark, not a test: it measures and prints, it asserts nothing about time. 
 (a) simulated station visits per second of each scenario measured (by default the demo county
     and the demo county with mutual recognition), both arms of one replication (a
     station visit is one queue-and-serve at one station: a row of ``Records.stations``), timing
-    the run as ``execution.replication.simulate`` makes it: the simulation and, every
-    simulated day, the folding of its records into the metrics' aggregates (also shown apart),
-    not the metrics computed from them after it;
+    the run as a batch makes it (``execution.replication.ReplicationRun``, the arms side by
+    side over the same patients): the simulation and, every simulated day, the folding of its
+    records into the metrics' aggregates and the pairing of the arms' ended episodes (also
+    shown apart), not the metrics computed from them after it;
 (b) the same for a bare, idiomatic SimPy tandem queue of three single-server stations (Poisson
     arrivals, exponential service, ``simpy.Resource``, load 0.8) run for as many station visits,
     as SimPy's documentation writes it (the garbage collector left on); and, for comparison
@@ -67,7 +68,6 @@ from carepath.execution.replication import ReplicationRun
 from carepath.inputs.arms import WITHOUT, arms_for
 from carepath.inputs.scenario_file import load_scenario
 from carepath.inputs.schema import Scenario
-from carepath.observation.records import Records
 from carepath.system.streams import Streams
 from carepath.system.world import World
 
@@ -87,27 +87,31 @@ def with_horizon(scenario: Scenario, days: int) -> Scenario:
 
 
 def model_rate(scenario: Scenario, clock: Callable[[], float] = time.perf_counter) -> dict:
-    """(a) Station visits per second of both arms of replication 0, each simulated as
-    ``simulate`` does it (``ReplicationRun``: a day at a time, folding each day's records),
-    with the folding timed apart."""
+    """(a) Station visits per second of replication 0, its arms simulated side by side as a
+    batch runs them (``ReplicationRun``: a day at a time, folding each arm's day of records and
+    pairing the patients whose episodes ended in both), with the folding and pairing timed
+    apart."""
     world = World.build(scenario)
-    visits, seconds, fold_seconds = 0, 0.0, 0.0
-    for arm in arms_for(scenario):
-        start = clock()
-        run = ReplicationRun(world, (arm,), Streams(SEED, 0)).build()
-        arm_run = run.arms[arm.name]
-        fold = arm_run.tally.fold
+    fold_seconds = 0.0
 
-        def timed_fold(records: Records, fold: Callable[[Records], None] = fold) -> None:
+    def timed(step: Callable[..., None]) -> Callable[..., None]:
+        def run_step(*args: object) -> None:
             nonlocal fold_seconds
             folding = clock()
-            fold(records)
+            step(*args)
             fold_seconds += clock() - folding
 
-        arm_run.tally.fold = timed_fold  # type: ignore[method-assign]
-        run.run()
-        seconds += clock() - start
-        visits += arm_run.records.count("stations")
+        return run_step
+
+    start = clock()
+    run = ReplicationRun(world, arms_for(scenario), Streams(SEED, 0)).build()
+    for arm_run in run.arms.values():
+        arm_run.tally.fold = timed(arm_run.tally.fold)  # type: ignore[method-assign]
+    if run.pairing is not None:
+        run.pairing.fold = timed(run.pairing.fold)  # type: ignore[method-assign]
+    run.run()
+    seconds = clock() - start
+    visits = sum(arm_run.records.count("stations") for arm_run in run.arms.values())
     return {
         "station_visits": visits,
         "seconds": seconds,
