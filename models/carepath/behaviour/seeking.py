@@ -124,14 +124,21 @@ class Seeking:
                 self._today = model.day_choices(signal.minutes)
             probs, logsum = self._today.of(zone, condition, short=credit is not None)
         else:
-            offered = np.array([f in credit for f in facilities])
-            allowed = model.affordable(zone, condition) | offered
-            probs, logsum = model.logit(model.utilities(zone, condition, signal.minutes), allowed)
+            utilities = model.utilities(zone, condition, signal.minutes)
+            probs, logsum = model.logit(utilities, self._allowed(zone, condition, credit))
         kept = [(p, f) for p, f in zip(probs.tolist(), facilities, strict=True) if p > 0]
         edges = tuple(accumulate(p for p, _ in kept))
         if edges:
             edges = (*edges[:-1], 1.0)
         return edges, tuple(f for _, f in kept), model.seek_now(condition, logsum)
+
+    def _allowed(self, zone: int, condition: int, credit: frozenset[int]) -> np.ndarray:
+        """Where a patient short of cash can go: the facilities they can prepay, and those
+        their credit line pays."""
+        model = self.model
+        assert model is not None
+        offered = np.array([f in credit for f in model.options[zone].facilities])
+        return model.affordable(zone, condition) | offered
 
     def first_facility(self, patient: Patient) -> int:
         """The facility the patient chooses, with the patient's first-contact number."""
