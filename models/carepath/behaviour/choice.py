@@ -131,6 +131,7 @@ class ChoiceModel:
         shares = np.array([c.share for c in world.scenario.conditions])
         self.episode_shares = shares / shares.sum()
         self._cached_groups: _Groups | None = None
+        self._width_groups: tuple[_WidthGroup, ...] | None = None
 
     @classmethod
     def of(cls, world: World) -> ChoiceModel:
@@ -155,6 +156,14 @@ class ChoiceModel:
     def affordable(self, zone: int, condition: int) -> np.ndarray:
         """Which reachable facilities a patient short of cash can prepay."""
         return self.options[zone].oop_yuan[condition] <= self.cash_yuan
+
+    def day_choices(self, waits_min: Sequence[float]) -> DayChoices:
+        """Every zone's and condition's choice probabilities at the expected waits
+        ``waits_min``, for residents with full choice and for those short of cash (the
+        facilities they can prepay)."""
+        if self._width_groups is None:
+            self._width_groups = _WidthGroup.all_of(self)
+        return DayChoices(self, waits_min, self._width_groups)
 
     @staticmethod
     def logit(utilities: np.ndarray, allowed: np.ndarray) -> tuple[np.ndarray, float]:
@@ -314,6 +323,69 @@ def _logit_rows(utilities: np.ndarray, allowed: np.ndarray) -> tuple[np.ndarray,
     total = np.where(any_usable, weights.sum(axis=1), 1.0)
     logsum = np.where(any_usable, top + np.log(total), -np.inf)
     return weights / total[:, None], logsum
+
+
+class _WidthGroup:
+    """The zones that reach the same number of facilities, one row per zone and condition:
+    computed together, each row comes out bit for bit as the zone's alone would (the logit
+    works row by row)."""
+
+    def __init__(self, model: ChoiceModel, zones: Sequence[int]) -> None:
+        conditions = len(model.world.conditions)
+        options = [model.options[z] for z in zones]
+        self.zones = tuple(zones)
+        self.static = np.concatenate([o.static for o in options])  # [zone, condition] rows
+        self.condition = np.tile(np.arange(conditions), len(zones))
+        self.ranks = np.repeat(np.array([o.ranks for o in options]), conditions, axis=0)
+        facilities = np.array([o.facilities for o in options])
+        self.facilities = np.repeat(facilities, conditions, axis=0)
+        self.affordable = np.concatenate([o.oop_yuan <= model.cash_yuan for o in options])
+
+    @classmethod
+    def all_of(cls, model: ChoiceModel) -> tuple[_WidthGroup, ...]:
+        """The zones grouped by how many facilities they reach (none: no group)."""
+        by_width: dict[int, list[int]] = {}
+        for z, options in enumerate(model.options):
+            if options.facilities:
+                by_width.setdefault(len(options.facilities), []).append(z)
+        return tuple(cls(model, zones) for zones in by_width.values())
+
+    def utilities(self, model: ChoiceModel, waits_min: Sequence[float]) -> np.ndarray:
+        """As ``ChoiceModel.utilities`` for every row, the same operations in the same order."""
+        wait_h = np.asarray(waits_min)[self.facilities] / 60.0
+        constants = model.constants[self.condition[:, None], self.ranks]
+        return self.static + constants + model.choice.wait_per_hour * wait_h
+
+
+class DayChoices:
+    """Every zone's choice probabilities and logsums at one day's expected waits, by
+    condition, for residents with full choice and for those short of cash."""
+
+    def __init__(
+        self, model: ChoiceModel, waits_min: Sequence[float], groups: Sequence[_WidthGroup]
+    ) -> None:
+        conditions = len(model.world.conditions)
+        short_too = model.constrained_share > 0
+        # zone -> (probabilities, logsums, first row of its full choice, of its short of cash)
+        self._rows: dict[int, tuple[np.ndarray, np.ndarray, int, int]] = {}
+        for group in groups:
+            utilities = group.utilities(model, waits_min)
+            allowed = np.ones(utilities.shape, dtype=bool)
+            if short_too:
+                utilities = np.concatenate([utilities, utilities])
+                allowed = np.concatenate([allowed, group.affordable])
+            probs, logsum = _logit_rows(utilities, allowed)
+            short_first = len(group.condition)
+            for i, zone in enumerate(group.zones):
+                first = i * conditions
+                self._rows[zone] = (probs, logsum, first, short_first + first)
+
+    def of(self, zone: int, condition: int, short: bool) -> tuple[np.ndarray, float]:
+        """(choice probabilities, logsum) of a resident of ``zone`` with ``condition``, short
+        of cash (choosing among the facilities they can prepay) or not."""
+        probs, logsum, full, short_of_cash = self._rows[zone]
+        row = (short_of_cash if short else full) + condition
+        return probs[row], float(logsum[row])
 
 
 @dataclass(frozen=True)

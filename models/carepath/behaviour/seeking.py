@@ -21,7 +21,7 @@ from ..system.durations import sampler
 from ..system.hours import DAY_MIN
 from ..system.world import World
 from .arrivals import pick
-from .choice import ChoiceModel
+from .choice import ChoiceModel, DayChoices
 from .patient import Patient
 from .wait_signal import WaitSignal
 
@@ -40,6 +40,11 @@ DRAWS = PatientDraws(
     ),
 )
 Options = tuple[tuple[float, ...], tuple[int, ...], float]
+# Where the numbers read at every illness sit in its care-seeking numbers (read directly: these
+# are read for every patient, and the lookup by name costs more than the rest of the reading).
+_SEEK, _DELAY, _DELAY_DAYS, _CASH = (
+    DRAWS.index(purpose) for purpose in ("seek", "delay", "delay_days", "cash")
+)
 
 
 def illness_cumulative(world: World) -> tuple[float, ...] | None:
@@ -79,49 +84,61 @@ class Seeking:
         self.cash = care.cash
         self.patience = care.patience
         self.patience_min = None if care.patience is None else sampler(care.patience.patience_min)
-        # (zone, condition, choice set) -> (cumulative probabilities, facilities, chance of
-        # seeking care at once), for the waits patients know today
-        self._cache: dict[tuple[int, int, bytes], Options] = {}
+        # (zone, condition, credit: None for a patient not short of cash, else the facilities
+        # their credit line pays) -> (cumulative probabilities, facilities, chance of seeking
+        # care at once), for the waits patients know today
+        self._cache: dict[tuple[int, int, frozenset[int] | None], Options] = {}
+        self._today: DayChoices | None = None  # every zone's choices at today's waits
         self._version = -1
+        self._constrained_share = 0.0 if self.model is None else self.model.constrained_share
 
     # -- where -------------------------------------------------------------------------------
-
-    def _allowed(self, patient: Patient) -> np.ndarray:
-        model = self.model
-        assert model is not None
-        zone, condition = patient.zone.index, patient.condition.index
-        width = len(model.options[zone].facilities)
-        if DRAWS.draw(patient, "cash") >= model.constrained_share:
-            return np.ones(width, dtype=bool)
-        allowed = model.affordable(zone, condition)
-        offered = self.credit_offered(patient)
-        if offered:
-            credit = np.array([f in offered for f in model.options[zone].facilities])
-            allowed = allowed | credit
-        return allowed
 
     def options(self, patient: Patient) -> Options:
         """(cumulative choice probabilities, facilities, chance of seeking care at once) for
         the patient today."""
-        model, signal = self.model, self.signal
-        assert model is not None and signal is not None
+        signal = self.signal
+        assert signal is not None
         if signal.version != self._version:
             self._cache.clear()
+            self._today = None
             self._version = signal.version
-        allowed = self._allowed(patient)
-        key = (patient.zone.index, patient.condition.index, allowed.tobytes())
+        zone, condition = patient.zone.index, patient.condition.index
+        credit = None
+        if patient.own[DRAWS.stream][_CASH] < self._constrained_share:
+            credit = self.credit_offered(patient)
+        key = (zone, condition, credit)
         found = self._cache.get(key)
         if found is None:
-            utilities = model.utilities(key[0], key[1], signal.minutes)
-            probs, logsum = model.logit(utilities, allowed)
-            facilities = model.options[key[0]].facilities
-            kept = [(p, f) for p, f in zip(probs, facilities, strict=True) if p > 0]
-            edges = tuple(accumulate(p for p, _ in kept))
-            if edges:
-                edges = (*edges[:-1], 1.0)
-            found = (edges, tuple(f for _, f in kept), model.seek_now(key[1], logsum))
-            self._cache[key] = found
+            found = self._cache[key] = self._options(*key)
         return found
+
+    def _options(self, zone: int, condition: int, credit: frozenset[int] | None) -> Options:
+        """Options of a choice set: everywhere (``credit`` None), else where the patient can
+        prepay or their credit line pays."""
+        model, signal = self.model, self.signal
+        assert model is not None and signal is not None
+        facilities = model.options[zone].facilities
+        if not credit:  # full choice, or short of cash without credit: as every zone today
+            if self._today is None:
+                self._today = model.day_choices(signal.minutes)
+            probs, logsum = self._today.of(zone, condition, short=credit is not None)
+        else:
+            utilities = model.utilities(zone, condition, signal.minutes)
+            probs, logsum = model.logit(utilities, self._allowed(zone, condition, credit))
+        kept = [(p, f) for p, f in zip(probs.tolist(), facilities, strict=True) if p > 0]
+        edges = tuple(accumulate(p for p, _ in kept))
+        if edges:
+            edges = (*edges[:-1], 1.0)
+        return edges, tuple(f for _, f in kept), model.seek_now(condition, logsum)
+
+    def _allowed(self, zone: int, condition: int, credit: frozenset[int]) -> np.ndarray:
+        """Where a patient short of cash can go: the facilities they can prepay, and those
+        their credit line pays."""
+        model = self.model
+        assert model is not None
+        offered = np.array([f in credit for f in model.options[zone].facilities])
+        return model.affordable(zone, condition) | offered
 
     def first_facility(self, patient: Patient) -> int:
         """The facility the patient chooses, with the patient's first-contact number."""
@@ -147,14 +164,15 @@ class Seeking:
         _, facilities, seek_now = self.options(patient)
         if not facilities:  # nowhere the patient can pay for
             return None
-        if DRAWS.draw(patient, "seek") < seek_now:
+        numbers = patient.own[DRAWS.stream]
+        if numbers[_SEEK] < seek_now:
             return patient.onset_min
         seek = self.seek
         assert seek is not None  # seek_now is 1 without a seek block
-        if DRAWS.draw(patient, "delay") >= seek.delay_share:
+        if numbers[_DELAY] >= seek.delay_share:
             return None
         low, high = seek.delay_days.low, seek.delay_days.high
-        days = low + math.floor(DRAWS.draw(patient, "delay_days") * (high - low + 1))
+        days = low + math.floor(numbers[_DELAY_DAYS] * (high - low + 1))
         # at the hour of day the illness began: delays do not crowd the morning
         return patient.onset_min + days * DAY_MIN
 

@@ -9,12 +9,18 @@ The rows are released once folded, so memory follows the episodes in care, not t
 unless the full event log is asked for (``full_log``: every row kept, and folded all the same).
 Stopping the clock at each day's end does not change the simulation: SimPy processes every other
 event in the same order.
+
+The arms' patients are drawn once (``SharedPatients``): each zone's day of onsets and numbers
+is drawn when the first arm reaches it and handed to the others, and dropped once the last has
+taken it, so the arms start the same patients with the same numbers and at most a day is held.
+Only the patient streams some arm reads are drawn (``streams_read``): each stream is its own,
+so one left undrawn moves no other.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 import simpy
 
@@ -22,19 +28,18 @@ from ..accounting.paired import Pairing
 from ..accounting.tally import ArmTally
 from ..behaviour.admission import Admissions, PaysDeposit, has_admissions
 from ..behaviour.admission import patient_streams as inpatient_streams
-from ..behaviour.arrivals import zone_onsets
+from ..behaviour.arrivals import Handout, Onset, ZoneDraws, start_onsets
 from ..behaviour.journey import Journey
-from ..behaviour.latent import zone_latent_cases
-from ..behaviour.mechanisms import Decisions
+from ..behaviour.latent import LatentCase, LatentDraws, start_latent_cases
+from ..behaviour.mechanisms import Decisions, switched_on
 from ..behaviour.patient import Patient
 from ..behaviour.seeking import Seeking, illness_cumulative, patient_streams
 from ..inputs.arms import PAIRED, WITHOUT, Arm
-from ..inputs.reform_registry import REFORMS
 from ..observation.records import Records
 from ..system.hours import DAY_MIN
 from ..system.site import Site
 from ..system.streams import Streams
-from ..system.world import World
+from ..system.world import World, ZonePlan
 from .collector import collector_paused
 
 
@@ -86,6 +91,43 @@ def fold_times(world: World) -> list[float]:
     return [day * DAY_MIN for day in range(1, math.ceil(end / DAY_MIN))] + [end]
 
 
+def streams_read(world: World, arms: Iterable[Arm]) -> dict[str, int]:
+    """The patient streams some arm reads (name -> numbers per patient): those of the reforms
+    the arms switch on (a mechanism reads only the streams its reform declares), care
+    seeking's and inpatient care's."""
+    reforms = {
+        d.stream: d.width for arm in arms for r in switched_on(world, arm) for d in r.streams
+    }
+    return {**reforms, **patient_streams(world), **inpatient_streams(world)}
+
+
+class SharedPatients:
+    """The patients of one replication, drawn once for its ``arms`` arms: each zone's day of
+    onsets (and of unnoticed cases) is drawn by the first arm to reach it and dropped once the
+    last has started its patients."""
+
+    def __init__(
+        self, world: World, streams: Streams, own_streams: dict[str, int], arms: int
+    ) -> None:
+        self.handout = Handout(arms)
+        conditions = illness_cumulative(world)
+        self._onsets = [ZoneDraws(world, z, streams, own_streams, conditions) for z in world.zones]
+        latent = world.scenario.care_seeking.latent is not None
+        zones = world.zones if latent else ()
+        self._latent = [LatentDraws(world, z, streams, own_streams) for z in zones]
+
+    def onsets(self, zone: ZonePlan) -> Callable[[int], list[Onset]]:
+        """The zone's patients of a day, the same for every arm."""
+        draws, take = self._onsets[zone.index], self.handout.take
+        return lambda day: take(("onsets", zone.index, day), lambda: draws.day(day))
+
+    def latent(self, zone: ZonePlan) -> Callable[[int], list[LatentCase]]:
+        """The zone's unnoticed cases that would come on their own on a day, the same for every
+        arm."""
+        draws, take = self._latent[zone.index], self.handout.take
+        return lambda day: take(("latent", zone.index, day), lambda: draws.day(day))
+
+
 class ArmRun:
     """One arm of one replication, simulated as far as asked and folded so far."""
 
@@ -96,7 +138,12 @@ class ArmRun:
         streams: Streams,
         full_log: bool = False,
         keep_patients: bool = False,
+        patients: SharedPatients | None = None,
     ) -> None:
+        """``patients``: the replication's, shared with its other arms (drawn for this arm
+        alone if None)."""
+        if patients is None:
+            patients = SharedPatients(world, streams, streams_read(world, (arm,)), 1)
         self.env = simpy.Environment()
         self.records = Records(keep_rows=full_log)
         self.tally = ArmTally(world, keep_patients, arm.reforms)
@@ -105,28 +152,13 @@ class ArmRun:
         if journey.seeking is not None:
             self.tally.signal = journey.seeking.signal
         onsets_until = world.onsets_until_min
-        conditions = illness_cumulative(world)
-        own_streams = {
-            **REFORMS.patient_streams(),
-            **patient_streams(world),
-            **inpatient_streams(world),
-        }
         for zone in world.zones:
-            onsets = zone_onsets(
-                self.env,
-                world,
-                zone,
-                streams,
-                onsets_until,
-                journey.start,
-                own_streams,
-                conditions,
-            )
-            self.env.process(onsets)
+            onsets = patients.onsets(zone)
+            self.env.process(start_onsets(self.env, zone, onsets, onsets_until, journey.start))
         if world.scenario.care_seeking.latent is not None:
             for zone in world.zones:
-                cases = zone_latent_cases(
-                    self.env, world, zone, streams, onsets_until, journey.start_latent, own_streams
+                cases = start_latent_cases(
+                    self.env, world, zone, patients.latent(zone), onsets_until, journey.start_latent
                 )
                 self.env.process(cases)
 
@@ -163,13 +195,21 @@ class ReplicationRun:
         self.paired = {WITHOUT.name, "with"} <= {arm.name for arm in arms}
         self.pairing = Pairing() if self.paired else None
         self.arms: dict[str, ArmRun] = {}
+        self.patients: SharedPatients | None = None  # drawn for every arm, once built
 
     def build(self) -> ReplicationRun:
         """Set up each arm's sites, mechanisms and onsets."""
+        own_streams = streams_read(self.world, self.plan)
+        self.patients = SharedPatients(self.world, self.streams, own_streams, len(self.plan))
         for arm in self.plan:
             self.stage = arm.name
             self.arms[arm.name] = ArmRun(
-                self.world, arm, self.streams, self.full_log, keep_patients=self.paired
+                self.world,
+                arm,
+                self.streams,
+                self.full_log,
+                keep_patients=self.paired,
+                patients=self.patients,
             )
         self.stage = None
         return self
