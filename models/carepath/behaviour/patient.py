@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from types import MappingProxyType
 
 from ..inputs.schema import TEST_TYPES
 from ..system.site import PRIORITY_NORMAL
@@ -33,6 +34,8 @@ _WIDTH = len(SLOTS)
 MAX_LEGS = 6
 FOLLOWUP_LEG, SECOND_OPINION_LEG = 4, 5
 DRAWS_PER_PATIENT = MAX_LEGS * len(SLOTS)
+# A patient without own streams' numbers: shared, never written to.
+_NO_OWN: Mapping[str, Sequence[float]] = MappingProxyType({})
 # Patient ids are zone index * PATIENT_ID_BASE + the zone's onset count: the same in every arm.
 PATIENT_ID_BASE = 100_000_000
 
@@ -62,7 +65,7 @@ class Patient:
         condition: ConditionPlan,
         onset_min: float,
         draws: Sequence[float],
-        own: dict[str, Sequence[float]] | None = None,
+        own: Mapping[str, Sequence[float]] | None = None,
     ) -> None:
         self.id = patient_id
         self.zone = zone
@@ -70,7 +73,7 @@ class Patient:
         self.onset_min = onset_min
         self.draws = draws
         # Numbers of a mechanism's own patient stream, by stream name (see arrivals).
-        self.own = own or {}
+        self.own = _NO_OWN if own is None else own
         self.location: int | None = None  # a facility index, or None at home
         # Results the patient carries, for recognition: (test, facility whose result it is,
         # facility where the exam was done, time of the exam).

@@ -4,7 +4,7 @@ A reform is declared once (:class:`Reform`): its name, its place in the fold ord
 its scenario section (a :class:`~carepath.inputs.schema.ReformSwitch` subclass, read as
 ``reforms.<name>``), the mechanism built for an arm that switches it on, its named random
 streams, its checks, its metrics, its record and output tables, and its in-run tally.  From the
-registry come the schema's ``reforms:`` section, the patient streams drawn in every arm, the arms
+registry come the schema's ``reforms:`` section, the reforms' own patient streams, the arms
 (``Scenario.switched_on``), the draw names the tests set by hand and the extra output files.
 The built-in reforms are registered in ``carepath/reforms.py``, one line each.
 
@@ -151,7 +151,8 @@ DECISION_POINTS: dict[str, DecisionPoint] = {
 @dataclass(frozen=True)
 class PatientDraws:
     """A reform's own per-patient stream (``patients:<stream>``): uniform numbers drawn for
-    every patient in every arm, so that switching the reform on moves nobody else's draws.
+    every patient, the same in every arm, whenever some arm of the replication switches the
+    reform on; streams are independent, so switching it on moves nobody else's draws.
 
     ``names`` are the purposes of one block of numbers; ``blocks`` repeats it (per visit and test
     type, say).  Reforms may share a stream only by sharing this very declaration.
