@@ -15,6 +15,7 @@ moment, which is the order in which the first steps are taken here.
 from __future__ import annotations
 
 from collections.abc import Generator
+from typing import Any
 
 from simpy.events import Event
 
@@ -25,7 +26,7 @@ class EpisodeProcess:
 
     __slots__ = ("steps",)
 
-    def __init__(self, steps: Generator[Event, object, object]) -> None:
+    def __init__(self, steps: Generator[Event, Any, Any]) -> None:
         self.steps = steps
         self._go(None, True)
 
