@@ -68,6 +68,7 @@ from carepath.execution.replication import ReplicationRun
 from carepath.inputs.arms import WITHOUT, arms_for
 from carepath.inputs.scenario_file import load_scenario
 from carepath.inputs.schema import Scenario
+from carepath.observation.results_folder import STATION_COLUMNS
 from carepath.system.streams import Streams
 from carepath.system.world import World
 
@@ -267,6 +268,10 @@ def speedup(scenario: Scenario, replications: int) -> dict:
     }
 
 
+# Where a station row of a task result (the arm, then STATION_COLUMNS) has its visits.
+VISITS = 1 + STATION_COLUMNS.index("visits")
+
+
 def county_year_child(path: Path) -> dict:
     """(f), in a fresh process: one replication of a 365-day horizon, as a batch runs it."""
     task = Task(with_horizon(load_scenario(path), 365), 0, SEED)
@@ -281,7 +286,7 @@ def county_year_child(path: Path) -> dict:
         "seconds_per_replication": wall,
         "cpu_seconds_per_replication": cpu,
         # station visits that started in the measured year, both arms
-        "station_visits": int(sum(row[4] for row in result.stations)),
+        "station_visits": int(sum(row[VISITS] for row in result.parts["stations"])),
         "measured_episodes": int(metric[(WITHOUT.name, "episodes")]),
         # without minus with: the year's net saving per episode, programme cost included
         "net_saving_yuan_per_episode": metric[(WITHOUT.name, "cost_with_programme_yuan")]

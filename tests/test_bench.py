@@ -45,3 +45,12 @@ def test_rates_and_profile_of_a_short_demo_are_reported():
     assert shares == sorted(shares, reverse=True) and 0 < sum(shares) <= 1
     text = bench.table({"context": {"cores": 2}, "profiles": {"tiny": top}})
     assert "top 5 functions by self time" in text and top[0]["function"] in text
+
+
+def test_the_county_year_reports_its_visits_and_episodes(monkeypatch):
+    shorter = bench.with_horizon
+    monkeypatch.setattr(bench, "with_horizon", lambda scenario, days: shorter(scenario, 1))
+    year = bench.county_year_child(bench.DEMO)
+    assert year["scenario"] == "demo_county" and year["simulated_days"] == 7 + 1 + 60
+    assert year["station_visits"] > year["measured_episodes"] > 0
+    assert year["cpu_seconds_per_replication"] > 0 and year["rss_peak_mb"] > 0
