@@ -102,20 +102,23 @@ class ReferralTally:
             tally.queued += len(queued_min)
             tally.queued_min.extend(queued_min)
 
-    def close(self, episode: Episode) -> None:
-        """Queueing on each referral up the episode made to a county or city hospital in the
+    def close(self, episodes: list[Episode]) -> None:
+        """Queueing on each referral up the episodes made to a county or city hospital in the
         measured period: at the stations until the patient leaves or is sent home by closing
         time (each station visit belongs to the patient's latest arrival at a facility)."""
         start, end = self.window
-        arrivals = [
-            arrive_min
-            for _, facility, kind, arrive_min in episode.visits
-            if kind == "referral_up"
-            and start <= arrive_min < end
-            and self.rank[facility] >= TIER_RANK["county"]
-        ]
-        if not arrivals:
-            return
+        rank, county = self.rank, TIER_RANK["county"]
+        for episode in episodes:
+            arrivals = [
+                arrive_min
+                for _, facility, kind, arrive_min in episode.visits
+                if kind == "referral_up" and start <= arrive_min < end and rank[facility] >= county
+            ]
+            if arrivals:
+                self._received(episode, arrivals)
+
+    def _received(self, episode: Episode, arrivals: list[float]) -> None:
+        """Queueing on the referrals up received (``arrivals``, their arrival minutes)."""
         self.received += len(arrivals)
         received = set(arrivals)
         times = sorted(arrive_min for _, _, _, arrive_min in episode.visits)
