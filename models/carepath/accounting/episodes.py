@@ -82,11 +82,6 @@ class Episode:
         return self.row.onset_min
 
     @property
-    def fees(self) -> list[float]:
-        """Every fee charged to the patient, in the order charged."""
-        return [fee_yuan for _, _, fee_yuan in self.charges]
-
-    @property
     def ended(self) -> bool:
         return self.row.end_min is not None
 
@@ -102,35 +97,10 @@ class Episode:
         end = self.row.end_min
         return math.nan if end is None else end - self.began
 
-    def station_waits(self) -> list[float]:
-        """Minutes queued at each station, in the order of ``stations``."""
-        return [start_min - arrive_min for _, _, _, arrive_min, start_min, _ in self.stations]
-
     @property
     def forgone(self) -> bool:
         """Care not sought at all, or given up after leaving a queue."""
         return "forgone" in self.seeking or "gave_up" in self.seeking
-
-    def waits(self) -> list[float]:
-        """Every queue the patient waited in: stations (those left included), free clinics,
-        visiting experts."""
-        return self.station_waits() + self.outreach_waits + self.left_waits
-
-    def cashier_waits(self) -> list[float]:
-        return cashier_waits(self.stations)
-
-    def outward_trips(self) -> int:
-        """Journeys to a facility (from home or from another facility)."""
-        return sum(destination != HOME for _, _, destination, _, _, _ in self.trips)
-
-
-def cashier_waits(stations: list[tuple]) -> list[float]:
-    """Minutes queued at the cashier, from station rows (``StationRow``)."""
-    return [
-        start_min - arrive_min
-        for _, _, station, arrive_min, start_min, _ in stations
-        if station == "cashier"
-    ]
 
 
 class EpisodeTotals:
@@ -321,7 +291,11 @@ class EndedEpisodes:
         self.travel_yuan = [travel_yuan for _, _, _, _, travel_yuan, _ in trips]
         self.outward_trips = sum(destination != HOME for _, _, destination, _, _, _ in trips)
         self.station_waits = [start - arrive for _, _, _, arrive, start, _ in self.stations]
-        self.cashier_waits = cashier_waits(self.stations)
+        self.cashier_waits = [
+            start - arrive
+            for _, _, station, arrive, start, _ in self.stations
+            if station == "cashier"
+        ]
 
 
 def _gathered(episodes: list[Episode], rows: str) -> list:
