@@ -176,8 +176,7 @@ class EpisodeTotals:
 
     def _add_visits(self, visits: list[tuple]) -> None:
         """Count visits (``VisitRow``) by facility and kind, then each kind of count once."""
-        # facility and kind of each: many visits share them
-        for (facility, kind), n in Counter(map(itemgetter(1, 2), visits)).items():
+        for (facility, kind), n in visits_by_place(visits).items():
             if kind == "return":
                 self.return_visits += n
                 continue
@@ -191,6 +190,12 @@ class EpisodeTotals:
             # in the county: at village, township or county facilities, not a city hospital
             self.in_county_visits += n if rank < TIER_RANK["city"] else 0
             self.referrals[kind] += n
+
+
+def visits_by_place(visits: list[tuple]) -> Counter[tuple[int, str]]:
+    """Visits (``VisitRow``) counted by facility and kind: many share them, so each count is
+    added once."""
+    return Counter(map(itemgetter(1, 2), visits))
 
 
 class EndedEpisodes:
