@@ -138,11 +138,10 @@ class ReferralTally:
         start, end = self.window
         rank, county = self.rank, TIER_RANK["county"]
         for episode in episodes:
-            arrivals = [
-                arrive_min
-                for _, facility, kind, arrive_min in episode.visits
-                if kind == "referral_up" and start <= arrive_min < end and rank[facility] >= county
-            ]
+            arrivals = []  # a loop, not a comprehension: most episodes have a visit or two
+            for _, facility, kind, arrive_min in episode.visits:
+                if kind == "referral_up" and start <= arrive_min < end and rank[facility] >= county:
+                    arrivals.append(arrive_min)
             if arrivals:
                 self._received(episode, arrivals)
 
