@@ -304,6 +304,8 @@ class CreditTally:
         """Nothing to fold by day: an episode's draws reach the book when it ends."""
 
     def close(self, episode: Episode) -> None:
+        if not episode.draws:  # most episodes: nothing to settle
+            return
         repay_days, defaults = episode.account if episode.account else (None, False)
         self.book.settle(episode.patient, episode.draws, repay_days, defaults)
 

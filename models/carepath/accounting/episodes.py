@@ -1,15 +1,19 @@
 """One patient's episode while it is in care, and what the measured episodes add up to.
 
 An episode's rows are gathered from its onset until it ends (``end_min`` set on its
-``EpisodeRow``), then folded once into the arm's totals and dropped.  An episode counts in
-the per-episode metrics if its onset falls in the measured period; it is followed to its end,
-follow-ups included (DESIGN.md, Outputs).
+``EpisodeRow``), then folded once into the arm's totals and dropped: together with the other
+episodes that ended since the last fold, their rows gathered into columns
+(:class:`EndedEpisodes`) so that each total takes a column in one exact addition.  An episode
+counts in the per-episode metrics if its onset falls in the measured period; it is followed to
+its end, follow-ups included (DESIGN.md, Outputs).
 """
 
 from __future__ import annotations
 
 import math
 from collections import Counter
+from itertools import chain, compress, repeat
+from operator import and_, attrgetter, contains, itemgetter, methodcaller, not_, or_, sub
 
 from ..inputs.schema import TEST_TYPES
 from ..observation.records import EXTRA_TRIP_KINDS, HOME, NOT_VISITS, EpisodeRow
@@ -44,7 +48,6 @@ class Episode:
         "left_waits",
         "began_min",
         "diagnosed_min",
-        "_station_waits",
     )
 
     def __init__(self, row: EpisodeRow) -> None:
@@ -69,7 +72,6 @@ class Episode:
         self.began_min: float | None = None
         # the end of the last first or referred visit's diagnosis (DiagnosisRow), if any
         self.diagnosed_min: float | None = None
-        self._station_waits: list[float] | None = None  # once the episode has ended
 
     @property
     def patient(self) -> int:
@@ -78,11 +80,6 @@ class Episode:
     @property
     def onset_min(self) -> float:
         return self.row.onset_min
-
-    @property
-    def fees(self) -> list[float]:
-        """Every fee charged to the patient, in the order charged."""
-        return [fee_yuan for _, _, fee_yuan in self.charges]
 
     @property
     def ended(self) -> bool:
@@ -100,37 +97,10 @@ class Episode:
         end = self.row.end_min
         return math.nan if end is None else end - self.began
 
-    def station_waits(self) -> list[float]:
-        """Minutes queued at each station, in the order of ``stations`` (worked out once the
-        episode has ended: the totals and the paired comparison both read them)."""
-        if self._station_waits is None:
-            self._station_waits = [
-                start_min - arrive_min for _, _, _, arrive_min, start_min, _ in self.stations
-            ]
-        return self._station_waits
-
     @property
     def forgone(self) -> bool:
         """Care not sought at all, or given up after leaving a queue."""
         return "forgone" in self.seeking or "gave_up" in self.seeking
-
-    def waits(self) -> list[float]:
-        """Every queue the patient waited in: stations (those left included), free clinics,
-        visiting experts."""
-        return self.station_waits() + self.outreach_waits + self.left_waits
-
-    def cashier_waits(self) -> list[float]:
-        return [
-            wait
-            for (_, _, station, _, _, _), wait in zip(
-                self.stations, self.station_waits(), strict=True
-            )
-            if station == "cashier"
-        ]
-
-    def outward_trips(self) -> int:
-        """Journeys to a facility (from home or from another facility)."""
-        return sum(destination != HOME for _, _, destination, _, _, _ in self.trips)
 
 
 class EpisodeTotals:
@@ -174,45 +144,165 @@ class EpisodeTotals:
 
     def add(self, episode: Episode) -> None:
         """Fold one measured episode that has ended (or is still in care at the end)."""
-        self.episodes += 1
-        forgone = episode.forgone
-        if episode.ended:
-            self.finished += 1
-            if not forgone:
-                self.cared += 1
-                self.time_to_care_min.add(episode.time_to_care_min)
-                if episode.diagnosed_min is not None:
-                    self.diagnosed += 1
-                    self.onset_to_diagnosis_min.add(episode.diagnosed_min - episode.began)
-        if episode.seeking:
-            self.seeking.update(episode.seeking)
-            self.seeking["forgone_any"] += forgone
-            self.left_wait_min.extend(episode.left_waits)
-        self.medical_yuan.extend(episode.fees)
-        self.travel_min.extend([travel_min for _, _, _, travel_min, _, _ in episode.trips])
-        self.travel_yuan.extend([travel_yuan for _, _, _, _, travel_yuan, _ in episode.trips])
-        self.trips += episode.outward_trips()
-        self.station_wait_min.extend(episode.station_waits())
-        self.outreach_wait_min.extend(episode.outreach_waits)
-        self.cashier_wait_min.extend(episode.cashier_waits())
-        for _, facility, kind, _ in episode.visits:
+        self.add_ended(EndedEpisodes([episode]))
+
+    def add_ended(self, ended: EndedEpisodes) -> None:
+        """Fold measured episodes that have ended (or are still in care at the end), a column
+        of values at a time."""
+        self.episodes += len(ended.episodes)
+        self.finished += ended.finished
+        self.cared += len(ended.cared_min)
+        self.time_to_care_min.extend(ended.cared_min)
+        self.diagnosed += len(ended.to_diagnosis_min)
+        self.onset_to_diagnosis_min.extend(ended.to_diagnosis_min)
+        self.seeking.update(ended.seeking)
+        self.seeking["forgone_any"] += sum(ended.forgone)
+        self.left_wait_min.extend(ended.left_waits)
+        self.medical_yuan.extend(ended.fees_yuan)
+        self.travel_min.extend(ended.travel_min)
+        self.travel_yuan.extend(ended.travel_yuan)
+        self.trips += ended.outward_trips
+        self.station_wait_min.extend(ended.station_waits)
+        self.outreach_wait_min.extend(ended.outreach_waits)
+        self.cashier_wait_min.extend(ended.cashier_waits)
+        self._add_visits(ended.visits)
+        self.tests_performed += ended.performed
+        self.tests_avoided.update(ended.avoided)
+        # a person-time: one patient's visit to one facility with a result recognised
+        self.person_times += ended.person_times
+        self.credit_patients += len(ended.on_credit)
+        self.credit_drawn_yuan.extend([fee for e in ended.on_credit for fee, _ in e.draws])
+        self.waived_yuan.extend([fee_yuan for _, fee_yuan in ended.waived])
+
+    def _add_visits(self, visits: list[tuple]) -> None:
+        """Count visits (``VisitRow``) by facility and kind, then each kind of count once."""
+        for (facility, kind), n in visits_by_place(visits).items():
             if kind == "return":
-                self.return_visits += 1
+                self.return_visits += n
                 continue
             if kind in NOT_VISITS:
-                self.extra_trips += kind in EXTRA_TRIP_KINDS
+                self.extra_trips += n if kind in EXTRA_TRIP_KINDS else 0
                 continue
             rank = self.rank[facility]
-            self.visits += 1
-            self.tier_visits[rank] += 1
-            self.primary_visits += rank in PRIMARY_RANKS
+            self.visits += n
+            self.tier_visits[rank] += n
+            self.primary_visits += n if rank in PRIMARY_RANKS else 0
             # in the county: at village, township or county facilities, not a city hospital
-            self.in_county_visits += rank < TIER_RANK["city"]
-            self.referrals[kind] += 1
-        self.tests_performed += episode.performed
-        self.tests_avoided.update(episode.avoided)
-        # a person-time: one patient's visit to one facility with a result recognised
-        self.person_times += len(episode.accepted)
-        self.credit_patients += bool(episode.draws)
-        self.credit_drawn_yuan.extend(fee for fee, _ in episode.draws)
-        self.waived_yuan.extend(fee_yuan for _, fee_yuan in episode.waived)
+            self.in_county_visits += n if rank < TIER_RANK["city"] else 0
+            self.referrals[kind] += n
+
+
+def visits_by_place(visits: list[tuple]) -> Counter[tuple[int, str]]:
+    """Visits (``VisitRow``) counted by facility and kind: many share them, so each count is
+    added once."""
+    return Counter(map(itemgetter(1, 2), visits))
+
+
+class EndedEpisodes:
+    """Measured episodes folded together (those that ended since the last fold), their rows
+    gathered into columns.
+
+    Each total then takes a whole column in one exact addition rather than a few values per
+    episode, and what several totals read (whether care was forgone, the time to care, the
+    fares) is worked out once.  Exact sums make the grouping change no bit.
+    """
+
+    def __init__(self, episodes: list[Episode]) -> None:
+        self.episodes = episodes
+        self._seeking(list(map(attrgetter("seeking"), episodes)))
+        self._time_to_care(list(map(attrgetter("row.end_min"), episodes)))
+        self.charges: list[tuple[int, str, float]] = []  # facility, item, fee_yuan
+        self.trips: list[tuple] = []  # TripRow
+        self.stations: list[tuple] = []  # StationRow
+        self.visits: list[tuple] = []  # VisitRow
+        self.outreach_waits: list[float] = []
+        self.avoided: list[str] = []
+        self.waived: list[tuple[int, float]] = []
+        self.staff: list[tuple[str, float]] = []
+        self._gather()
+        self._columns()
+        self.performed = sum(map(attrgetter("performed"), episodes))
+        self.person_times = sum(map(len, map(attrgetter("accepted"), episodes)))
+        self.on_credit = list(filter(attrgetter("draws"), episodes))  # drew on a credit line
+
+    def _gather(self) -> None:
+        """The episodes' rows of each kind, one after another."""
+        charges, trips, stations, visits = self.charges, self.trips, self.stations, self.visits
+        outreach_waits, avoided, waived, staff = (
+            self.outreach_waits,
+            self.avoided,
+            self.waived,
+            self.staff,
+        )
+        for episode in self.episodes:
+            charges += episode.charges
+            trips += episode.trips
+            stations += episode.stations
+            visits += episode.visits
+            outreach_waits += episode.outreach_waits
+            avoided += episode.avoided
+            waived += episode.waived
+            staff += episode.staff
+
+    def _seeking(self, seeking: list[list[str]]) -> None:
+        """Each episode's care seeking (``Episode.seeking``): care forgone, the illnesses that
+        went without formal care at onset (as ``care_sought_share`` counts them) and delays;
+        every event, and the minutes in queues left."""
+        self.forgone = list(
+            map(
+                or_,
+                map(contains, seeking, repeat("forgone")),
+                map(contains, seeking, repeat("gave_up")),
+            )
+        )
+        self.not_sought = list(map(methodcaller("count", "forgone"), seeking))
+        self.delayed = list(map(methodcaller("count", "delayed"), seeking))
+        self.seeking = list(chain.from_iterable(seeking))
+        self.left_waits = _gathered(list(compress(self.episodes, seeking)), "left_waits")
+
+    def _time_to_care(self, end_min: list[float | None]) -> None:
+        """Which episodes were cared for (ended, and not forgone), each one's time to care
+        (NaN while still in care), and the onset to diagnosis of those cared for."""
+        episodes = self.episodes
+        began = list(map(attrgetter("row.onset_min"), episodes))
+        for i, episode in enumerate(episodes):
+            if episode.began_min is not None:  # a case found before its onset: rare
+                began[i] = episode.began
+        in_care = end_min.count(None)
+        self.finished = len(end_min) - in_care
+        if in_care:  # only when the run is over
+            self.time_to_care_min = [
+                math.nan if end is None else end - start
+                for end, start in zip(end_min, began, strict=True)
+            ]
+            ended = [end is not None for end in end_min]
+            self.cared = list(map(and_, ended, map(not_, self.forgone)))
+        else:
+            self.time_to_care_min = list(map(sub, end_min, began))
+            self.cared = list(map(not_, self.forgone))
+        self.cared_min = list(compress(self.time_to_care_min, self.cared))
+        diagnosed = compress(
+            zip(map(attrgetter("diagnosed_min"), episodes), began, strict=True), self.cared
+        )
+        self.to_diagnosis_min = [end - start for end, start in diagnosed if end is not None]
+
+    def _columns(self) -> None:
+        """The values the totals take from the rows: fees, fares and minutes travelled,
+        journeys to a facility (from home or from another), minutes queued at stations and at
+        the cashier."""
+        self.fees_yuan = [fee_yuan for _, _, fee_yuan in self.charges]
+        trips = self.trips
+        self.travel_min = [travel_min for _, _, _, travel_min, _, _ in trips]
+        self.travel_yuan = [travel_yuan for _, _, _, _, travel_yuan, _ in trips]
+        self.outward_trips = sum(destination != HOME for _, _, destination, _, _, _ in trips)
+        self.station_waits = [start - arrive for _, _, _, arrive, start, _ in self.stations]
+        self.cashier_waits = [
+            start - arrive
+            for _, _, station, arrive, start, _ in self.stations
+            if station == "cashier"
+        ]
+
+
+def _gathered(episodes: list[Episode], rows: str) -> list:
+    """The rows of one kind (an ``Episode`` list) of all the episodes, one after another."""
+    return list(chain.from_iterable(map(attrgetter(rows), episodes)))

@@ -21,7 +21,7 @@ import math
 
 from ..inputs.economics import residents_year_factor
 from ..system.world import World, ZonePlan
-from .episodes import Episode
+from .episodes import EndedEpisodes, Episode
 from .exact import ExactSum
 
 ZONE_KIND = "zone_kind"
@@ -84,6 +84,7 @@ class _Group:
         "delayed",
         "cared",
         "time_to_care_min",
+        "times_min",
     )
 
     def __init__(self) -> None:
@@ -94,6 +95,16 @@ class _Group:
         self.delayed = 0
         self.cared = 0  # ended, and not forgone
         self.time_to_care_min = ExactSum()
+        self.times_min: list[float] = []  # of a zone's episodes folded together, cared for
+
+    def add(self, other: _Group) -> None:
+        """Add the counts of a zone's episodes folded together."""
+        self.episodes += other.episodes
+        self.not_sought += other.not_sought
+        self.forgone += other.forgone
+        self.delayed += other.delayed
+        self.cared += other.cared
+        self.time_to_care_min.extend(other.times_min)
 
 
 class EquityTally:
@@ -112,19 +123,34 @@ class EquityTally:
     def add(self, episode: Episode) -> None:
         """Count one measured episode (the arm's tally asks ``EpisodeTotals.measures``) that
         has ended, or is still in care at the end."""
-        seeking = episode.seeking
-        forgone = episode.forgone
-        cared = episode.ended and not forgone
-        not_sought = seeking.count("forgone")  # as care_sought_share counts them
-        delayed = seeking.count("delayed")
-        for group in self.of_zone[episode.row.zone]:
-            group.episodes += 1
-            group.not_sought += not_sought
-            group.forgone += forgone
-            group.delayed += delayed
+        self.add_ended(EndedEpisodes([episode]))
+
+    def add_ended(self, ended: EndedEpisodes) -> None:
+        """Count measured episodes that have ended (or are still in care at the end): zone by
+        zone, then each zone's counts into its groups."""
+        by_zone: dict[int, _Group] = {}
+        for episode, not_sought, forgone, delayed, cared, time_min in zip(
+            ended.episodes,
+            ended.not_sought,
+            ended.forgone,
+            ended.delayed,
+            ended.cared,
+            ended.time_to_care_min,
+            strict=True,
+        ):
+            counts = by_zone.get(episode.row.zone)
+            if counts is None:
+                counts = by_zone[episode.row.zone] = _Group()
+            counts.episodes += 1
+            counts.not_sought += not_sought
+            counts.forgone += forgone
+            counts.delayed += delayed
             if cared:
-                group.cared += 1
-                group.time_to_care_min.add(episode.time_to_care_min)
+                counts.cared += 1
+                counts.times_min.append(time_min)
+        for zone, counts in by_zone.items():
+            for group in self.of_zone[zone]:
+                group.add(counts)
 
     def rows(self) -> list[tuple]:
         """(grouping, group, residents, metric, value) per group, in order (zone kinds by

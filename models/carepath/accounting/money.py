@@ -20,13 +20,16 @@ defaults, waivers) cancel there, which ``tests/test_money.py`` checks to 1e-9.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
+from itertools import repeat
+from operator import itemgetter, mul
 
-from ..inputs.economics import OUTSIDE_TIER
+from ..inputs.economics import OUTSIDE_TIER, Economics
 from ..inputs.metric_registry import PERSPECTIVES, net_cost_name
 from ..observation.records import HOME, NO_FACILITY
 from ..system.world import World
 from .credit_ledger import credit_terms, lender_cost
-from .episodes import Episode
+from .episodes import EndedEpisodes, Episode
 from .exact import ExactSum
 from .outreach_costs import OutreachTally
 from .window import measured_window
@@ -40,18 +43,41 @@ def time_away_min(episode: Episode) -> float:
     teams (a free clinic in the village, a family doctor at home).  An outing still open at the
     end of the run is left out."""
     outings, left = [], None
-    # in the order travelled, whatever order the rows were folded in
-    for _, origin, destination, travel_min, _, depart_min in sorted(episode.trips, key=_departure):
+    trips = episode.trips
+    if len(trips) > 1:  # in the order travelled, whatever order the rows were folded in
+        trips = sorted(trips, key=_DEPARTURE)
+    for _, origin, destination, travel_min, _, depart_min in trips:
         if origin == HOME:
             left = depart_min
         if destination == HOME and left is not None:
             outings.append(depart_min + travel_min - left)
             left = None
-    return math.fsum([*outings, *episode.outreach_min])
+    outings += episode.outreach_min
+    return math.fsum(outings)
 
 
-def _departure(trip: tuple) -> float:
-    return float(trip[5])  # TripRow.depart_min
+_DEPARTURE = itemgetter(5)  # TripRow.depart_min
+
+
+class _Prices(dict[tuple[int, str], tuple[float, float | None]]):
+    """By (facility, item) charged: the fund's reimbursement rate, and the item's unit cost if
+    the scenario gives one (else it is the fee times the cost-to-charge ratio); each looked up
+    at its first charge."""
+
+    def __init__(self, economics: Economics, tier: Callable[[int], str]) -> None:
+        super().__init__()
+        self.economics = economics
+        self.tier = tier
+
+    def __missing__(self, key: tuple[int, str]) -> tuple[float, float | None]:
+        facility, item = key
+        tier, economics = self.tier(facility), self.economics
+        fixed = item in economics.unit_cost_yuan and tier in economics.unit_cost_yuan[item]
+        price = self[key] = (
+            economics.reimbursement.rate(tier, item),
+            economics.unit_cost(item, tier, 0.0) if fixed else None,
+        )
+        return price
 
 
 class MoneyTally:
@@ -91,36 +117,64 @@ class MoneyTally:
             )
         }
         self.home_follow_ups = 0
+        self.prices = _Prices(economics, self._tier)
 
     def _tier(self, facility: int) -> str:
         return OUTSIDE_TIER if facility == NO_FACILITY else self.tier[facility]
 
     def add(self, episode: Episode) -> None:
         """Fold one measured episode's money, whenever it fell."""
-        sums, economics = self.sums, self.economics
-        for facility, item, fee_yuan in episode.charges:
-            tier = self._tier(facility)
-            sums["charged"].add(fee_yuan)
-            sums["reimbursed"].add(fee_yuan * economics.reimbursement.rate(tier, item))
-            sums["resource"].add(economics.unit_cost(item, tier, fee_yuan))
-        for facility, _ in episode.waived:
-            tier = self._tier(facility)
-            registration_yuan, consultation_yuan = self.registration[facility]
-            sums["resource"].add(economics.unit_cost("registration", tier, registration_yuan))
-            sums["resource"].add(economics.unit_cost("consultation", tier, consultation_yuan))
-        sums["travel"].extend(travel_yuan for _, _, _, _, travel_yuan, _ in episode.trips)
-        if episode.draws:
+        self.add_ended(EndedEpisodes([episode]))
+
+    def add_ended(self, ended: EndedEpisodes) -> None:
+        """Fold measured episodes' money, whenever it fell, a column at a time."""
+        sums = self.sums
+        self._add_charges(ended)
+        sums["resource"].extend(
+            [cost for facility, _ in ended.waived for cost in self._waived_cost(facility)]
+        )
+        sums["travel"].extend(ended.travel_yuan)
+        for episode in ended.on_credit:
             financing, defaulted = lender_cost(
                 episode.patient, episode.draws, episode.account, self.terms
             )
             sums["financing"].add(financing)
             sums["defaulted"].add(defaulted)
         prices = self.outreach.prices
-        for role, staff_days in episode.staff:
+        for role, staff_days in ended.staff:
             sums["staff"].add(staff_days * prices.get(role, 0.0))
             sums["staff_days"].add(staff_days)
             self.home_follow_ups += role == "family_doctor"
-        sums["time_min"].add(time_away_min(episode))
+        sums["time_min"].extend([time_away_min(episode) for episode in ended.episodes])
+
+    def _add_charges(self, ended: EndedEpisodes) -> None:
+        """What was charged, what the fund reimbursed and the resources used, a column at a
+        time."""
+        fees, prices = ended.fees_yuan, self.prices
+        self.sums["charged"].extend(fees)
+        priced = [prices[facility, item] for facility, item, _ in ended.charges]
+        self.sums["reimbursed"].extend(map(mul, fees, map(itemgetter(0), priced)))
+        unit_costs = list(map(itemgetter(1), priced))
+        cost_to_charge = self.economics.cost_to_charge
+        if unit_costs.count(None) == len(unit_costs):  # none fixed: each is its fee's share
+            self.sums["resource"].extend(map(mul, fees, repeat(cost_to_charge)))
+            return
+        self.sums["resource"].extend(
+            [
+                fee_yuan * cost_to_charge if unit_cost is None else unit_cost
+                for fee_yuan, unit_cost in zip(fees, unit_costs, strict=True)
+            ]
+        )
+
+    def _waived_cost(self, facility: int) -> tuple[float, float]:
+        """The resources of a waived registration: its registration and consultation items."""
+        tier = self._tier(facility)
+        registration_yuan, consultation_yuan = self.registration[facility]
+        unit_cost = self.economics.unit_cost
+        return (
+            unit_cost("registration", tier, registration_yuan),
+            unit_cost("consultation", tier, consultation_yuan),
+        )
 
     def programme_yuan(self) -> float:
         """Staff time the measured episodes caused, the calendar's staff time in the measured

@@ -11,13 +11,12 @@ from __future__ import annotations
 import math
 from bisect import bisect_right
 from collections import Counter, defaultdict
-from collections.abc import Iterable
 
 from ..inputs.schema import TIERS
 from ..observation.records import NOT_VISITS
 from ..system.hours import DAY_MIN
 from ..system.world import TIER_RANK, World
-from .episodes import Episode, EpisodeTotals
+from .episodes import Episode, EpisodeTotals, visits_by_place
 from .exact import ExactSum
 from .window import measured_window
 
@@ -66,56 +65,88 @@ class ReferralTally:
             tally = self.facility_weeks[key] = _FacilityWeek()
         return tally
 
-    def fold_visits(self, rows: Iterable[tuple]) -> None:
-        """Arrivals in the measured period by kind, tier, facility and week (``VisitRow``s)."""
+    def _shared_week(self, times: list[float]) -> int | None:
+        """The measured week of every one of ``times`` if they share one (a day's rows nearly
+        always do); None if not, or if some fall outside the measured period.  The week never
+        decreases as time goes on (the floor of the minutes since the start over a week's), so
+        when the earliest and the latest share it, all do."""
+        if not times:
+            return None
+        week = self._week(min(times))
+        return week if week is not None and week == self._week(max(times)) else None
+
+    def fold_visits(self, rows: list[tuple]) -> None:
+        """Arrivals in the measured period by kind, tier, facility and week (``VisitRow``s),
+        counted by facility, kind and week before they are added."""
+        shared = self._shared_week([arrive_min for _, _, _, arrive_min in rows])
+        counts: Counter[tuple[int, str, int | None]]
+        if shared is not None:  # no week to work out row by row
+            counts = Counter(
+                {
+                    (facility, kind, shared): n
+                    for (facility, kind), n in visits_by_place(rows).items()
+                }
+            )
+        else:
+            counts = Counter(
+                (facility, kind, self._week(arrive_min)) for _, facility, kind, arrive_min in rows
+            )
         county = TIER_RANK["county"]
-        for _, facility, kind, arrive_min in rows:
-            week = self._week(arrive_min)
+        for (facility, kind, week), n in counts.items():
             if week is None:
                 continue
             rank = self.rank[facility]
-            self.arrivals[(kind, rank)] += 1
+            self.arrivals[(kind, rank)] += n
             if kind in REFERRAL_KINDS:
-                self.weekly[(rank, week)] += 1
+                self.weekly[(rank, week)] += n
             tally = self._facility_week(facility, week)
-            tally.referred_up += kind == "referral_up"
-            tally.referred_down += kind == "referral_down"
-            tally.self_referred += kind == "first" and rank >= county
+            tally.referred_up += n if kind == "referral_up" else 0
+            tally.referred_down += n if kind == "referral_down" else 0
+            tally.self_referred += n if kind == "first" and rank >= county else 0
 
     def outpatient_arrivals(self) -> int:
         """Arrivals in the measured period that were outpatient visits (``NOT_VISITS`` left
         out)."""
         return sum(n for (kind, _), n in self.arrivals.items() if kind not in NOT_VISITS)
 
-    def fold_stations(self, rows: Iterable[tuple]) -> None:
+    def fold_stations(self, rows: list[tuple]) -> None:
         """Queueing at each facility by measured week of arrival, from station rows
         (``StationRow``; a day's)."""
-        start, end = self.window
-        last = self.weeks - 1
+        shared = self._shared_week([arrive_min for _, _, _, arrive_min, _, _ in rows])
         by_key: dict[tuple[int, int], list[float]] = defaultdict(list)
-        for _, facility, _, arrive_min, start_min, _ in rows:
-            if start <= arrive_min < end:
-                week = min(int((arrive_min - start) // WEEK_MIN), last)  # _week, inlined
-                by_key[facility, week].append(start_min - arrive_min)
+        if shared is not None:  # no week to work out row by row
+            by_facility: dict[int, list[float]] = defaultdict(list)
+            for _, facility, _, arrive_min, start_min, _ in rows:
+                by_facility[facility].append(start_min - arrive_min)
+            by_key.update(((facility, shared), q) for facility, q in by_facility.items())
+        else:
+            start, end = self.window
+            last = self.weeks - 1
+            for _, facility, _, arrive_min, start_min, _ in rows:
+                if start <= arrive_min < end:
+                    week = min(int((arrive_min - start) // WEEK_MIN), last)  # _week, inlined
+                    by_key[facility, week].append(start_min - arrive_min)
         for (facility, week), queued_min in by_key.items():
             tally = self._facility_week(facility, week)
             tally.queued += len(queued_min)
             tally.queued_min.extend(queued_min)
 
-    def close(self, episode: Episode) -> None:
-        """Queueing on each referral up the episode made to a county or city hospital in the
+    def close(self, episodes: list[Episode]) -> None:
+        """Queueing on each referral up the episodes made to a county or city hospital in the
         measured period: at the stations until the patient leaves or is sent home by closing
         time (each station visit belongs to the patient's latest arrival at a facility)."""
         start, end = self.window
-        arrivals = [
-            arrive_min
-            for _, facility, kind, arrive_min in episode.visits
-            if kind == "referral_up"
-            and start <= arrive_min < end
-            and self.rank[facility] >= TIER_RANK["county"]
-        ]
-        if not arrivals:
-            return
+        rank, county = self.rank, TIER_RANK["county"]
+        for episode in episodes:
+            arrivals = []  # a loop, not a comprehension: most episodes have a visit or two
+            for _, facility, kind, arrive_min in episode.visits:
+                if kind == "referral_up" and start <= arrive_min < end and rank[facility] >= county:
+                    arrivals.append(arrive_min)
+            if arrivals:
+                self._received(episode, arrivals)
+
+    def _received(self, episode: Episode, arrivals: list[float]) -> None:
+        """Queueing on the referrals up received (``arrivals``, their arrival minutes)."""
         self.received += len(arrivals)
         received = set(arrivals)
         times = sorted(arrive_min for _, _, _, arrive_min in episode.visits)

@@ -4,8 +4,9 @@ Every simulated day (``execution.replication``) the rows appended since the last
 taken from the records and folded: rows that count by when they happened (arrivals, station
 services, outreach in the measured period) straight into per-tier, per-station and per-week
 totals; rows of an episode still in care into that episode (``episodes.Episode``), which is
-folded into the arm's totals once it has ended and then dropped.  So what is kept grows with the
-episodes in care, not with the horizon.  From a full event log the same fold gives the same
+folded into the arm's totals once it has ended (with the others that ended that day, a column
+of values at a time: ``episodes.EndedEpisodes``) and then dropped.  So what is kept grows with
+the episodes in care, not with the horizon.  From a full event log the same fold gives the same
 numbers (:func:`tally_of`), whenever and in whatever order the rows came.
 
 A row of a patient whose episode is not in care (a screening visitor with no episode) counts
@@ -21,7 +22,7 @@ from ..behaviour.wait_signal import WaitSignal
 from ..inputs.reform_registry import REFORMS
 from ..observation.records import NO_EPISODE, EpisodeRow, Records
 from ..system.world import World
-from .episodes import QUEUED_SERVICES, Episode, EpisodeTotals
+from .episodes import QUEUED_SERVICES, EndedEpisodes, Episode, EpisodeTotals
 from .equity import EquityTally
 from .inpatient import InpatientTally
 from .money import MoneyTally
@@ -106,8 +107,7 @@ class ArmTally:
             reform.fold(rows)
         # episode.ended, inlined: every episode in care is asked every day
         ended = [p for p, episode in self.in_care.items() if episode.row.end_min is not None]
-        for patient in ended:
-            self._close(self.in_care.pop(patient))
+        self._close([self.in_care.pop(patient) for patient in ended])
 
     def _fold_episodes(self, rows: list[EpisodeRow]) -> None:
         for row in rows:
@@ -203,18 +203,27 @@ class ArmTally:
 
     def finish(self) -> None:
         """The run is over: fold the episodes still in care as they stand."""
-        while self.in_care:
-            self._close(self.in_care.popitem()[1])
+        in_care, self.in_care = self.in_care, {}
+        self._close(list(in_care.values()))
 
-    def _close(self, episode: Episode) -> None:
-        self.referrals.close(episode)
+    def _close(self, episodes: list[Episode]) -> None:
+        """Fold episodes that have ended (or are still in care at the end), together: the
+        measured ones' values a column at a time (``episodes.EndedEpisodes``)."""
+        self.referrals.close(episodes)
         for reform in self.reforms.values():
-            reform.close(episode)
-        if self.totals.measures(episode):
-            self.totals.add(episode)
-            self.equity.add(episode)
-            self.money.add(episode)
-            if self.ended is not None:
+            for episode in episodes:
+                reform.close(episode)
+        start, end = self.totals.window
+        # EpisodeTotals.measures, inlined
+        measured = [e for e in episodes if start <= e.row.onset_min < end]
+        if not measured:
+            return
+        ended = EndedEpisodes(measured)
+        self.totals.add_ended(ended)
+        self.equity.add_ended(ended)
+        self.money.add_ended(ended)
+        if self.ended is not None:
+            for episode in measured:
                 self.ended[episode.patient] = patient_values(episode)
 
     def reform_metrics(self) -> dict[str, float]:
