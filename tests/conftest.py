@@ -125,6 +125,11 @@ TINY = {
 }
 
 
+def uniform_prior(low: float, high: float) -> dict:
+    """An uncertain input's prior for a test: uniform between ``low`` and ``high``."""
+    return {"dist": "uniform", "low": low, "high": high, "source": "assumption"}
+
+
 def tiny_data(**changes) -> dict:
     """The tiny scenario as plain data, with top-level sections replaced by ``changes``."""
     data = copy.deepcopy(TINY)

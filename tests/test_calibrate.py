@@ -16,7 +16,7 @@ import pandas as pd
 import pytest
 
 from carepath.cli import main
-from conftest import assert_same_folder, killed_when, tiny_data, write_yaml
+from conftest import assert_same_folder, killed_when, tiny_data, uniform_prior, write_yaml
 
 pytestmark = pytest.mark.integration
 
@@ -36,12 +36,7 @@ def calibrated_file(tmp_path: Path) -> Path:
     data["zones"][0]["episodes_per_person_year"] = 3
     data["sources"] = {"made_up": "a figure made up for the test"}
     data["uncertainty"] = {
-        "tiers.township.consultation_fee_yuan": {
-            "dist": "uniform",
-            "low": 1,
-            "high": 5,
-            "source": "assumption",
-        }
+        "tiers.township.consultation_fee_yuan": uniform_prior(1, 5),
     }
     data["plausibility"] = [
         {

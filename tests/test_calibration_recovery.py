@@ -20,7 +20,7 @@ from carepath.inputs.schema import Scenario
 from carepath.inputs.targets import calibration_targets
 from carepath.inputs.uncertain_inputs import uncertain_inputs
 from carepath.workflows.calibrate import CalibrationSettings, Simulator
-from conftest import tiny_data
+from conftest import tiny_data, uniform_prior
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
@@ -35,24 +35,9 @@ def world() -> Scenario:
     data["sources"] = {"synthetic": "the model's own output at a drawn truth"}
     data["economics"] = {"time_value_yuan_per_hour": 20}
     data["uncertainty"] = {
-        "tiers.township.consultation_fee_yuan": {
-            "dist": "uniform",
-            "low": 1,
-            "high": 5,
-            "source": "assumption",
-        },
-        "zones[home].travel.centre.travel_yuan": {
-            "dist": "uniform",
-            "low": 2,
-            "high": 8,
-            "source": "assumption",
-        },
-        "economics.time_value_yuan_per_hour": {
-            "dist": "uniform",
-            "low": 10,
-            "high": 40,
-            "source": "assumption",
-        },
+        "tiers.township.consultation_fee_yuan": uniform_prior(1, 5),
+        "zones[home].travel.centre.travel_yuan": uniform_prior(2, 8),
+        "economics.time_value_yuan_per_hour": uniform_prior(10, 40),
     }
     data["plausibility"] = [
         {"metric": m, "arm": "without", "published": "synthetic", "low": 0, "high": 1000,
