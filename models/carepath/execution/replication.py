@@ -218,10 +218,10 @@ class ReplicationRun:
         """Simulate warm-up, the measured period and the drain; fold and pair as the days end."""
         if not self.arms:
             self.build()
-        with collector_paused():
+        with collector_paused():  # the last fold too: it makes a value per measured patient
             for until_min in fold_times(self.world):
                 self.advance(until_min)
-        self.finish()
+            self.finish()
         return self
 
     def advance(self, until_min: float) -> None:
