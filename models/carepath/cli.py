@@ -235,22 +235,31 @@ def _add_batch_options(command) -> None:
     )
 
 
-def _add_psa(commands) -> None:
-    psa = commands.add_parser(
-        "psa",
-        help="probabilistic sensitivity analysis of a file's uncertainty: block into "
-        "results/<scenario>_psa/ (with --posterior: results/<scenario>_psa_posterior/)",
-    )
-    psa.add_argument("file", type=Path, metavar="FILE")
-    _add_set(psa)
-    psa.add_argument(
-        "--samples", type=_whole(2), required=True, help="Latin hypercube samples of the inputs"
-    )
-    psa.add_argument(
+def _point_command(commands, name: str, help: str, replications: int):
+    """A command that runs one FILE at many points of its uncertain inputs (psa, calibrate),
+    each point over the same seeds."""
+    command = commands.add_parser(name, help=help)
+    command.add_argument("file", type=Path, metavar="FILE")
+    _add_set(command)
+    command.add_argument(
         "--replications",
         type=_whole(MIN_REPLICATIONS),
-        default=MIN_REPLICATIONS,
-        help=f"replications per point, same seeds at every point (default {MIN_REPLICATIONS})",
+        default=replications,
+        help=f"replications per point, same seeds at every point (default {replications})",
+    )
+    return command
+
+
+def _add_psa(commands) -> None:
+    psa = _point_command(
+        commands,
+        "psa",
+        "probabilistic sensitivity analysis of a file's uncertainty: block into "
+        "results/<scenario>_psa/ (with --posterior: results/<scenario>_psa_posterior/)",
+        MIN_REPLICATIONS,
+    )
+    psa.add_argument(
+        "--samples", type=_whole(2), required=True, help="Latin hypercube samples of the inputs"
     )
     _add_batch_options(psa)
     psa.add_argument(
@@ -280,13 +289,13 @@ def _add_psa(commands) -> None:
 
 
 def _add_calibrate(commands) -> None:
-    calibrate = commands.add_parser(
+    calibrate = _point_command(
+        commands,
         "calibrate",
-        help="history-match a file's uncertain inputs to its use: fit targets into "
+        "history-match a file's uncertain inputs to its use: fit targets into "
         "results/<scenario>_calibration/ (posterior.csv)",
+        3,
     )
-    calibrate.add_argument("file", type=Path, metavar="FILE")
-    _add_set(calibrate)
     calibrate.add_argument(
         "--waves", type=_whole(2), default=2, help="history-matching waves (default 2)"
     )
@@ -295,12 +304,6 @@ def _add_calibrate(commands) -> None:
         type=_whole(2),
         default=None,
         help="model points per wave (default ten per uncertain input)",
-    )
-    calibrate.add_argument(
-        "--replications",
-        type=_whole(2),
-        default=3,
-        help="replications per point, same seeds at every point (default 3)",
     )
     calibrate.add_argument(
         "--draws", type=_whole(1), default=1000, help="posterior draws resampled (default 1000)"
@@ -474,9 +477,7 @@ def _run(args: argparse.Namespace) -> int:
         for _, scenario in loaded:
             problems += size_problems(scenario, count, _jobs(args.jobs))
     if problems:
-        for line in problems:
-            print(line, file=sys.stderr)
-        return BAD_INPUT
+        return _refuse(problems)
     options = _batch_options(args, args.replications)
     record = RunRecord.start(_command(args), options.jobs, args.scheduler)
     try:
@@ -488,9 +489,7 @@ def _run(args: argparse.Namespace) -> int:
             else:
                 done = run_files(loaded, options, record, target)
     except ScenarioError as error:  # --posterior: a draw that is not a valid scenario
-        for line in error.problems:
-            print(line, file=sys.stderr)
-        return BAD_INPUT
+        return _refuse(error.problems)
     except SchedulerError as error:
         print(error, file=sys.stderr)
         return BAD_INPUT
@@ -567,9 +566,7 @@ def _psa(args: argparse.Namespace) -> int:
         bad = psa_problems(scenario, settings, posterior is not None)
         problems += [f"{args.file}: {line}" for line in bad]
     if problems:
-        for line in problems:
-            print(line, file=sys.stderr)
-        return BAD_INPUT
+        return _refuse(problems)
     ((file, scenario),) = loaded
     options = _batch_options(args, settings.replications)
     record = RunRecord.start(_command(args), options.jobs, args.scheduler)
@@ -577,9 +574,7 @@ def _psa(args: argparse.Namespace) -> int:
         with writing_into(args.out):
             result, folder = run_psa_file(file, scenario, settings, options, record, posterior)
     except ScenarioError as error:  # a drawn point that is not a valid scenario
-        for line in error.problems:
-            print(line, file=sys.stderr)
-        return BAD_INPUT
+        return _refuse(error.problems)
     except SchedulerError as error:
         print(error, file=sys.stderr)
         return BAD_INPUT
@@ -600,6 +595,13 @@ def _psa(args: argparse.Namespace) -> int:
     return 0
 
 
+def _refuse(problems: list[str]) -> int:
+    """Print what is wrong with the input, one problem a line, and exit as bad input."""
+    for line in problems:
+        print(line, file=sys.stderr)
+    return BAD_INPUT
+
+
 def _calibrate(args: argparse.Namespace) -> int:
     loaded, problems = _load_all([args.file], args.settings)
     settings = CalibrationSettings(
@@ -612,9 +614,7 @@ def _calibrate(args: argparse.Namespace) -> int:
     for _, scenario in loaded:
         problems += [f"{args.file}: {line}" for line in calibration_problems(scenario, settings)]
     if problems:
-        for line in problems:
-            print(line, file=sys.stderr)
-        return BAD_INPUT
+        return _refuse(problems)
     ((file, scenario),) = loaded
     options = _batch_options(args, settings.replications)
     record = RunRecord.start(_command(args), options.jobs, args.scheduler)
@@ -623,10 +623,7 @@ def _calibrate(args: argparse.Namespace) -> int:
             result = run_calibration(scenario, settings, options, file)
             folder = write_calibration(args.out, file, result, record.ended())
     except (ScenarioError, ValueError) as error:  # a point not valid, or an empty region
-        lines = error.problems if isinstance(error, ScenarioError) else [f"{file}: {error}"]
-        for line in lines:
-            print(line, file=sys.stderr)
-        return BAD_INPUT
+        return _refuse(error.problems if isinstance(error, ScenarioError) else [f"{file}: {error}"])
     except SchedulerError as error:
         print(error, file=sys.stderr)
         return BAD_INPUT
