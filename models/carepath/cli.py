@@ -27,7 +27,9 @@ import math
 import os
 import sys
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 from . import __version__
 from .analysis.figures import draw_all
@@ -61,6 +63,7 @@ from .observation.results_folder import (
     writing_into,
 )
 from .workflows.calibrate import (
+    CalibrationResult,
     CalibrationSettings,
     calibration_problems,
     run_calibration,
@@ -480,23 +483,17 @@ def _run(args: argparse.Namespace) -> int:
         return _refuse(problems)
     options = _batch_options(args, args.replications)
     record = RunRecord.start(_command(args), options.jobs, args.scheduler)
-    try:
-        with writing_into(args.out):  # an unusable or busy --out: ResultsProblem, see main
-            if posterior is not None:
-                ((file, scenario),) = loaded
-                written = run_posterior_file(file, scenario, posterior, options, record)
-                done = FilesRun([written], Batch([], [], {}))
-            else:
-                done = run_files(loaded, options, record, target)
-    except ScenarioError as error:  # --posterior: a draw that is not a valid scenario
-        return _refuse(error.problems)
-    except SchedulerError as error:
-        print(error, file=sys.stderr)
-        return BAD_INPUT
-    except KeyboardInterrupt:
-        return _interrupted(args.out)
-    except BatchFailed as error:  # raised by a sweep or a --precision round; a batch never raises
-        return _report_failures(error.batch)
+
+    def work() -> FilesRun:
+        if posterior is not None:
+            ((file, scenario),) = loaded
+            written = run_posterior_file(file, scenario, posterior, options, record)
+            return FilesRun([written], Batch([], [], {}))
+        return run_files(loaded, options, record, target)
+
+    done = _into(args.out, work)
+    if isinstance(done, Stopped):
+        return done.code
     _print_written(done)
     for checkpoint in done.batch.checkpoints.values():
         for line in checkpoint.set_aside:
@@ -570,18 +567,12 @@ def _psa(args: argparse.Namespace) -> int:
     ((file, scenario),) = loaded
     options = _batch_options(args, settings.replications)
     record = RunRecord.start(_command(args), options.jobs, args.scheduler)
-    try:
-        with writing_into(args.out):
-            result, folder = run_psa_file(file, scenario, settings, options, record, posterior)
-    except ScenarioError as error:  # a drawn point that is not a valid scenario
-        return _refuse(error.problems)
-    except SchedulerError as error:
-        print(error, file=sys.stderr)
-        return BAD_INPUT
-    except KeyboardInterrupt:
-        return _interrupted(args.out)
-    except BatchFailed as error:
-        return _report_failures(error.batch)
+    done = _into(
+        args.out, lambda: run_psa_file(file, scenario, settings, options, record, posterior)
+    )
+    if isinstance(done, Stopped):
+        return done.code
+    result, folder = done
     points = len(result.points)
     drawn = "" if posterior is None else f" drawn from {posterior.file}"
     print(
@@ -593,6 +584,33 @@ def _psa(args: argparse.Namespace) -> int:
     for line in summary_lines(result):
         print(f"  {line}")
     return 0
+
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Stopped:
+    """A command's work that did not finish: the exit code it ends with."""
+
+    code: int
+
+
+def _into(out: Path, work: Callable[[], T]) -> T | Stopped:
+    """Do a command's work writing into ``out`` (an unusable or busy folder raises
+    ``ResultsProblem``, see ``main``); its result, or how it stopped: a drawn point or posterior
+    draw that is not a valid scenario, a scheduler out of reach, Ctrl-C, failed replications."""
+    try:
+        with writing_into(out):
+            return work()
+    except ScenarioError as error:
+        return Stopped(_refuse(error.problems))
+    except SchedulerError as error:
+        return Stopped(_refuse([str(error)]))
+    except KeyboardInterrupt:
+        return Stopped(_interrupted(out))
+    except BatchFailed as error:  # a sweep, a --precision round or a PSA; a batch never raises
+        return Stopped(_report_failures(error.batch))
 
 
 def _refuse(problems: list[str]) -> int:
@@ -618,19 +636,18 @@ def _calibrate(args: argparse.Namespace) -> int:
     ((file, scenario),) = loaded
     options = _batch_options(args, settings.replications)
     record = RunRecord.start(_command(args), options.jobs, args.scheduler)
-    try:
-        with writing_into(args.out):
+
+    def work() -> tuple[CalibrationResult, Path]:
+        try:
             result = run_calibration(scenario, settings, options, file)
-            folder = write_calibration(args.out, file, result, record.ended())
-    except (ScenarioError, ValueError) as error:  # a point not valid, or an empty region
-        return _refuse(error.problems if isinstance(error, ScenarioError) else [f"{file}: {error}"])
-    except SchedulerError as error:
-        print(error, file=sys.stderr)
-        return BAD_INPUT
-    except KeyboardInterrupt:
-        return _interrupted(args.out)
-    except BatchFailed as error:
-        return _report_failures(error.batch)
+            return result, write_calibration(args.out, file, result, record.ended())
+        except ValueError as error:  # no point survived a wave: the region is empty
+            raise ScenarioError([f"{file}: {error}"]) from None
+
+    done = _into(args.out, work)
+    if isinstance(done, Stopped):
+        return done.code
+    result, folder = done
     match = result.match
     print(
         f"{file}: wrote {folder}/ ({len(match.runs)} waves of {list(match.runs_per_wave)} "

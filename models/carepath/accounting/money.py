@@ -72,10 +72,9 @@ class _Prices(dict[tuple[int, str], tuple[float, float | None]]):
     def __missing__(self, key: tuple[int, str]) -> tuple[float, float | None]:
         facility, item = key
         tier, economics = self.tier(facility), self.economics
-        fixed = item in economics.unit_cost_yuan and tier in economics.unit_cost_yuan[item]
         price = self[key] = (
             economics.reimbursement.rate(tier, item),
-            economics.unit_cost(item, tier, 0.0) if fixed else None,
+            economics.given_unit_cost(item, tier),
         )
         return price
 

@@ -199,8 +199,13 @@ class Economics(_Section):
 
     def unit_cost(self, item: str, tier: str, fee_yuan: float) -> float:
         """What one ``item`` delivered at a facility of ``tier`` costs to provide."""
-        found = _at(self.unit_cost_yuan, item, tier)
+        found = self.given_unit_cost(item, tier)
         return fee_yuan * self.cost_to_charge if found is None else found
+
+    def given_unit_cost(self, item: str, tier: str) -> float | None:
+        """The unit cost the scenario gives for ``item`` at ``tier``, or None: then it is the
+        fee times the cost-to-charge ratio (``unit_cost``)."""
+        return _at(self.unit_cost_yuan, item, tier)
 
     def capital_yuan_per_day(self, reforms_on: tuple[str, ...]) -> float:
         """The equivalent annual cost of the capital of the reforms switched on, per day."""
