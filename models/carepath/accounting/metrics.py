@@ -58,6 +58,7 @@ def compute(tally: ArmTally) -> dict[str, float]:
         "onset_to_diagnosis_min": _per_episode(
             totals.onset_to_diagnosis_min.value, totals.diagnosed
         ),
+        **tally.visit_times.metrics(),
         **tally.reform_metrics(),
         **tally.money.metrics(n),
     }

@@ -30,6 +30,7 @@ from .outreach_costs import OutreachTally
 from .paired import PatientValues, patient_values
 from .referrals import ReferralTally
 from .stations import StationTally
+from .visit_times import VisitTimesTally
 
 
 class ReformTally(Protocol):
@@ -66,6 +67,7 @@ class ArmTally:
         self.equity = EquityTally(world)
         self.referrals = ReferralTally(world)
         self.stations = StationTally(world)
+        self.visit_times = VisitTimesTally(world)
         self.outreach = OutreachTally(world)
         self.inpatient = InpatientTally(world)
         # reforms_on: the arm's switched-on reforms, whose capital the programme pays for
@@ -222,6 +224,7 @@ class ArmTally:
         self.totals.add_ended(ended)
         self.equity.add_ended(ended)
         self.money.add_ended(ended)
+        self.visit_times.add_ended(measured)
         if self.ended is not None:
             for episode in measured:
                 self.ended[episode.patient] = patient_values(episode)

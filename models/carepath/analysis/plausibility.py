@@ -36,7 +36,7 @@ def beside_published(
     metric's own unit, or per ``residents`` per year (from ``replications``) where the
     benchmark asks for planner units."""
     rows = []
-    for b in scenario.plausibility:
+    for _, b in scenario.benchmarks():
         unit = METRICS.get(b.metric).unit if METRICS.knows(b.metric) else ""
         table = summary
         if b.residents is not None:

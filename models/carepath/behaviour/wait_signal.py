@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Sequence
 
-from ..observation.records import NOT_VISITS
+from ..observation.records import BACKGROUND, NOT_VISITS
 
 
 class WaitSignal:
@@ -28,8 +28,10 @@ class WaitSignal:
         count = len(self.minutes)
         waited = [0.0] * count
         arrived = [0] * count
-        for _, facility, _, arrive_min, start_min, _ in stations:
-            waited[facility] += start_min - arrive_min
+        # per visit of the area's own patients: those from beyond it make no visit here
+        for patient, facility, _, arrive_min, start_min, _ in stations:
+            if patient != BACKGROUND:
+                waited[facility] += start_min - arrive_min
         for _, facility, kind, _ in visits:
             if kind not in NOT_VISITS:
                 arrived[facility] += 1

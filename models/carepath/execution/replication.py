@@ -29,6 +29,7 @@ from ..accounting.tally import ArmTally
 from ..behaviour.admission import Admissions, PaysDeposit, has_admissions
 from ..behaviour.admission import patient_streams as inpatient_streams
 from ..behaviour.arrivals import Handout, Onset, ZoneDraws, start_onsets
+from ..behaviour.background import background_arrivals
 from ..behaviour.journey import Journey
 from ..behaviour.latent import LatentCase, LatentDraws, start_latent_cases
 from ..behaviour.mechanisms import Decisions, switched_on
@@ -155,6 +156,10 @@ class ArmRun:
         for zone in world.zones:
             onsets = patients.onsets(zone)
             self.env.process(start_onsets(self.env, zone, onsets, onsets_until, journey.start))
+        days = len(fold_times(world))
+        for site in journey.sites:
+            if site.plan.background:
+                self.env.process(background_arrivals(self.env, world, site, streams, days))
         if world.scenario.care_seeking.latent is not None:
             for zone in world.zones:
                 cases = start_latent_cases(

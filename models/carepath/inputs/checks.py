@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from .arms import arms_problems
 from .metric_registry import METRICS, Scope, residents_scaling
 from .reform_registry import REFORMS, Problem
-from .schema import TIERS, Scenario
+from .schema import TIERS, Facility, Scenario
 from .targets import entry_problems
 
 
@@ -64,6 +64,7 @@ def _facility_problems(scenario: Scenario) -> list[Problem]:
                         f"no fee for {test!r} at tier {fac.tier!r} under tests",
                     )
                 )
+        problems += _background_problems(fac, i)
         doctors = fac.stations.doctors
         missing = sorted(d for d in departments if d not in doctors and "general" not in doctors)
         if missing:
@@ -73,6 +74,28 @@ def _facility_problems(scenario: Scenario) -> list[Problem]:
                     f"no 'general' doctors and no department {missing}",
                 )
             )
+    return problems
+
+
+def _background_problems(fac: Facility, i: int) -> list[Problem]:
+    """Outpatients from beyond the area need the station they queue at."""
+    here = ("facilities", i, "background")
+    bg, stations = fac.background, fac.stations
+    problems: list[Problem] = [
+        ((*here, window), f"no {window} windows under stations to queue at")
+        for window in ("registration", "cashier", "pharmacy")
+        if getattr(bg, window) > 0 and getattr(stations, window) == 0
+    ]
+    problems += [
+        ((*here, "doctors", d), f"no {d!r} doctors under stations.doctors to queue at")
+        for d in bg.doctors
+        if d not in stations.doctors
+    ]
+    problems += [
+        ((*here, "exams", t), f"no {t} exam units under stations.exams to queue at")
+        for t in bg.exams
+        if t not in stations.exams
+    ]
     return problems
 
 
@@ -158,20 +181,18 @@ def _condition_problems(scenario: Scenario) -> list[Problem]:
 
 def _plausibility_problems(scenario: Scenario) -> list[Problem]:
     problems: list[Problem] = []
-    for i, benchmark in enumerate(scenario.plausibility):
+    for here, benchmark in scenario.benchmarks():
         scope: Scope = "paired" if benchmark.arm == "paired" else "arm"
         if not METRICS.knows(benchmark.metric, scope):
             message = f"no metric {benchmark.metric!r} for arm {benchmark.arm!r}"
-            problems.append((("plausibility", i, "metric"), message))
+            problems.append(((*here, "metric"), message))
         elif benchmark.residents is not None and (
             residents_scaling(METRICS.get(benchmark.metric)) is None
         ):
             message = f"metric {benchmark.metric!r} cannot be put per residents per year"
-            problems.append((("plausibility", i, "residents"), message))
+            problems.append(((*here, "residents"), message))
         if benchmark.source not in scenario.sources:
-            problems.append(
-                (("plausibility", i, "source"), f"no source {benchmark.source!r} under sources")
-            )
+            problems.append(((*here, "source"), f"no source {benchmark.source!r} under sources"))
     return problems
 
 

@@ -604,6 +604,66 @@ METRICS.add(
 )
 
 
+# -- the status quo inside facilities, visit by visit (accounting.visit_times): the process
+# times EVIDENCE.md a publishes, for the without arm's targets and the reforms' time savings.
+# Means per service or per visit: not split between reforms.
+METRICS.add(
+    Metric(
+        "city_consult_wait_min",
+        "minutes per consultation",
+        "minutes queueing for the doctor at city hospitals, at a visit's first consultation",
+        "lower",
+        additive=False,
+    ),
+    *(
+        Metric(
+            f"city_{window}_wait_min",
+            f"minutes per {window} service",
+            f"minutes queueing at city hospitals' {window} windows",
+            "lower",
+            additive=False,
+        )
+        for window in ("registration", "cashier", "pharmacy")
+    ),
+    Metric(
+        "city_long_visit_share",
+        "share of visits",
+        "share of outpatient visits to city hospitals lasting at least 120 minutes on site",
+        "lower",
+        additive=False,
+    ),
+    Metric(
+        "township_wait_min",
+        "minutes per visit",
+        "minutes queueing per outpatient visit at township and community health centres",
+        "lower",
+        additive=False,
+    ),
+    Metric(
+        "township_consult_min",
+        "minutes per consultation",
+        "length of a visit's first consultation at township and community health centres",
+        "neither",
+        additive=False,
+    ),
+    Metric(
+        "hospital_wait_min",
+        "minutes per visit",
+        "minutes queueing per outpatient visit at county and city hospitals",
+        "lower",
+        additive=False,
+    ),
+    Metric(
+        "hospital_on_site_min",
+        "minutes per visit",
+        "minutes on site per outpatient visit at county and city hospitals, from arrival to "
+        "leaving",
+        "lower",
+        additive=False,
+    ),
+)
+
+
 def residents_scaling(metric: Metric) -> Literal["episode", "period"] | None:
     """How a metric is put per resident per year: ``episode`` (an amount per measured episode:
     times the episodes), ``period`` (a count over the measured period), or None (a share, a

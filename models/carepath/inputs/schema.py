@@ -290,6 +290,50 @@ class Stations(Strict):
     )
 
 
+PerDay = Annotated[float, NUMBER, Field(ge=0.0, le=MAX_PATIENTS)]
+
+
+class Background(Strict):
+    """Outpatients from beyond the simulated area who queue at the facility's stations too: a
+    city hospital serves a whole city, of which a scenario's slice brings only its own share
+    (``behaviour.background``).  Mean arrivals per open day at each station (at most 100,000),
+    at the hours of ``demand.hour_profile`` within opening hours and the weekdays of
+    ``demand.weekday_profile``, served in the tier's service times; they count at the station
+    (its waits and utilisation), not as the area's patients."""
+
+    registration: PerDay = Field(
+        0.0, description="arrivals per open day at registration", json_schema_extra=unit("per day")
+    )
+    doctors: dict[Identifier, PerDay] = Field(
+        default_factory=dict,
+        description="department -> arrivals per open day at its doctors",
+        json_schema_extra=unit("per day"),
+    )
+    cashier: PerDay = Field(
+        0.0, description="arrivals per open day at the cashier", json_schema_extra=unit("per day")
+    )
+    pharmacy: PerDay = Field(
+        0.0, description="arrivals per open day at the pharmacy", json_schema_extra=unit("per day")
+    )
+    exams: dict[TestType, PerDay] = Field(
+        default_factory=dict,
+        description="test type -> arrivals per open day at its exam units",
+        json_schema_extra=unit("per day"),
+    )
+
+    def per_station(self) -> dict[str, float]:
+        """Arrivals per open day by station name as the records write it (``doctor:internal``,
+        ``exam:ct``), the stations with none left out."""
+        named = {
+            "registration": self.registration,
+            **{f"doctor:{d}": n for d, n in self.doctors.items()},
+            "cashier": self.cashier,
+            "pharmacy": self.pharmacy,
+            **{f"exam:{t}": n for t, n in self.exams.items()},
+        }
+        return {station: n for station, n in named.items() if n > 0}
+
+
 class Facility(Strict):
     """A clinic, health centre or hospital: its tier, hours, stations and referral target."""
 
@@ -316,6 +360,11 @@ class Facility(Strict):
         default_factory=dict,
         description="exam type -> its booked slots; exam types not listed are walk-in "
         "(inputs.inpatient)",
+    )
+    background: Background = added_key(
+        default_factory=Background,
+        description="outpatients from beyond the simulated area queueing at its stations "
+        "(none by default)",
     )
 
 
@@ -603,6 +652,12 @@ class Scenario(Strict):
     plausibility: list[Benchmark] = Field(
         default_factory=list, description="published figures set beside outputs, never inputs"
     )
+    # Left out when empty, so that files without it keep their hashes.
+    status_quo: list[Benchmark] = added_key(
+        default_factory=list,
+        description="published process times of the care the reforms meet (waits, time on "
+        "site, consultations), set beside the without arm; a file's extensions inherit them",
+    )
     # Left out of dumps when absent, so that adding the field changed no scenario's hash.
     sweep: Sweep | None = added_key(
         None,
@@ -643,6 +698,15 @@ class Scenario(Strict):
 
     def facility(self, facility_id: str) -> Facility:
         return next(f for f in self.facilities if f.id == facility_id)
+
+    def benchmarks(self) -> list[tuple[tuple[str, int], Benchmark]]:
+        """Every published figure with where it is filed: ``plausibility`` entries, then
+        ``status_quo`` ones, each as ((section, index), entry)."""
+        return [
+            ((section, i), b)
+            for section in ("plausibility", "status_quo")
+            for i, b in enumerate(getattr(self, section))
+        ]
 
     def switched_on(self) -> tuple[str, ...]:
         """The reforms the file switches on, in the registry's rank order."""

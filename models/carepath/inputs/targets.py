@@ -61,6 +61,7 @@ class TargetSpec:
     low: float
     high: float
     index: int
+    section: str = "plausibility"
 
 
 def target_name(benchmark: Benchmark) -> str:
@@ -69,18 +70,19 @@ def target_name(benchmark: Benchmark) -> str:
     return f"{benchmark.metric} ({benchmark.arm}{per})"
 
 
-def target_spec(benchmark: Benchmark, index: int) -> TargetSpec:
-    """The target a ``fit`` or ``held_out`` entry declares.  Raises ``ValueError`` for an
-    entry the checks would refuse (no range, or a point value without its own sd)."""
+def target_spec(benchmark: Benchmark, index: int, section: str = "plausibility") -> TargetSpec:
+    """The target a ``fit`` or ``held_out`` entry declares (filed at ``section[index]``).
+    Raises ``ValueError`` for an entry the checks would refuse (no range, or a point value
+    without its own sd)."""
     low, high = benchmark.low, benchmark.high
     if low is None or high is None or low > high:
-        raise ValueError(f"plausibility[{index}] has no published range to be a target")
+        raise ValueError(f"{section}[{index}] has no published range to be a target")
     if benchmark.obs_sd is not None:
         sd, reason = benchmark.obs_sd, benchmark.obs_sd_reason
     else:
         sd, reason = (high - low) / RANGE_IN_SDS, DERIVED_REASON
     if not sd > 0:
-        raise ValueError(f"plausibility[{index}] is a point value without obs_sd")
+        raise ValueError(f"{section}[{index}] is a point value without obs_sd")
     return TargetSpec(
         name=target_name(benchmark),
         metric=benchmark.metric,
@@ -94,14 +96,16 @@ def target_spec(benchmark: Benchmark, index: int) -> TargetSpec:
         low=low,
         high=high,
         index=index,
+        section=section,
     )
 
 
 def targets(scenario: Scenario, use: TargetUse) -> list[TargetSpec]:
-    """The scenario's targets of one use, in file order."""
+    """The scenario's targets of one use, in file order (``plausibility`` then
+    ``status_quo``)."""
     return [
-        target_spec(benchmark, i)
-        for i, benchmark in enumerate(scenario.plausibility)
+        target_spec(benchmark, i, section)
+        for (section, i), benchmark in scenario.benchmarks()
         if benchmark.use == use
     ]
 
@@ -118,11 +122,10 @@ def held_out_targets(scenario: Scenario) -> list[TargetSpec]:
 
 def entry_problems(scenario: Scenario) -> list[Problem]:
     """Problems of each ``fit`` or ``held_out`` entry on its own, and of ``obs_sd`` and its
-    reason on any entry, each at ``plausibility.<i>.<key>``."""
+    reason on any entry, each at ``<section>.<i>.<key>``."""
     problems: list[Problem] = []
-    seen: dict[tuple, int] = {}
-    for i, b in enumerate(scenario.plausibility):
-        here = ("plausibility", i)
+    seen: dict[tuple, tuple[str, int]] = {}
+    for here, b in scenario.benchmarks():
         if b.obs_sd is not None and not b.obs_sd_reason.strip():
             problems.append(
                 (
@@ -162,11 +165,11 @@ def entry_problems(scenario: Scenario) -> list[Problem]:
             problems.append(
                 (
                     (*here, "metric"),
-                    f"the same target as plausibility[{seen[key]}] ({target_name(b)}); a "
+                    f"the same target as {seen[key][0]}[{seen[key][1]}] ({target_name(b)}); a "
                     "figure counts once",
                 )
             )
-        seen.setdefault(key, i)
+        seen.setdefault(key, here)
     return problems
 
 
@@ -178,16 +181,17 @@ def calibration_problems(scenario: Scenario) -> list[Problem]:
 
     Checked on the loaded file only, never on a scenario derived from it (a PSA's or a
     calibration's point has no ``uncertainty:`` block: it is drawn already)."""
-    fits = [i for i, b in enumerate(scenario.plausibility) if b.use == FIT]
+    entries = scenario.benchmarks()
+    fits = [here for here, b in entries if b.use == FIT]
     if not fits:
         return []
     problems: list[Problem] = []
-    held_out = any(b.use == HELD_OUT for b in scenario.plausibility)
-    if len(scenario.plausibility) >= 2 and not held_out:
+    held_out = any(b.use == HELD_OUT for _, b in entries)
+    if len(entries) >= 2 and not held_out:
         problems.append(
             (
-                ("plausibility", fits[0], "use"),
-                f"the file fits to {len(fits)} of its {len(scenario.plausibility)} published "
+                (*fits[0], "use"),
+                f"the file fits to {len(fits)} of its {len(entries)} published "
                 "figures and keeps none back: mark at least one use: held_out, to check the fit",
             )
         )

@@ -38,6 +38,9 @@ EXTRA_TRIP_KINDS: Final = frozenset({BOOKED_EXAM, RESULT_REVIEW})
 NOT_VISITS: Final = frozenset({"return", "admission", *EXTRA_TRIP_KINDS})
 # The patient id of a screening visitor at a free clinic, who has no illness episode.
 NO_EPISODE: Final = -1
+# The patient id of an outpatient from beyond the simulated area (``behaviour.background``):
+# only a station row, never an episode.
+BACKGROUND: Final = -2
 
 
 class EpisodeRow:

@@ -212,6 +212,19 @@ class PriorityStation:
             yield done
         return env.now
 
+    def join_unattended(self, patient: int, service_min: float) -> None:
+        """Join at the simulation clock's minute with no process waiting on the service (an
+        outpatient from beyond the area): served in turn at normal priority, never leaving."""
+        env = self.env
+        if not self.facility.hours.is_open(env.now):
+            return
+        done = Event(env)
+        if self.busy < self.capacity:
+            self._start(patient, env.now, service_min, done)
+            return
+        self.joined += 1
+        heappush(self.line, (PRIORITY_NORMAL, self.joined, patient, env.now, service_min, done))
+
     def _start(self, patient: int, arrive: float, service_min: float, done: Event) -> None:
         self.busy += 1
         start = self.env.now
@@ -276,6 +289,17 @@ class Site:
         )
         # Booked exam types' slots; an exam type not here is walk-in.
         self.books = {t: SlotBook(plan.hours, *b) for t, b in plan.bookings.items()}
+
+    def station(self, name: str) -> Station | PriorityStation | None:
+        """A station by its name in the records (``registration``, ``doctor:internal``,
+        ``exam:ct``)."""
+        kind, _, detail = name.partition(":")
+        if kind == "doctor":
+            return self.doctors.get(detail)
+        if kind == "exam":
+            return self.exams.get(detail)
+        found: Station | PriorityStation | None = getattr(self, kind)
+        return found
 
     def doctor(self, department: str) -> Station | PriorityStation | None:
         return self.doctors[self.plan.department(department)]

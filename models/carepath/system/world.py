@@ -42,6 +42,8 @@ class FacilityPlan:
     # Booked exam types: test -> (slots per day, the simulation weekdays with slots, earliest
     # day after the order); walk-in exam types are not here.
     bookings: dict[str, tuple[int, tuple[bool, ...], int]] = field(default_factory=dict)
+    # Outpatients from beyond the area: station name -> mean arrivals per open day.
+    background: dict[str, float] = field(default_factory=dict)
 
     def servers(self, station: str) -> int:
         """Servers at a station, by its name in the records (``doctor:general``, ``exam:ct``...)."""
@@ -205,6 +207,7 @@ def _facility(scenario: Scenario, i: int, index: dict[str, int]) -> FacilityPlan
         },
         beds=fac.beds,
         bookings={t: _booking(scenario, fac, t) for t in TEST_TYPES if t in fac.bookings},
+        background=fac.background.per_station(),
     )
 
 

@@ -28,7 +28,7 @@ from ..inputs.arms import WITHOUT
 from ..inputs.care_seeking import Choice
 from ..inputs.scenario_file import load_scenario
 from ..inputs.schema import TIERS, Scenario
-from ..observation.records import NOT_VISITS, Records
+from ..observation.records import BACKGROUND, NOT_VISITS, Records
 from ..system.hours import DAY_MIN
 from ..system.world import World
 
@@ -57,6 +57,7 @@ def measured_waits(records: Records, world: World, by: str = "tier") -> dict[str
     start, end = measured_window(world)
     stations = records.table("stations")
     stations = stations[(stations.arrive_min >= start) & (stations.arrive_min < end)]
+    stations = stations[stations.patient != BACKGROUND]  # they make no visit of the area's
     visits = records.table("visits")
     visits = visits[(visits.arrive_min >= start) & (visits.arrive_min < end)]
     key = np.array([getattr(f, "tier" if by == "tier" else "id") for f in world.facilities])

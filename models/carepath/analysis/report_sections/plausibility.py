@@ -21,6 +21,7 @@ from ..report import (
     section,
     with_interval,
 )
+from .status_quo import status_quo_keys
 
 HEADLINES = (
     "cost_total_yuan",
@@ -66,6 +67,9 @@ def scenario_section(folder: Path) -> list[str]:
     published = folder / PLAUSIBILITY_FILE
     if published.exists():
         table = pd.read_csv(published)
+        own = status_quo_keys(folder)  # in the status-quo section
+        table = table[[(m, a) not in own for m, a in zip(table.metric, table.arm, strict=True)]]
+    if published.exists() and len(table):
         rows = [
             [
                 f"{r['metric']} ({r['arm']})",

@@ -1,0 +1,102 @@
+"""The report's status-quo section: each scenario's without arm beside the published process
+times of Chinese outpatient care (a scenario's ``status_quo:`` entries, EVIDENCE.md a), so a
+reader sees whether the care the reforms meet looks like the care they were made for.
+
+The rows are the status-quo entries of ``plausibility.csv`` (which holds every published
+figure of the run); "met" means the model's mean lies inside the published range, not merely
+that its interval touches it.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import pandas as pd
+
+from ...inputs.metric_registry import METRICS
+from ...observation.results_folder import PLAUSIBILITY_FILE
+from ..report import (
+    folders_with,
+    gap,
+    markdown_table,
+    provenance,
+    read_manifest,
+    section,
+    with_interval,
+)
+
+STATUS_QUO = "status_quo"
+
+
+def status_quo_entries(folder: Path) -> list[dict]:
+    """The run's ``status_quo:`` entries as the manifest resolved them (none if it has none)."""
+    manifest = read_manifest(folder)
+    if manifest is None:
+        return []
+    return list((manifest.get("parameters") or {}).get(STATUS_QUO) or [])
+
+
+def status_quo_keys(folder: Path) -> set[tuple[str, str]]:
+    """(metric, arm) of each status-quo entry of a run: its rows of ``plausibility.csv``."""
+    return {(e["metric"], e.get("arm", "paired")) for e in status_quo_entries(folder)}
+
+
+def met(mean: float, low: float | None, high: float | None) -> bool:
+    """Whether the model's mean lies inside the published range."""
+    if math.isnan(mean):
+        return False
+    below = low is not None and not math.isnan(low) and mean < low
+    above = high is not None and not math.isnan(high) and mean > high
+    return not (below or above)
+
+
+@section("status_quo", order=90)
+def status_quo(results: Path) -> list[str]:
+    folders = [f for f in folders_with(results, PLAUSIBILITY_FILE) if status_quo_entries(f)]
+    lines = [
+        "## Status quo: the without arm beside published process times",
+        "",
+        "Waits, time on site and consultations of the care the reforms meet, from each "
+        "scenario's `status_quo:` entries (EVIDENCE.md a; docs/validation.md). Met: the model's "
+        "mean lies inside the published range. Fit entries are calibration targets; held-out "
+        "ones check the fit.",
+        "",
+    ]
+    if not folders:
+        return [*lines, "No scenario's results declare status-quo figures.", ""]
+    for folder in folders:
+        lines += scenario_table(folder)
+    return lines
+
+
+def scenario_table(folder: Path) -> list[str]:
+    """One scenario's status-quo table, and the file's explanation of each miss."""
+    table = pd.read_csv(folder / PLAUSIBILITY_FILE)
+    entries = {(e["metric"], e.get("arm", "paired")): e for e in status_quo_entries(folder)}
+    rows, misses = [], []
+    for r in table.to_dict("records"):
+        entry = entries.get((r["metric"], r["arm"]))
+        if entry is None:
+            continue
+        low, high = r["published_low"], r["published_high"]
+        hit = met(r["model_mean"], low, high)
+        words = METRICS.get(r["metric"]).description if METRICS.knows(r["metric"]) else ""
+        rows.append(
+            [
+                f"{r['metric']} ({r['arm']})",
+                words,
+                str(entry.get("use", "check")),
+                str(r["published"]),
+                str(r["source"]).split(":")[0],
+                with_interval(r["model_mean"], r["model_ci_low"], r["model_ci_high"]),
+                "met" if hit else f"not met: {gap(r['model_mean'], low, high)}",
+            ]
+        )
+        note = " ".join(str(entry.get("note", "")).split())
+        if not hit:
+            misses.append(f"- Why {r['metric']} is not met: {note or 'no explanation filed'}")
+    header = ["target", "what", "use", "published range", "source", "model [95% CI]", "met"]
+    lines = [f"### {folder.name}", "", f"Results: {provenance(folder)}.", ""]
+    lines += markdown_table(header, rows)
+    return [*lines, *([""] + misses if misses else []), ""]
