@@ -136,6 +136,8 @@ class World:
     condition_cumulative: tuple[float, ...]
     tests: dict[str, TestPlan]
     hour_share: tuple[float, ...]
+    # By day of the simulation week (day 0 = start_weekday, as Hours.open_days): the clock's
+    # day % 7 picks the factor.
     weekday_factor: tuple[float, ...]
     arrive_after_opening_min: float
     # What the behaviour fits once per scenario (the facility choice's constants), by name.
@@ -156,6 +158,9 @@ class World:
         shares = [c.share for c in scenario.conditions]
         demand = scenario.demand
         hour_total, week_total = sum(demand.hour_profile), sum(demand.weekday_profile)
+        # weekday_profile is Monday first; the factors start at start_weekday.
+        first = WEEKDAYS.index(scenario.simulation.start_weekday)
+        week = demand.weekday_profile
         return cls(
             scenario=scenario,
             facilities=facilities,
@@ -167,7 +172,7 @@ class World:
                 for name, t in scenario.tests.items()
             },
             hour_share=tuple(h / hour_total for h in demand.hour_profile),
-            weekday_factor=tuple(7 * w / week_total for w in demand.weekday_profile),
+            weekday_factor=tuple(7 * week[(first + d) % 7] / week_total for d in range(7)),
             arrive_after_opening_min=demand.arrive_after_opening_min,
         )
 
