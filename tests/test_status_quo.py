@@ -15,7 +15,7 @@ import pytest
 from carepath.analysis.plausibility import beside_published
 from carepath.analysis.report import report_text, sections
 from carepath.analysis.report_sections.plausibility import scenario_section
-from carepath.analysis.report_sections.status_quo import met, status_quo, status_quo_keys
+from carepath.analysis.report_sections.status_quo import met, split_rows, status_quo
 from carepath.inputs.loading import ScenarioError
 from carepath.inputs.scenario_file import load_scenario, resolved
 from carepath.inputs.schema import Scenario
@@ -377,12 +377,11 @@ def test_the_status_quo_section_says_what_is_met_and_why_not(tmp_path) -> None:
 
 def test_the_plausibility_section_leaves_the_status_quo_rows_out(tmp_path) -> None:
     root = figures(tmp_path / "results")
-    assert status_quo_keys(root / "county") == {
-        ("hospital_on_site_min", "without"),
-        ("township_wait_min", "without"),
-        ("city_consult_wait_min", "without"),
-    }
-    assert status_quo_keys(root / "plain") == set()
+    table = pd.read_csv(root / "county" / "plausibility.csv")
+    _, own = split_rows(root / "county", table)
+    assert list(own.metric) == ["hospital_on_site_min", "township_wait_min", "city_consult_wait_min"]
+    _, none = split_rows(root / "plain", pd.read_csv(root / "plain" / "plausibility.csv"))
+    assert none.empty
     county = rows_of(scenario_section(root / "county"))
     assert {"cost_total_yuan (without)", "wait_min (without)"} <= set(county)
     assert not any(key.startswith(("hospital_on_site", "township_", "city_")) for key in county)
@@ -415,12 +414,6 @@ def test_the_report_puts_the_status_quo_before_plausibility(tmp_path) -> None:
     assert "- Why hospital_on_site_min (without) differs" not in text
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: the sections tell status-quo rows of plausibility.csv by (metric, arm), so a "
-    "plausibility figure of the same metric and arm (two check entries are allowed) moves to "
-    "the status-quo table, judged with the status-quo entry's use and note",
-)
 def test_a_plausibility_figure_of_a_status_quo_metric_stays_in_its_section(tmp_path) -> None:
     other = entry("township_wait_min", 8, 12, published="8 to 12 minutes", source="report")
     root = tmp_path / "results"

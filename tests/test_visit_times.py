@@ -285,12 +285,8 @@ def test_a_patient_admitted_at_once_writes_no_admission_arrival() -> None:
     assert records.trips[-1][5] == 632.0 + 2 * DAY
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: an admission at once writes no VisitRow 'admission', so the outpatient visit "
-    "is taken to last through the whole stay on the ward, until the trip home at discharge",
-)
 def test_a_visit_ends_where_the_stay_on_a_ward_begins() -> None:
+    """Admitted at once, with no admission arrival: the visit ends where the bed was needed."""
     world, records = _admitted_at_once()
     values = tally_of(records, world).visit_times.metrics()
     assert values["hospital_on_site_min"] == 632.0 - 600.0
@@ -311,10 +307,12 @@ def _independent(world: World, records) -> dict[str, float]:
     stations = records.table("stations")
     stations = stations[stations.patient.isin(measured)]
     trips = records.table("trips")
+    admissions = records.table("admissions")
     leaving = pd.concat(
         [
             trips.rename(columns={"origin": "facility", "depart_min": "left_min"}),
             visits[visits.kind == "admission"].rename(columns={"arrive_min": "left_min"}),
+            admissions.rename(columns={"listed_min": "left_min"}),
         ]
     )[["patient", "facility", "left_min"]]
     last_end = stations.groupby("patient").end_min.max()

@@ -48,6 +48,7 @@ class Episode:
         "left_waits",
         "began_min",
         "diagnosed_min",
+        "listed",
     )
 
     def __init__(self, row: EpisodeRow) -> None:
@@ -72,6 +73,8 @@ class Episode:
         self.began_min: float | None = None
         # the end of the last first or referred visit's diagnosis (DiagnosisRow), if any
         self.diagnosed_min: float | None = None
+        # (facility, listed_min) of each time a bed was needed: the outpatient visit ends there
+        self.listed: list[tuple[int, float]] = []
 
     @property
     def patient(self) -> int:

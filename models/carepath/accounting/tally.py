@@ -100,7 +100,7 @@ class ArmTally:
         self._fold_outreach(rows["outreach"])
         self._fold_outreach_staff(rows["outreach_staff"])
         self._fold_seeking(rows["seeking"])
-        self.inpatient.fold_admissions(rows["admissions"])
+        self._fold_admissions(rows["admissions"])
         self.inpatient.fold_bookings(rows["bookings"])
         self._fold_diagnoses(rows["diagnoses"])
         if self.signal is not None:
@@ -195,6 +195,12 @@ class ArmTally:
                 episode.seeking.append(event)
                 if wait_min:
                     episode.left_waits.append(wait_min)
+
+    def _fold_admissions(self, rows: list[tuple]) -> None:
+        self.inpatient.fold_admissions(rows)
+        for patient, facility, listed_min, *_ in rows:
+            if (episode := self.in_care.get(patient)) is not None:
+                episode.listed.append((facility, listed_min))
 
     def _fold_diagnoses(self, rows: list[tuple]) -> None:
         for patient, _, time_min in rows:

@@ -6,7 +6,8 @@ consultations) is judged by these, visit by visit.
 A visit is an outpatient arrival at a facility (``VisitRow`` kinds first, referral_up,
 referral_down, followup, second_opinion, booked; not a come-back after closing, an admission, a
 booked exam or the trip back with its result).  It lasts from the arrival until the patient
-leaves: the first trip out of that facility after the arrival, or an admission there.  Its
+leaves: the first trip out of that facility after the arrival, or the moment a bed was needed
+there (admitted at once, listed, turned away), or an admission there.  Its
 stations are the services at that facility whose queue the patient joined while there; its
 consultation is the first of them at a doctor (the later ones review results).
 
@@ -120,14 +121,17 @@ class VisitTimesTally:
 
 
 def _leaving_times(episode: Episode) -> dict[int, list[float]]:
-    """When the patient left each facility, sorted: trips out of it, and admissions there
-    (an outpatient visit ends where the stay on a ward begins)."""
+    """When the patient left each facility's outpatient care, sorted: trips out of it,
+    admissions there, and the moments a bed was needed there (an outpatient visit ends where the
+    wait for a bed, or the stay on a ward, begins)."""
     leaving: dict[int, list[float]] = {}
     for _, origin, _, _, _, depart_min in episode.trips:
         leaving.setdefault(origin, []).append(depart_min)
     for _, facility, kind, arrive_min in episode.visits:
         if kind == "admission":
             leaving.setdefault(facility, []).append(arrive_min)
+    for facility, listed_min in episode.listed:
+        leaving.setdefault(facility, []).append(listed_min)
     for times in leaving.values():
         times.sort()
     return leaving

@@ -21,7 +21,7 @@ from ..report import (
     section,
     with_interval,
 )
-from .status_quo import status_quo_keys
+from .status_quo import split_rows
 
 HEADLINES = (
     "cost_total_yuan",
@@ -66,9 +66,7 @@ def scenario_section(folder: Path) -> list[str]:
     lines = [f"### {folder.name}", "", f"Results: {provenance(folder)}.", ""]
     published = folder / PLAUSIBILITY_FILE
     if published.exists():
-        table = pd.read_csv(published)
-        own = status_quo_keys(folder)  # in the status-quo section
-        table = table[[(m, a) not in own for m, a in zip(table.metric, table.arm, strict=True)]]
+        table, _ = split_rows(folder, pd.read_csv(published))  # the rest: the status quo's
     if published.exists() and len(table):
         rows = [
             [

@@ -3,7 +3,7 @@ times of Chinese outpatient care (a scenario's ``status_quo:`` entries, EVIDENCE
 reader sees whether the care the reforms meet looks like the care they were made for.
 
 The rows are the status-quo entries of ``plausibility.csv`` (which holds every published
-figure of the run); "met" means the model's mean lies inside the published range, not merely
+figure of the run, the status quo's last); "met" means the model's mean lies inside the published range, not merely
 that its interval touches it.
 """
 
@@ -37,9 +37,13 @@ def status_quo_entries(folder: Path) -> list[dict]:
     return list((manifest.get("parameters") or {}).get(STATUS_QUO) or [])
 
 
-def status_quo_keys(folder: Path) -> set[tuple[str, str]]:
-    """(metric, arm) of each status-quo entry of a run: its rows of ``plausibility.csv``."""
-    return {(e["metric"], e.get("arm", "paired")) for e in status_quo_entries(folder)}
+def split_rows(folder: Path, table: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """A run's ``plausibility.csv`` rows split into its ``plausibility:`` figures and its
+    status-quo ones: written in that order (``Scenario.benchmarks``), so told apart by place,
+    not by metric (a plausibility figure may speak to a status-quo metric too)."""
+    count = len(status_quo_entries(folder))
+    first = len(table) - count
+    return table.iloc[:first], table.iloc[first:]
 
 
 def met(mean: float, low: float | None, high: float | None) -> bool:
@@ -72,13 +76,9 @@ def status_quo(results: Path) -> list[str]:
 
 def scenario_table(folder: Path) -> list[str]:
     """One scenario's status-quo table, and the file's explanation of each miss."""
-    table = pd.read_csv(folder / PLAUSIBILITY_FILE)
-    entries = {(e["metric"], e.get("arm", "paired")): e for e in status_quo_entries(folder)}
+    _, table = split_rows(folder, pd.read_csv(folder / PLAUSIBILITY_FILE))
     rows, misses = [], []
-    for r in table.to_dict("records"):
-        entry = entries.get((r["metric"], r["arm"]))
-        if entry is None:
-            continue
+    for r, entry in zip(table.to_dict("records"), status_quo_entries(folder), strict=True):
         low, high = r["published_low"], r["published_high"]
         hit = met(r["model_mean"], low, high)
         words = METRICS.get(r["metric"]).description if METRICS.knows(r["metric"]) else ""
