@@ -54,6 +54,12 @@ class ExactSum:
         """Floats whose exact sum is the total."""
         return [*self._parts, *self._pending]
 
+    def compact(self) -> None:
+        """Hold the total in a few floats now, not when values have piled up: for the many
+        small totals that each get a batch of values and then few or none (a day's)."""
+        if self._pending:
+            self._flush()
+
     def _flush(self) -> None:
         self._parts = _compact(self.terms())
         self._pending = []

@@ -1,12 +1,21 @@
-"""Per-station results of one replication of one arm: visits, mean wait and utilisation.
+"""Per-station results of one replication of one arm: visits, mean wait and utilisation, and
+how the station fared day by day.
 
 Utilisation is the share of the servers' open minutes in the measured period spent serving
 (services that start in the period, counted in full); a service finished after closing can push
 it slightly above what the open hours alone would allow.
+
+The daily checks (issue 23) take each measured day's services by the day the patients joined
+the queue: that day's utilisation is their serving minutes (counted in full) over the servers'
+open minutes that day, and the day's queue was cleared if none of them was still waiting at that
+day's closing time.  A patient who joins before closing is served after it
+(``system.site.Station.serve``), so a queue that has not emptied by closing shows as a start
+after it.
 """
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
 from collections.abc import Iterable
 
@@ -31,6 +40,14 @@ def open_minutes(hours: Hours, start: float, end: float) -> float:
     return total
 
 
+def waiting_at_closing(hours: Hours, day: int, start_min: float) -> bool:
+    """Whether a patient who joined the queue on ``day`` and was taken at ``start_min`` was
+    still waiting when the facility closed that day."""
+    # A facility open around the clock never closes: a queue running past midnight is still
+    # served in opening hours, so there is no closing for it to miss and every day is cleared.
+    return not hours.always and start_min > day * DAY_MIN + hours.end_min
+
+
 class _Served:
     __slots__ = ("count", "queued_min", "busy_min")
 
@@ -40,27 +57,52 @@ class _Served:
         self.busy_min = ExactSum()
 
 
+class _Day:
+    """One measured day at a station, of the patients who joined its queue that day: minutes
+    serving them, and whether any of them was still waiting at that day's closing."""
+
+    __slots__ = ("busy_min", "uncleared")
+
+    def __init__(self) -> None:
+        self.busy_min = ExactSum()
+        self.uncleared = False
+
+
+# A station's services in a fold, as (arrive_min, start_min, end_min).
+_Services = list[tuple[float, float, float]]
+
+
 class StationTally:
     """Per station, the services that started in the measured period: how many, minutes
-    queued and minutes serving, folded row by row (``Records.stations``)."""
+    queued and minutes serving; and per measured day, the services of the patients who joined
+    the queue that day: minutes serving and whether the queue was empty at closing.  Folded row
+    by row (``Records.stations``), in any order and batches."""
 
     def __init__(self, world: World) -> None:
         self.world = world
         self.window = measured_window(world)
+        start, stop = self.window
+        self.measured_days = range(int(start // DAY_MIN), int(stop // DAY_MIN))
         self.by_station: dict[tuple[int, str], _Served] = {}
+        # (facility, station) -> measured day -> its services; at most the measured days each
+        self.days: dict[tuple[int, str], dict[int, _Day]] = {}
 
     def fold(self, rows: Iterable[tuple]) -> None:
         """Fold station rows (``StationRow``; a day's), station by station: the services that
-        started in the measured period."""
+        started in the measured period, and those of patients who joined a queue in it."""
         start, stop = self.window
         by_key: dict[tuple[int, str], tuple[list[float], list[float]]] = defaultdict(
             lambda: ([], [])
         )
+        joined: dict[tuple[int, str], _Services] = defaultdict(list)
         for _, facility, station, arrive_min, start_min, end_min in rows:
             if start <= start_min < stop:
                 queued, busy = by_key[facility, station]
                 queued.append(start_min - arrive_min)
                 busy.append(end_min - start_min)
+            # The period starts and stops at midnight: joined in it = joined on a measured day.
+            if start <= arrive_min < stop:
+                joined[facility, station].append((arrive_min, start_min, end_min))
         for key, (queued, busy) in by_key.items():
             served = self.by_station.get(key)
             if served is None:
@@ -68,6 +110,29 @@ class StationTally:
             served.count += len(queued)
             served.queued_min.extend(queued)
             served.busy_min.extend(busy)
+        for key, services in joined.items():
+            self._fold_days(key, services)
+
+    def _fold_days(self, key: tuple[int, str], services: _Services) -> None:
+        """A station's services, each into the day its patient joined the queue."""
+        hours = self.world.facilities[key[0]].hours
+        busy_by_day: dict[int, list[float]] = defaultdict(list)
+        uncleared: set[int] = set()
+        for arrive_min, start_min, end_min in services:
+            day = int(arrive_min // DAY_MIN)
+            busy_by_day[day].append(end_min - start_min)
+            if waiting_at_closing(hours, day, start_min):
+                uncleared.add(day)
+        days = self.days.setdefault(key, {})
+        for day, busy in busy_by_day.items():
+            tally = days.get(day)
+            if tally is None:
+                tally = days[day] = _Day()
+            tally.busy_min.extend(busy)
+            # Kept as a few floats: hundreds of days' totals would otherwise each hold a
+            # list of values until it reached the length that compacts it.
+            tally.busy_min.compact()
+            tally.uncleared = tally.uncleared or day in uncleared
 
     def rows(self) -> list[tuple]:
         """One row per station that served anyone in the measured period, in facility order."""
@@ -77,6 +142,7 @@ class StationTally:
             plan = self.world.facilities[facility]
             servers = plan.servers(station)
             capacity = servers * open_minutes(plan.hours, start, end)
+            days = self.days.get((facility, station), {})
             rows.append(
                 (
                     plan.id,
@@ -85,9 +151,36 @@ class StationTally:
                     served.count,
                     served.queued_min.value / served.count,
                     served.busy_min.value / capacity if capacity else float("nan"),
+                    peak_day_utilisation(plan.hours, servers, days, self.measured_days),
+                    cleared_day_share(days),
                 )
             )
         return rows
+
+
+def peak_day_utilisation(
+    hours: Hours, servers: int, days: dict[int, _Day], measured_days: range
+) -> float:
+    """The highest share of a measured day's open server minutes spent serving the patients who
+    joined the queue that day, over the measured days the facility opened (a day open with
+    nobody joining counts as 0); NaN if it opened on none."""
+    peak = math.nan
+    for day in measured_days:
+        capacity_min = servers * open_minutes(hours, day * DAY_MIN, (day + 1) * DAY_MIN)
+        if not capacity_min:
+            continue  # closed that day
+        tally = days.get(day)
+        utilisation = tally.busy_min.value / capacity_min if tally is not None else 0.0
+        peak = utilisation if math.isnan(peak) else max(peak, utilisation)
+    return peak
+
+
+def cleared_day_share(days: dict[int, _Day]) -> float:
+    """Of the measured days on which anyone joined the station's queue, the share whose queue
+    was empty at closing (nobody who joined that day still waiting); NaN if there were none."""
+    if not days:
+        return math.nan
+    return sum(not tally.uncleared for tally in days.values()) / len(days)
 
 
 def as_table(rows: list[tuple]) -> pd.DataFrame:

@@ -102,8 +102,18 @@ REPLICATION_COLUMNS = ("scenario", "replication", "arm", "metric", "value")
 SUMMARY_COLUMNS = ("scenario", "metric", "arm", "n", "mean", "sd", "ci_low", "ci_high")
 # summary.csv adds each metric's unit and description (the metric registry's) after those
 METRIC_WORDS_COLUMNS = ("unit", "description")
-# per station and arm of each replication
-STATION_COLUMNS = ("facility", "station", "servers", "visits", "wait_min", "utilisation")
+# per station and arm of each replication; the last two are its measured days' checks
+# (accounting.stations): the busiest day's utilisation, the share of days cleared by closing
+STATION_COLUMNS = (
+    "facility",
+    "station",
+    "servers",
+    "visits",
+    "wait_min",
+    "utilisation",
+    "peak_day_utilisation",
+    "cleared_day_share",
+)
 # per facility, measured week and arm of each replication
 FACILITY_WEEK_COLUMNS = (
     "facility",
