@@ -45,10 +45,11 @@ TIMELINE = [
     # day 1: 57 + 114 minutes serving, nobody waiting at 17:30
     cashier(1, at(1, OPEN_MIN), at(1, OPEN_MIN), at(1, OPEN_MIN + 57)),
     cashier(2, at(1, 600), at(1, 600), at(1, 714)),
-    # day 2: 285 + 57 + 57; patient 4 joined at 17:20 and was taken at 17:57, after closing
+    # day 2: 285 + 57 + 57; patient 5 joined at 16:55, waited through the last half hour and
+    # was taken at 17:57, after closing: a backlog at closing
     cashier(3, at(2, 520), at(2, 520), at(2, 805)),
-    cashier(4, at(2, 1020), at(2, 1020), at(2, 1077)),
-    cashier(5, at(2, 1040), at(2, 1077), at(2, 1134)),
+    cashier(4, at(2, 1010), at(2, 1010), at(2, 1077)),
+    cashier(5, at(2, 1015), at(2, 1077), at(2, 1134)),
     # day 3: one patient, taken at opening
     cashier(6, at(3, OPEN_MIN), at(3, OPEN_MIN), at(3, OPEN_MIN + 57)),
     cashier(7, at(4, 600), at(4, 600), at(4, 660)),  # the drain: in no column
@@ -79,9 +80,9 @@ def test_the_busiest_day_and_the_days_cleared_by_closing():
         "cashier",
         1,
         6,
-        37 / 6,  # patient 5 queued 37 minutes
-        (171 + 399 + 57) / (3 * 570),
-        0.7,  # day 2: 399 of 570 minutes (days 1 and 3: 0.3 and 0.1)
+        62 / 6,  # patient 5 queued 62 minutes
+        (171 + 409 + 57) / (3 * 570),
+        409 / 570,  # day 2 (days 1 and 3: 0.3 and 0.1)
         2 / 3,  # day 2's queue still held patient 5 at 17:30
     )
 
@@ -93,6 +94,20 @@ def test_folding_day_by_day_equals_folding_all_at_once_in_any_order():
     shuffled = list(TIMELINE)
     random.Random(3).shuffle(shuffled)
     assert repr(folded(day_world, [[row] for row in shuffled]).rows()) == repr(once)
+
+
+def test_a_patient_who_meets_an_empty_line_before_closing_leaves_the_day_cleared():
+    """Taken after closing, but the line had a moment empty in the last half hour: cleared."""
+    hours = {"start": "08:00", "end": "17:30"}
+    one_ahead = [
+        cashier(1, at(1, 1000), at(1, 1000), at(1, CLOSE_MIN + 2)),
+        cashier(2, at(1, CLOSE_MIN - 1), at(1, CLOSE_MIN + 2), at(1, CLOSE_MIN + 5)),
+    ]
+    [row] = folded(world(hours), [one_ahead]).rows()
+    assert row[CLEARED] == 1.0
+    backlog = [*one_ahead, cashier(3, at(1, 1015), at(1, CLOSE_MIN + 5), at(1, CLOSE_MIN + 8))]
+    [row] = folded(world(hours), [backlog]).rows()
+    assert row[CLEARED] == 0.0
 
 
 def test_a_service_started_at_closing_time_leaves_the_day_cleared():

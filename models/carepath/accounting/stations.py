@@ -7,10 +7,11 @@ it slightly above what the open hours alone would allow.
 
 The daily checks (issue 23) take each measured day's services by the day the patients joined
 the queue: that day's utilisation is their serving minutes (counted in full) over the servers'
-open minutes that day, and the day's queue was cleared if none of them was still waiting at that
-day's closing time.  A patient who joins before closing is served after it
-(``system.site.Station.serve``), so a queue that has not emptied by closing shows as a start
-after it.
+open minutes that day, and the day's queue was cleared if it emptied before closing: at some
+moment of the last ``CLOSING_WINDOW_MIN`` minutes before closing nobody was waiting.  A queue
+that ran on without a break into closing time is a backlog the day did not clear (a patient who
+joins before closing is served after it, ``system.site.Station.serve``); one who comes to an
+idle window a minute before closing and is served at once, or after the one ahead, is not.
 """
 
 from __future__ import annotations
@@ -27,6 +28,9 @@ from ..system.world import World
 from .exact import ExactSum
 from .window import measured_window
 
+# The end of the day a queue must have emptied in, at some moment, to count as cleared.
+CLOSING_WINDOW_MIN = 30.0
+
 
 def open_minutes(hours: Hours, start: float, end: float) -> float:
     """Minutes between ``start`` and ``end`` during which the facility is open."""
@@ -40,12 +44,32 @@ def open_minutes(hours: Hours, start: float, end: float) -> float:
     return total
 
 
-def waiting_at_closing(hours: Hours, day: int, start_min: float) -> bool:
-    """Whether a patient who joined the queue on ``day`` and was taken at ``start_min`` was
-    still waiting when the facility closed that day."""
+def waiting_before_closing(
+    hours: Hours, day: int, arrive_min: float, start_min: float
+) -> tuple[float, float] | None:
+    """The part of a patient's wait (from joining the queue on ``day`` to being taken) that
+    falls in the last ``CLOSING_WINDOW_MIN`` minutes before that day's closing, or None."""
     # A facility open around the clock never closes: a queue running past midnight is still
     # served in opening hours, so there is no closing for it to miss and every day is cleared.
-    return not hours.always and start_min > day * DAY_MIN + hours.end_min
+    if hours.always:
+        return None
+    closes = day * DAY_MIN + hours.end_min
+    low, high = max(arrive_min, closes - CLOSING_WINDOW_MIN), min(start_min, closes)
+    return (low, high) if high > low else None
+
+
+def emptied_before_closing(hours: Hours, day: int, waits: list[tuple[float, float]]) -> bool:
+    """Whether nobody was waiting at some moment of the last minutes before ``day``'s closing:
+    the waits falling there (``waiting_before_closing``) leave a gap."""
+    if hours.always:
+        return True
+    closes = day * DAY_MIN + hours.end_min
+    covered = closes - CLOSING_WINDOW_MIN
+    for low, high in sorted(waits):
+        if low > covered:
+            return True
+        covered = max(covered, high)
+    return covered < closes
 
 
 class _Served:
@@ -59,13 +83,14 @@ class _Served:
 
 class _Day:
     """One measured day at a station, of the patients who joined its queue that day: minutes
-    serving them, and whether any of them was still waiting at that day's closing."""
+    serving them, and their waits in the last minutes before closing."""
 
-    __slots__ = ("busy_min", "uncleared")
+    __slots__ = ("busy_min", "waits", "past_closing")
 
     def __init__(self) -> None:
         self.busy_min = ExactSum()
-        self.uncleared = False
+        self.waits: list[tuple[float, float]] = []
+        self.past_closing = False  # someone was still waiting when the facility closed
 
 
 # A station's services in a fold, as (arrive_min, start_min, end_min).
@@ -75,7 +100,7 @@ _Services = list[tuple[float, float, float]]
 class StationTally:
     """Per station, the services that started in the measured period: how many, minutes
     queued and minutes serving; and per measured day, the services of the patients who joined
-    the queue that day: minutes serving and whether the queue was empty at closing.  Folded row
+    the queue that day: minutes serving and whether the queue emptied before closing.  Folded row
     by row (``Records.stations``), in any order and batches."""
 
     def __init__(self, world: World) -> None:
@@ -117,12 +142,16 @@ class StationTally:
         """A station's services, each into the day its patient joined the queue."""
         hours = self.world.facilities[key[0]].hours
         busy_by_day: dict[int, list[float]] = defaultdict(list)
-        uncleared: set[int] = set()
+        waits: dict[int, list[tuple[float, float]]] = defaultdict(list)
+        past_closing: set[int] = set()
         for arrive_min, start_min, end_min in services:
             day = int(arrive_min // DAY_MIN)
             busy_by_day[day].append(end_min - start_min)
-            if waiting_at_closing(hours, day, start_min):
-                uncleared.add(day)
+            late = waiting_before_closing(hours, day, arrive_min, start_min)
+            if late is not None:
+                waits[day].append(late)
+                if start_min > day * DAY_MIN + hours.end_min:
+                    past_closing.add(day)
         days = self.days.setdefault(key, {})
         for day, busy in busy_by_day.items():
             tally = days.get(day)
@@ -132,7 +161,8 @@ class StationTally:
             # Kept as a few floats: hundreds of days' totals would otherwise each hold a
             # list of values until it reached the length that compacts it.
             tally.busy_min.compact()
-            tally.uncleared = tally.uncleared or day in uncleared
+            tally.waits += waits.get(day, ())
+            tally.past_closing = tally.past_closing or day in past_closing
 
     def rows(self) -> list[tuple]:
         """One row per station that served anyone in the measured period, in facility order."""
@@ -152,7 +182,7 @@ class StationTally:
                     served.queued_min.value / served.count,
                     served.busy_min.value / capacity if capacity else float("nan"),
                     peak_day_utilisation(plan.hours, servers, days, self.measured_days),
-                    cleared_day_share(days),
+                    cleared_day_share(plan.hours, days),
                 )
             )
         return rows
@@ -175,12 +205,17 @@ def peak_day_utilisation(
     return peak
 
 
-def cleared_day_share(days: dict[int, _Day]) -> float:
-    """Of the measured days on which anyone joined the station's queue, the share whose queue
-    was empty at closing (nobody who joined that day still waiting); NaN if there were none."""
+def cleared_day_share(hours: Hours, days: dict[int, _Day]) -> float:
+    """Of the measured days on which anyone joined the station's queue, the share on which it
+    emptied before closing: nobody was still waiting at closing, or the queue had a moment
+    empty in the last minutes before it (``emptied_before_closing``); NaN if there were none."""
     if not days:
         return math.nan
-    return sum(not tally.uncleared for tally in days.values()) / len(days)
+    cleared = [
+        not tally.past_closing or emptied_before_closing(hours, day, tally.waits)
+        for day, tally in days.items()
+    ]
+    return sum(cleared) / len(days)
 
 
 def as_table(rows: list[tuple]) -> pd.DataFrame:
