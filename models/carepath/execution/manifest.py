@@ -6,8 +6,6 @@ seeding rule, the command line, timing, the code's git state and the library ver
 
 from __future__ import annotations
 
-import hashlib
-import json
 import os
 import platform
 import subprocess
@@ -18,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from ..inputs.loading import read_tree
-from ..inputs.scenario_file import resolved
+from ..inputs.scenario_file import resolved, scenario_hash
 from ..inputs.schema import Scenario
 from ..observation.results_folder import sha256_file
 
@@ -165,12 +163,6 @@ def build_manifest(
 def code_state() -> dict:
     """The git state of the repository holding this package."""
     return git_state(_CODE_FOLDER)
-
-
-def scenario_hash(resolved: dict) -> str:
-    """SHA-256 of the resolved scenario, independent of key order."""
-    text = json.dumps(resolved, sort_keys=True, separators=(",", ":"), default=str)
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def git_state(path: Path | None = None) -> dict:

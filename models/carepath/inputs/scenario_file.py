@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -47,3 +49,9 @@ def _checks(scenario: Scenario) -> list:
 def resolved(scenario: Scenario) -> dict:
     """The scenario with every default filled in, as plain data (for manifests and hashes)."""
     return scenario.model_dump(mode="json")
+
+
+def scenario_hash(resolved: dict) -> str:
+    """SHA-256 of the resolved scenario, independent of key order (a run's manifest records it)."""
+    text = json.dumps(resolved, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
