@@ -608,5 +608,7 @@ def test_without_background_a_facility_has_none():
     world = World.build(scenario)
     assert [plan.id for plan in world.facilities if plan.background] == ["city_hospital"]
     dumped = scenario.model_dump(mode="json")["facilities"]
-    assert ["background" in f for f in dumped] == [p.id == "city_hospital" for p in world.facilities]
+    assert ["background" in f for f in dumped] == [
+        p.id == "city_hospital" for p in world.facilities
+    ]
     assert isinstance(Site(simpy.Environment(), world.facilities[1], []).registration, Station)

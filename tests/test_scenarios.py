@@ -11,6 +11,8 @@ from carepath.inputs.provenance import unsourced_numbers
 from conftest import REPO
 
 BUNDLED = sorted((REPO / "scenarios").glob("*.yaml"))
+# Files that calibrate a bundled scenario's inputs (carepath calibrate), named for it.
+CALIBRATION = sorted((REPO / "scenarios" / "calibration").glob("*.yaml"))
 
 
 def test_there_is_a_default_scenario():
@@ -23,9 +25,19 @@ def test_bundled_scenario_loads(path: Path):
     assert scenario.name == path.stem
 
 
-@pytest.mark.parametrize("path", BUNDLED, ids=lambda p: p.name)
+@pytest.mark.parametrize("path", BUNDLED + CALIBRATION, ids=lambda p: p.name)
 def test_every_number_says_source_or_assumption(path: Path):
     assert unsourced_numbers(path) == []
+
+
+@pytest.mark.parametrize("path", CALIBRATION, ids=lambda p: p.name)
+def test_a_calibration_file_loads_with_inputs_and_fit_targets(path: Path):
+    """It extends a bundled scenario, declares the inputs it calibrates and inherits the
+    targets it fits them to."""
+    scenario = load_scenario(path)
+    assert scenario.uncertainty
+    assert any(b.use == "fit" for _, b in scenario.benchmarks())
+    assert (REPO / "scenarios" / f"{scenario.name.rsplit('_status_quo', 1)[0]}.yaml").exists()
 
 
 def test_demo_county_has_about_fifty_thousand_residents():

@@ -15,7 +15,7 @@ import pytest
 from carepath.analysis.plausibility import beside_published
 from carepath.analysis.report import report_text, sections
 from carepath.analysis.report_sections.plausibility import scenario_section
-from carepath.analysis.report_sections.status_quo import met, split_rows, status_quo
+from carepath.analysis.report_sections.status_quo import met, overloaded, split_rows, status_quo
 from carepath.inputs.loading import ScenarioError
 from carepath.inputs.scenario_file import load_scenario, resolved
 from carepath.inputs.schema import Scenario
@@ -28,6 +28,8 @@ from carepath.inputs.targets import (
 from carepath.observation.results_folder import (
     PLAUSIBILITY_COLUMNS,
     PLAUSIBILITY_FILE,
+    STATION_COLUMNS,
+    STATIONS_FILE,
     SUMMARY_COLUMNS,
     SUMMARY_FILE,
 )
@@ -379,7 +381,11 @@ def test_the_plausibility_section_leaves_the_status_quo_rows_out(tmp_path) -> No
     root = figures(tmp_path / "results")
     table = pd.read_csv(root / "county" / "plausibility.csv")
     _, own = split_rows(root / "county", table)
-    assert list(own.metric) == ["hospital_on_site_min", "township_wait_min", "city_consult_wait_min"]
+    assert list(own.metric) == [
+        "hospital_on_site_min",
+        "township_wait_min",
+        "city_consult_wait_min",
+    ]
     _, none = split_rows(root / "plain", pd.read_csv(root / "plain" / "plausibility.csv"))
     assert none.empty
     county = rows_of(scenario_section(root / "county"))
@@ -456,3 +462,49 @@ def test_met_means_the_model_mean_lies_inside_the_published_range(
     mean, low, high, expected
 ) -> None:
     assert met(mean, low, high) is expected
+
+
+# -- stations a reform loads beyond the status quo's limits -------------------------------------
+
+
+def _stations(folder: Path, rows: list[tuple]) -> None:
+    """A stations.csv with the daily columns: (replication, arm, facility, station, peak,
+    cleared) per row."""
+    table = pd.DataFrame(
+        [
+            ("county", rep, arm, facility, station, 1, 100, 5.0, 0.5, peak, cleared)
+            for rep, arm, facility, station, peak, cleared in rows
+        ],
+        columns=[
+            "scenario",
+            "replication",
+            "arm",
+            *STATION_COLUMNS,
+        ],
+    )
+    table.to_csv(folder / STATIONS_FILE, index=False)
+
+
+def test_the_report_names_stations_a_reform_loads_beyond_the_daily_limits(tmp_path) -> None:
+    """Other arms' stations whose busiest day passed 0.95, or whose line did not empty before
+    closing on more than 5% of days, counted by replication; the without arm's never (the test
+    of the committed results holds it to the limits)."""
+    root = figures(tmp_path / "results")
+    _stations(
+        root / "county",
+        [
+            (0, "without", "town", "doctor:general", 0.99, 0.5),
+            (0, "with", "town", "doctor:general", 0.97, 1.0),
+            (1, "with", "town", "doctor:general", 0.96, 0.9),
+            (0, "with", "city", "pharmacy", 0.90, 0.94),
+            (0, "with", "city", "cashier", 0.95, 0.95),
+        ],
+    )
+    [_, line] = overloaded(root / "county")
+    assert line == (
+        "Stations a reform loads beyond the status quo's daily limits: city pharmacy in arm "
+        "with (1 replications, busiest day 0.90); town doctor:general in arm with "
+        "(2 replications, busiest day 0.97)."
+    )
+    assert line in status_quo(root)
+    assert overloaded(root / "plain") == []

@@ -3,8 +3,8 @@ times of Chinese outpatient care (a scenario's ``status_quo:`` entries, EVIDENCE
 reader sees whether the care the reforms meet looks like the care they were made for.
 
 The rows are the status-quo entries of ``plausibility.csv`` (which holds every published
-figure of the run, the status quo's last); "met" means the model's mean lies inside the published range, not merely
-that its interval touches it.
+figure of the run, the status quo's last); "met" means the model's mean lies inside the
+published range, not merely that its interval touches it.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from pathlib import Path
 import pandas as pd
 
 from ...inputs.metric_registry import METRICS
-from ...observation.results_folder import PLAUSIBILITY_FILE
+from ...observation.results_folder import PLAUSIBILITY_FILE, STATIONS_FILE
 from ..report import (
     folders_with,
     gap,
@@ -27,6 +27,9 @@ from ..report import (
 )
 
 STATUS_QUO = "status_quo"
+STATUS_QUO_ARM = "without"
+# The daily limits the status quo's inputs were set to meet (tests/test_committed_stations.py).
+MOST_DAY_UTILISATION, LEAST_CLEARED_SHARE = 0.95, 0.95
 
 
 def status_quo_entries(folder: Path) -> list[dict]:
@@ -99,4 +102,38 @@ def scenario_table(folder: Path) -> list[str]:
     header = ["target", "what", "use", "published range", "source", "model [95% CI]", "met"]
     lines = [f"### {folder.name}", "", f"Results: {provenance(folder)}.", ""]
     lines += markdown_table(header, rows)
-    return [*lines, *([""] + misses if misses else []), ""]
+    return [*lines, *([""] + misses if misses else []), *overloaded(folder), ""]
+
+
+def overloaded(folder: Path) -> list[str]:
+    """The stations a reform's arm loads beyond the status quo's daily limits (busiest day
+    above 0.95 of the open minutes, or a line not emptied before closing on more than 5% of
+    days), in how many replications: a finding about the reform, not about the inputs."""
+    path = folder / STATIONS_FILE
+    if not path.exists():
+        return []
+    table = pd.read_csv(path)
+    if "peak_day_utilisation" not in table.columns:
+        return []
+    over = table[
+        (table.arm != STATUS_QUO_ARM)
+        & (
+            (table.peak_day_utilisation > MOST_DAY_UTILISATION)
+            | (table.cleared_day_share < LEAST_CLEARED_SHARE)
+        )
+    ]
+    if over.empty:
+        return []
+    counts = over.groupby(["arm", "facility", "station"], sort=True).agg(
+        replications=("replication", "size"), peak=("peak_day_utilisation", "max")
+    )
+    items = [
+        f"{facility} {station} in arm {arm} ({n} replications, busiest day {peak:.2f})"
+        for (arm, facility, station), n, peak in zip(
+            counts.index, counts.replications, counts.peak, strict=True
+        )
+    ]
+    return [
+        "",
+        "Stations a reform loads beyond the status quo's daily limits: " + "; ".join(items) + ".",
+    ]
