@@ -26,6 +26,11 @@ from carepath.system.world import World
 
 REPO = Path(__file__).resolve().parents[1]
 DEMO = REPO / "scenarios" / "demo_county.yaml"
+# The metrics of the status quo's published figures (demo_county.yaml's status_quo:, inherited
+# by the bundled files): rows of every plausibility.csv beside a scenario's own figures.
+STATUS_QUO_METRICS = frozenset(
+    entry["metric"] for entry in yaml.safe_load(DEMO.read_text(encoding="utf-8"))["status_quo"]
+)
 
 
 def fixed(minutes: float) -> dict:

@@ -15,21 +15,11 @@ from pathlib import Path
 
 import pytest
 
-from attribution import check_rows_kept, scenarios_at
+from attribution import ISSUE_23_METRICS, check_rows_kept, scenarios_at
 from conftest import REPO
 
 BEFORE = "571d3db"  # main before issue 23
-NEW_METRICS = {
-    "city_consult_wait_min",
-    "city_registration_wait_min",
-    "city_cashier_wait_min",
-    "city_pharmacy_wait_min",
-    "city_long_visit_share",
-    "township_wait_min",
-    "township_consult_min",
-    "hospital_wait_min",
-    "hospital_on_site_min",
-}
+NEW_METRICS = ISSUE_23_METRICS
 FAST = ("demo_county", "demo_county_recognition")
 SCENARIOS = sorted(p.stem for p in (REPO / "scenarios").glob("*.yaml"))
 

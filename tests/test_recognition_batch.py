@@ -16,7 +16,7 @@ from carepath.execution.replication import simulate
 from carepath.inputs.arms import Arm
 from carepath.inputs.schema import Scenario
 from carepath.system.world import World
-from conftest import NO_CARE_SEEKING, REPO, shorter, tiny_data, write_yaml
+from conftest import NO_CARE_SEEKING, REPO, STATUS_QUO_METRICS, shorter, tiny_data, write_yaml
 
 pytestmark = pytest.mark.integration  # simulates whole scenarios or runs the command
 
@@ -146,6 +146,7 @@ def test_plausibility_lines_and_file(short_recognition, tmp_path, capsys):
     assert "plausibility: recognition_short: saved_yuan_per_recognised (paired) = " in printed
     assert "published: about 119-129 yuan" in printed
     table = pd.read_csv(out / "recognition_short" / "plausibility.csv")
+    table = table[~table.metric.isin(STATUS_QUO_METRICS)]  # the status quo's, inherited
     assert table.metric.tolist() == ["saved_yuan_per_recognised", "saved_min_per_recognised"]
     assert table.published_low.tolist()[0] == 119
     assert table.model_mean.notna().all()

@@ -56,6 +56,7 @@ def test_run_writes_replications_summary_and_manifest(tmp_path):
         "budget.csv",
         "equity.csv",
         "equity_replications.csv",
+        "plausibility.csv",  # the status quo's published figures (status_quo:)
     }
     budget = pd.read_csv(folder / "budget.csv")
     assert budget.area.unique().tolist() == ["demo county (fictional)"]

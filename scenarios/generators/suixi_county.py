@@ -20,6 +20,17 @@ VILLAGE_CLINICS = 254  # source: suixi_2022
 TOWN_POPULATION = 150_000  # assumption: county town, served by the 19 community stations
 SEAT_POPULATION = 12_000  # assumption: each township's seat
 VILLAGE_POPULATION = 2_500  # assumption: each administrative village
+# Set by hand to the status quo of Chinese outpatient care (issue 23; docs/validation.md): the
+# doctors seeing outpatients at a time at a township centre (the others do public health work),
+# and at Huaibei's city hospital the windows, internal doctors and MRI units Suixi's patients
+# meet, with the city's other patients at its cashier and pharmacy (arrivals per open day).
+# Its CT and MRI, and the county hospitals', are booked a day ahead, as mianyang_recognition.yaml's
+# hospitals' (walk-in, their lines ran into closing time on some days).
+THC_DOCTORS = 4  # assumption (was 8)
+CITY_CASHIERS, CITY_PHARMACY = 5, 5  # assumption (were 8 each)
+CITY_INTERNAL = 26  # assumption (was 24)
+CITY_MRI = 5  # assumption (was 3: its busiest days were full)
+CITY_BACKGROUND = {"cashier": 60, "pharmacy": 50}  # assumption
 
 HEADER = """\
 # suixi_county: Suixi county (Anhui), a tight county medical community, at full scale
@@ -52,7 +63,7 @@ sources:
 simulation:
   warmup_days: 36       # assumption: three times the longest mean stay in a bed (12 days at the top of its range), so wards have filled
   horizon_days: 7       # assumption: one measured week keeps the bundled run to minutes
-  drain_days: 60        # assumption
+  drain_days: 120       # assumption: the longest stays in a bed (lognormal tails of 70 days and more) and their follow-ups end within it
   replications: 3       # assumption: a county of a million gives tight intervals with few
   seed: 20240           # assumption
   start_weekday: mon
@@ -67,7 +78,7 @@ care_seeking:
   choice:
     # fit: python -m carepath.workflows.choice_fit scenarios/suixi_county.yaml (the without
     # arm's mean queueing per visit at each tier)
-    start_wait_min: {village: 1.2, township: 7.6, county: 10.3, city: 21.7}   # assumption: fitted as above
+    start_wait_min: {village: 1.3, township: 27.1, county: 19.8, city: 51.0}   # assumption: fitted as above
 """
 
 INPATIENT = """\
@@ -297,16 +308,23 @@ def uncertainty(beds_ids: list[str]) -> list[str]:
 def facilities() -> list[str]:
     lines = [
         "# Station counts are servers; the city hospital's are the share Suixi's patients meet.",
-        "# All assumption.",
+        "# All assumption.  Its cashier and pharmacy windows, internal doctors, MRI units and CT and",
+        "# MRI bookings, and the city's other patients at those windows, are set by hand to the",
+        "# status-quo waits",
+        "# (demo_county.yaml's status_quo entries; Erlang C check in docs/validation.md), keeping",
+        "# every station's busiest day under 0.95 of its open minutes.",
         "facilities:",
         "  - id: huaibei_city",
         "    tier: city",
         '    hours: {start: "08:00", end: "17:30"}     # assumption',
         "    cashier_walk_min: 4                       # assumption",
         f"    beds: {BEDS['huaibei_city']}                              # assumption: see BEDS",
-        "    stations: {registration: 8, cashier: 8, pharmacy: 8, doctors: {general: 4, "
-        "internal: 24, surgery: 8, paediatrics: 4}, exams: {lab: 8, xray: 4, ultrasound: 4, "
-        "ct: 4, mri: 3, ecg: 3}}   # assumption",
+        "    bookings: {ct: {earliest_day: 1}, mri: {earliest_day: 1}}   # assumption: set as above",
+        f"    stations: {{registration: 8, cashier: {CITY_CASHIERS}, pharmacy: {CITY_PHARMACY}, "
+        f"doctors: {{general: 4, internal: {CITY_INTERNAL}, surgery: 8, paediatrics: 4}}, "
+        f"exams: {{lab: 8, xray: 4, ultrasound: 4, ct: 4, mri: {CITY_MRI}, ecg: 3}}}}   # assumption: set as above",
+        f"    background: {{cashier: {CITY_BACKGROUND['cashier']}, pharmacy: "
+        f"{CITY_BACKGROUND['pharmacy']}}}   # assumption: set as above",
     ]
     for hospital in ("suixi_people", "suixi_tcm"):
         lines += [
@@ -316,6 +334,8 @@ def facilities() -> list[str]:
             '    hours: {start: "08:00", end: "17:30"}     # assumption',
             "    cashier_walk_min: 3                       # assumption",
             f"    beds: {BEDS[hospital]}                              # assumption: see BEDS",
+            "    bookings: {ct: {earliest_day: 1}, mri: {earliest_day: 1}}   # assumption: as "
+            "Huaibei's (walk-in, the MRI line ran into closing time)",
             "    stations: {registration: 12, cashier: 10, pharmacy: 10, doctors: {general: 6, "
             "internal: 30, surgery: 18, paediatrics: 10}, exams: {lab: 10, xray: 5, "
             "ultrasound: 9, ct: 4, mri: 2, ecg: 4}}   # assumption",
@@ -334,8 +354,9 @@ def facilities() -> list[str]:
             f"    refers_to: {_county_of(t)}",
             '    hours: {start: "08:00", end: "17:30"}     # assumption',
             f"    beds: {BEDS['thc']}                               # assumption: see BEDS",
-            "    stations: {registration: 3, cashier: 3, pharmacy: 3, doctors: {general: 8}, "
-            "exams: {lab: 3, xray: 2, ultrasound: 2, ecg: 2}}   # assumption",
+            "    stations: {registration: 3, cashier: 3, pharmacy: 3, doctors: {general: "
+            f"{THC_DOCTORS}}}, exams: {{lab: 3, xray: 2, ultrasound: 2, ecg: 2}}}}   # assumption: "
+            "doctors set by hand to the status-quo primary-care wait (see THC_DOCTORS)",
         ]
     for t, v in _villages():
         lines += [

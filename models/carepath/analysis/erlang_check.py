@@ -61,10 +61,23 @@ from ..behaviour.background import open_hour_weights
 from ..inputs.arms import WITHOUT
 from ..inputs.loading import ScenarioError
 from ..inputs.scenario_file import load_scenario, resolved, scenario_hash
-from ..observation.results_folder import MANIFEST_FILE, STATIONS_COLUMNS, STATIONS_FILE
+from ..observation.results_folder import MANIFEST_FILE, STATIONS_FILE
 from ..system.hours import DAY_MIN
 from ..system.world import FacilityPlan, World
 from .queueing import erlang_c
+
+# The columns of stations.csv the check reads (by name: later columns may be added).
+NEEDED_COLUMNS = (
+    "scenario",
+    "replication",
+    "arm",
+    "facility",
+    "station",
+    "servers",
+    "visits",
+    "wait_min",
+    "utilisation",
+)
 
 PROG = "python -m carepath.analysis.erlang_check"
 SCENARIOS = Path("scenarios")
@@ -178,7 +191,7 @@ def read_stations(folder: Path) -> pd.DataFrame:
     if not file.is_file():
         raise CheckProblem(f"{file}: not found (a results folder of `carepath run` has one)")
     table = pd.read_csv(file)
-    missing = [column for column in STATIONS_COLUMNS if column not in table.columns]
+    missing = [column for column in NEEDED_COLUMNS if column not in table.columns]
     if missing:
         raise CheckProblem(f"{file}: no column {', '.join(missing)}")
     return table
