@@ -18,7 +18,11 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from carepath.observation.results_folder import REPLICATIONS_FILE, STATIONS_FILE
+from carepath.observation.results_folder import (
+    REPLICATIONS_FILE,
+    STATION_DAY_COLUMNS,
+    STATIONS_FILE,
+)
 from conftest import REPO
 
 RESULTS = REPO / "results"
@@ -28,7 +32,7 @@ REPLICATION_FOLDERS = sorted(p for p in RESULTS.iterdir() if (p / REPLICATIONS_F
 
 MOST_DAY_UTILISATION = 0.95
 LEAST_CLEARED_SHARE = 0.95
-DAILY_COLUMNS = ("peak_day_utilisation", "cleared_day_share")
+DAILY_COLUMNS = STATION_DAY_COLUMNS
 REGENERATE = "regenerate the committed results with `make results`"
 SHOWN = 20  # offending rows listed in a failure; the rest are counted
 

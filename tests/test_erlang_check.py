@@ -20,6 +20,7 @@ import pytest
 
 from carepath import load_scenario
 from carepath.analysis.erlang_check import (
+    NEEDED_COLUMNS,
     CheckProblem,
     check_folder,
     main,
@@ -31,17 +32,7 @@ from conftest import REPO
 
 VALIDATION = REPO / "scenarios" / "validation"
 MMC = VALIDATION / "mmc_c2_load065.yaml"
-COLUMNS = [
-    "scenario",
-    "replication",
-    "arm",
-    "facility",
-    "station",
-    "servers",
-    "visits",
-    "wait_min",
-    "utilisation",
-]
+COLUMNS = list(NEEDED_COLUMNS)  # a results folder from before the daily columns
 # Mornings 08:00-12:30 on weekdays; the hour profile's weights over the open hours are 3, 2, 1,
 # 1 and 2 x 1/2 (12:00-12:30): 8 in all, so the 08:00 hour has 3/8 of an open day's arrivals.
 MORNINGS = f"""\

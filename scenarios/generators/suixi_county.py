@@ -438,11 +438,29 @@ def zones() -> list[str]:
     return lines
 
 
+# Where Suixi's without arm misses the status quo (demo_county.yaml's status_quo:), and why.
+STATUS_QUO_NOTES = """\
+# The status quo (demo_county.yaml's status_quo:) where this file's without arm misses it.
+"status_quo[1].note": >
+  Huaibei's eight registration windows (the share Suixi's patients meet; no other patients
+  there in this file) are busy about half the day: the county's patients reach the city after
+  a trip of an hour or more, spread over the day, so its morning line is short.
+"status_quo[3].note": >
+  Five pooled pharmacy windows about four fifths busy keep a short line when arrivals are as
+  smooth as the county's; at four windows, or more of the city's other patients, the busiest day
+  passed 0.95 of the windows' open minutes, the status quo's daily limit.
+"status_quo[4].note": >
+  Fewer long visits than the surveys: Huaibei's CT and MRI are booked a day ahead, so a visit
+  that orders one ends at the order and the exam is a trip of its own, and its registration
+  line is short (see above).
+"""
+
+
 def main() -> None:
     wards = ["huaibei_city", "suixi_people", "suixi_tcm"]
     wards += [f"thc_{t:02d}" for t in range(1, TOWNSHIPS + 1)]
     text = "\n".join(
-        [HEADER, INPATIENT, *facilities(), "", *zones(), "", REFORMS, "uncertainty:"]
+        [HEADER, INPATIENT, *facilities(), "", *zones(), "", STATUS_QUO_NOTES, REFORMS, "uncertainty:"]
         + uncertainty(wards)
     )
     OUT.write_text(text, encoding="utf-8")

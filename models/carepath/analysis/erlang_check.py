@@ -61,23 +61,18 @@ from ..behaviour.background import open_hour_weights
 from ..inputs.arms import WITHOUT
 from ..inputs.loading import ScenarioError
 from ..inputs.scenario_file import load_scenario, resolved, scenario_hash
-from ..observation.results_folder import MANIFEST_FILE, STATIONS_FILE
+from ..observation.results_folder import (
+    MANIFEST_FILE,
+    PER_REPLICATION,
+    STATION_PERIOD_COLUMNS,
+    STATIONS_FILE,
+)
 from ..system.hours import DAY_MIN
 from ..system.world import FacilityPlan, World
 from .queueing import erlang_c
 
 # The columns of stations.csv the check reads (by name: later columns may be added).
-NEEDED_COLUMNS = (
-    "scenario",
-    "replication",
-    "arm",
-    "facility",
-    "station",
-    "servers",
-    "visits",
-    "wait_min",
-    "utilisation",
-)
+NEEDED_COLUMNS = (*PER_REPLICATION, *STATION_PERIOD_COLUMNS)
 
 PROG = "python -m carepath.analysis.erlang_check"
 SCENARIOS = Path("scenarios")

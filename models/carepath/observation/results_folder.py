@@ -104,16 +104,9 @@ SUMMARY_COLUMNS = ("scenario", "metric", "arm", "n", "mean", "sd", "ci_low", "ci
 METRIC_WORDS_COLUMNS = ("unit", "description")
 # per station and arm of each replication; the last two are its measured days' checks
 # (accounting.stations): the busiest day's utilisation, the share of days cleared by closing
-STATION_COLUMNS = (
-    "facility",
-    "station",
-    "servers",
-    "visits",
-    "wait_min",
-    "utilisation",
-    "peak_day_utilisation",
-    "cleared_day_share",
-)
+STATION_PERIOD_COLUMNS = ("facility", "station", "servers", "visits", "wait_min", "utilisation")
+STATION_DAY_COLUMNS = ("peak_day_utilisation", "cleared_day_share")
+STATION_COLUMNS = (*STATION_PERIOD_COLUMNS, *STATION_DAY_COLUMNS)
 # per facility, measured week and arm of each replication
 FACILITY_WEEK_COLUMNS = (
     "facility",
