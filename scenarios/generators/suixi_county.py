@@ -460,7 +460,17 @@ def main() -> None:
     wards = ["huaibei_city", "suixi_people", "suixi_tcm"]
     wards += [f"thc_{t:02d}" for t in range(1, TOWNSHIPS + 1)]
     text = "\n".join(
-        [HEADER, INPATIENT, *facilities(), "", *zones(), "", STATUS_QUO_NOTES, REFORMS, "uncertainty:"]
+        [
+            HEADER,
+            INPATIENT,
+            *facilities(),
+            "",
+            *zones(),
+            "",
+            STATUS_QUO_NOTES,
+            REFORMS,
+            "uncertainty:",
+        ]
         + uncertainty(wards)
     )
     OUT.write_text(text, encoding="utf-8")
