@@ -16,6 +16,7 @@ import random
 import pandas as pd
 import pytest
 
+from attribution import ISSUE_23_METRICS
 from carepath.accounting.episodes import Episode
 from carepath.accounting.metrics import compute
 from carepath.accounting.tally import tally_of
@@ -24,6 +25,7 @@ from carepath.accounting.window import measured_window
 from carepath.execution.replication import simulate
 from carepath.inputs.arms import WITHOUT
 from carepath.inputs.levers import with_levers
+from carepath.inputs.metric_registry import METRICS
 from carepath.inputs.scenario_file import load_scenario
 from carepath.inputs.schema import Scenario
 from carepath.observation.records import HOME, NOT_VISITS, TABLES, EpisodeRow, Records
@@ -31,17 +33,8 @@ from carepath.system.world import World
 from conftest import DEMO, only, run_patients, tiny, tiny_data
 
 DAY = 1440.0
-METRIC_NAMES = (
-    "city_consult_wait_min",
-    "city_registration_wait_min",
-    "city_cashier_wait_min",
-    "city_pharmacy_wait_min",
-    "city_long_visit_share",
-    "township_wait_min",
-    "township_consult_min",
-    "hospital_wait_min",
-    "hospital_on_site_min",
-)
+# In the registry's order (the metrics the tally reports, in that order).
+METRIC_NAMES = tuple(name for name in METRICS.names("arm") if name in ISSUE_23_METRICS)
 
 
 @pytest.fixture(scope="module")

@@ -48,26 +48,40 @@ def open_hour_weights(world: World, plan: FacilityPlan) -> list[tuple[float, flo
     return parts
 
 
+class DayProfile:
+    """A facility's open hours of a day as arrays: where each starts, how long it is open and
+    its share of the day's arrivals (``open_hour_weights``, worked out once per facility)."""
+
+    __slots__ = ("starts", "lengths", "shares")
+
+    def __init__(self, parts: list[tuple[float, float, float]]) -> None:
+        total = sum(weight for _, _, weight in parts)
+        self.starts = np.array([s for s, _, _ in parts])
+        self.lengths = np.array([e - s for s, e, _ in parts])
+        self.shares = np.array([w / total for _, _, w in parts]) if total else np.empty(0)
+
+
 def arrival_times(
     rng: np.random.Generator,
     world: World,
     plan: FacilityPlan,
     per_day: float,
     day: int,
+    profile: DayProfile | None = None,
 ) -> np.ndarray:
     """One open day's arrivals at one station, sorted minutes on the simulation clock: Poisson,
     ``per_day`` a day on average (times the weekday's factor), spread by the hour profile over
-    the opening hours; none on a closed day or when no open hour has any weight."""
+    the opening hours (``profile``, the facility's, made here if not given); none on a closed
+    day or when no open hour has any weight."""
     if not (plan.hours.always or plan.hours.open_days[day % 7]):
         return np.empty(0)
-    parts = open_hour_weights(world, plan)
-    total = sum(weight for _, _, weight in parts)
-    if not total:
+    if profile is None:
+        profile = DayProfile(open_hour_weights(world, plan))
+    if not len(profile.shares):
         return np.empty(0)
-    rates = np.array([w / total for _, _, w in parts]) * per_day * world.weekday_factor[day % 7]
-    counts = rng.poisson(rates)
-    starts = np.repeat([s for s, _, _ in parts], counts)
-    lengths = np.repeat([e - s for s, e, _ in parts], counts)
+    counts = rng.poisson(profile.shares * per_day * world.weekday_factor[day % 7])
+    starts = np.repeat(profile.starts, counts)
+    lengths = np.repeat(profile.lengths, counts)
     return np.sort(day * DAY_MIN + starts + rng.random(int(counts.sum())) * lengths)
 
 
@@ -118,11 +132,12 @@ def background_arrivals(
         station = site.station(name)
         if station is not None:
             stations.append((per_day, _service(world, plan, name), _join(station)))
+    profile = DayProfile(open_hour_weights(world, plan))
     for day in range(days):
         rng = streams(STREAM, plan.index, day)
         arrivals: list[tuple[float, int, float]] = []
         for k, (per_day, _, _) in enumerate(stations):
-            times = arrival_times(rng, world, plan, per_day, day)
+            times = arrival_times(rng, world, plan, per_day, day, profile)
             arrivals += zip(times.tolist(), repeat(k), rng.random(len(times)).tolist())
         arrivals.sort()
         for arrive, k, u in arrivals:
