@@ -53,8 +53,9 @@ name: suixi_county
 description: >
   Suixi county (Anhui) at full scale: two county hospitals, eighteen township health centres with
   their 254 villages and the county town, about one million residents. The county medical
-  community's family-doctor contracts, weekly visiting-expert sessions at every township centre
-  and two-way referral with a green channel.
+  community's family-doctor contracts, weekly visiting-expert sessions at every township centre,
+  two-way referral with a green channel, and recognition of test results inside the county, the
+  township centres' lab tests read by the county hospitals.
 sources:
   reforms_md: "carepath docs/sources.md#reforms_md: the reforms brief, the published reports on the reforms summarised"
   suixi_2022: "Huaibei Daily, 2022, on Suixi county (docs/sources.md#suixi_2022)"
@@ -113,9 +114,54 @@ inpatient:
 # the busiest one's.
 BEDS = {"huaibei_city": 1150, "suixi_people": 1150, "suixi_tcm": 1150, "thc": 30}
 
+
+def recognition() -> list[str]:
+    """Recognition inside the county medical community (source: reforms_md, "Suixi (Anhui) and
+    Zibo (Shandong) report the same policy inside a county medical community: township lab tests
+    read and shared by the district hospital"): each county hospital reads the lab tests of the
+    township centres that refer to it, and results pass between the county's hospitals and
+    centres; Huaibei's city hospital is outside the county and off its platform."""
+    centres = [f"thc_{t:02d}" for t in range(1, TOWNSHIPS + 1)]
+    lines = [
+        "reforms:",
+        "  recognition:",
+        "    enabled: true",
+        "    source: reforms_md",
+        "    # the county medical community's hospitals and township centres (source: suixi_2022,",
+        "    # three-tier referral information system)",
+        f"    connected: [suixi_people, suixi_tcm, {', '.join(centres)}]",
+        "    items:   # windows and acceptance as demo_county_recognition.yaml's (assumptions "
+        "within source: reforms_md, 3-15 days)",
+        "      lab: {window_days: 3, acceptance: 0.85}          # assumption within source: reforms_md",
+        "      ecg: {window_days: 3, acceptance: 0.85}          # assumption within source: reforms_md",
+        "      xray: {window_days: 7, acceptance: 0.9}          # assumption within source: reforms_md",
+        "      ultrasound: {window_days: 7, acceptance: 0.85}   # assumption within source: reforms_md",
+        "      ct: {window_days: 15, acceptance: 0.9}           # assumption within source: reforms_md",
+        "      mri: {window_days: 15, acceptance: 0.9}          # assumption within source: reforms_md",
+        "    accepts:   # tiered and graded as demo_county_recognition.yaml (assumption)",
+        "      county: {county: all, township: [lab, xray, ecg]}",
+        "      township: {county: all, township: all}",
+        "    exclusions:",
+        "      condition_changed: 0.05        # assumption",
+        "      emergency: 0.02                # assumption",
+        "      not_valid_for_question: 0.05   # assumption",
+        "      quality_doubt: 0.02            # assumption",
+        "      other_listed_situation: 0.03   # assumption: the remaining six situations together",
+        "    remote_reading:",
+    ]
+    for hospital in ("suixi_people", "suixi_tcm"):
+        sites = [c for t, c in enumerate(centres, start=1) if _county_of(t) == hospital]
+        lines += [
+            f"      - reader: {hospital}",
+            "        readers: 2                                           # assumption",
+            "        tests: [lab]                                         # source: reforms_md",
+            f"        sites: [{', '.join(sites)}]   # the centres that refer to it",
+            "        reading_min: {dist: lognormal, mean: 10, cv: 0.5}   # assumption",
+        ]
+    return lines
+
+
 REFORMS = """\
-reforms:
-  recognition: {enabled: false}
   credit: {enabled: false}
   family_doctors:
     enabled: true
@@ -468,6 +514,7 @@ def main() -> None:
             *zones(),
             "",
             STATUS_QUO_NOTES,
+            *recognition(),
             REFORMS,
             "uncertainty:",
         ]
