@@ -54,6 +54,25 @@ def test_fitted_constants_reproduce_the_first_contact_shares():
     assert model.target[0, 1] == pytest.approx(0.6) and model.target[0, 2] == pytest.approx(0.4)
 
 
+def test_first_contact_odds_multiply_a_tier_s_share_before_renormalising():
+    """Odds of 2 on the county: 0.6 : 0.4 becomes 0.6 : 0.8, that is 3/7 : 4/7, and the fitted
+    constants reproduce those shares; odds of 1 are today's shares, bit for bit."""
+    conditions = only(first_contact={"township": 0.6, "county": 0.4})
+    plain = ChoiceModel.of(
+        World.build(tiny(conditions=conditions, care_seeking={"choice": CHOICE}))
+    )
+    ones = {**CHOICE, "first_contact_odds": {"county": 1.0, "township": 1.0}}
+    same = ChoiceModel.of(World.build(tiny(conditions=conditions, care_seeking={"choice": ones})))
+    assert same.target.tobytes() == plain.target.tobytes()
+    doubled = {**CHOICE, "first_contact_odds": {"county": 2.0}}
+    model = ChoiceModel.of(
+        World.build(tiny(conditions=conditions, care_seeking={"choice": doubled}))
+    )
+    assert model.target[0, 1] == pytest.approx(3 / 7) and model.target[0, 2] == pytest.approx(4 / 7)
+    shares, _ = model.predicted()
+    assert np.allclose(shares, model.target, atol=1e-9)
+
+
 def test_a_county_price_rise_moves_the_township_share_as_the_closed_form_logit_says():
     """Constants fitted at today's prices, then the county's consultation fee raised by 60
     yuan: the township's share of first contacts is the logit's, within 1 point."""

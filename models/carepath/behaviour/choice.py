@@ -87,14 +87,21 @@ def _zone_options(world: World, zone: ZonePlan, choice: Choice) -> ZoneOptions:
 
 def target_shares(world: World) -> np.ndarray:
     """Today's first-contact shares by condition and tier, weighted by the zones' residents
-    (each zone's shares over the tiers it reaches, as the fixed shares are used)."""
+    (each zone's shares over the tiers it reaches, as the fixed shares are used), each tier's
+    share times its ``first_contact_odds`` before they are renormalised."""
     scenario = world.scenario
+    choice = scenario.care_seeking.choice
+    odds = {} if choice is None else choice.first_contact_odds
     target = np.zeros((len(world.conditions), TIER_COUNT))
     for zone_plan, zone in zip(world.zones, scenario.zones, strict=True):
         reached = {world.facilities[f].rank for f in zone_plan.travel}
         for c, cond in enumerate(scenario.conditions):
             shares = zone.first_contact.get(cond.id, cond.first_contact)
-            kept = {TIER_RANK[t]: p for t, p in shares.items() if p > 0 and TIER_RANK[t] in reached}
+            kept = {
+                TIER_RANK[t]: p * odds.get(t, 1.0)
+                for t, p in shares.items()
+                if p > 0 and TIER_RANK[t] in reached
+            }
             total = sum(kept.values())
             for rank, p in kept.items():
                 target[c, rank] += zone_plan.population * p / total

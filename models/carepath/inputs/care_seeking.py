@@ -37,7 +37,7 @@ of illnesses consulting a doctor ``consulted_share``.
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -51,10 +51,13 @@ MAX_WAIT_MIN = 10_080
 MAX_DELAY_DAYS = 365  # the signal's window
 MAX_PEOPLE = 100_000
 MAX_CASH_YUAN = 10**7
+MAX_ODDS = 100.0  # beyond this a tier takes every first contact the others would have had
 
 Share = Annotated[float, NUMBER, Field(ge=0.0, le=1.0)]
 Utility = Annotated[float, NUMBER, Field(ge=-MAX_UTILITY, le=MAX_UTILITY)]
 Disutility = Annotated[float, NUMBER, Field(ge=-MAX_UTILITY, le=0.0)]
+Odds = Annotated[float, NUMBER, Field(gt=0.0, le=MAX_ODDS)]
+TierName = Literal["village", "township", "county", "city"]
 
 
 class _Section(BaseModel):
@@ -127,6 +130,14 @@ class Choice(_Section):
     )
     signal_days: Annotated[int, NUMBER, Field(ge=1, le=MAX_DELAY_DAYS)] = Field(
         7, description="days of the arm's own records the expected wait is the mean of"
+    )
+    # Left out while every tier is 1, so that files without it keep their hashes.
+    first_contact_odds: dict[TierName, Odds] = added_key(
+        default_factory=dict,
+        description="tier -> odds multiplier on the first-contact shares the constants are "
+        "fitted to (1 if left out): how much more (above 1) or less often patients go to that "
+        "tier first than the conditions' shares say, the shares then renormalised",
+        json_schema_extra=unit("ratio"),
     )
 
 
