@@ -484,6 +484,12 @@ class Condition(Strict):
         description="urgent patients never balk, renege, delay care or wait for an outreach "
         "event, session or home visit",
     )
+    # Left out when false, so that files without it keep their hashes.
+    chronic: bool = added_key(
+        False,
+        description="a chronic condition (its admissions count in "
+        "admissions_per_1000_year_chronic)",
+    )
 
     @field_validator("first_contact")
     @classmethod
