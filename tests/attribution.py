@@ -58,9 +58,12 @@ ISSUE_23_METRICS = frozenset(
         "hospital_on_site_min",
     }
 )
+# Issue 24's metric: admissions of chronic conditions (conditions[].chronic), for Suixi's
+# published fall in chronic admissions.
+ISSUE_24_METRICS = frozenset({"admissions_per_1000_year_chronic"})
 # Metrics later issues added: new rows under every earlier issue's test too, with no bearing on
 # the rows it keeps (each issue's own test names its metrics as ``new_metrics``).
-LATER_METRICS = ISSUE_23_METRICS
+LATER_METRICS = ISSUE_23_METRICS | ISSUE_24_METRICS
 
 
 def rows_by_key(table: bytes) -> dict[str, str]:

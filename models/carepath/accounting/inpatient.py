@@ -4,16 +4,24 @@ year by tier, bed occupancy, the wait for a bed, and how far ahead booked exams 
 Rows count by when they happened, like station services: an admission by its admission, a bed
 by the part of each stay inside the measured period, a listing and a booking by when they were
 made.  (Per episode, the extra trips and the time to diagnosis are in ``episodes``.)
+
+An admission row does not carry the patient's condition; the episode does.  Every admitted
+patient has an episode, whose row is folded before (or in the same fold as) its admission and
+dropped only once it has ended, after its last row: so the condition of an admission is that
+of the patient's episode in care when the row is folded (``ArmTally.in_care``), found without a
+second pass over the log.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 
 from ..inputs.economics import residents_year_factor
 from ..inputs.schema import TIERS
 from ..system.hours import DAY_MIN
 from ..system.world import World
+from .episodes import Episode
 from .exact import ExactSum
 from .window import measured_window
 
@@ -31,6 +39,9 @@ class InpatientTally:
         self.horizon_days = sim.horizon_days
         self.admitted = [0] * len(TIERS)
         self.operations = [0] * len(TIERS)
+        # By condition index (EpisodeRow.condition): whether it is chronic.
+        self.chronic = [c.chronic for c in world.scenario.conditions]
+        self.admitted_chronic = 0
         self.bed_days = ExactSum()
         self.listed = 0  # needed a bed at a facility with a ward, listed in the period
         self.turned_away = 0
@@ -39,9 +50,11 @@ class InpatientTally:
         self.booked = 0
         self.lead_days = ExactSum()
 
-    def fold_admissions(self, rows: list[tuple]) -> None:
+    def fold_admissions(self, rows: list[tuple], in_care: Mapping[int, Episode]) -> None:
+        """Admission rows (``AdmissionRow``); ``in_care``: the episodes in care by patient, each
+        admitted patient's among them."""
         start, end = self.window
-        for _, facility, listed, admitted, discharge, outcome, operation in rows:
+        for patient, facility, listed, admitted, discharge, outcome, operation in rows:
             if start <= listed < end:
                 self.listed += 1
                 if outcome == "admitted":
@@ -55,9 +68,16 @@ class InpatientTally:
                 rank = self.rank[facility]
                 self.admitted[rank] += 1
                 self.operations[rank] += bool(operation)
+                self.admitted_chronic += self._chronic(patient, in_care)
             inside = min(discharge, end) - max(admitted, start)
             if inside > 0:
                 self.bed_days.add(inside / DAY_MIN)
+
+    def _chronic(self, patient: int, in_care: Mapping[int, Episode]) -> bool:
+        episode = in_care.get(patient)
+        if episode is None:  # never: only a patient with an episode in care is admitted
+            raise ValueError(f"patient {patient} was admitted with no episode in care")
+        return self.chronic[episode.row.condition]
 
     def fold_bookings(self, rows: list[tuple]) -> None:
         start, end = self.window
@@ -72,6 +92,7 @@ class InpatientTally:
         admitted = sum(self.admitted)
         values: dict[str, float] = {
             "admissions_per_1000_year": admitted * per,
+            "admissions_per_1000_year_chronic": self.admitted_chronic * per,
             "admissions_per_100_visits": 100 * admitted / outpatient_visits
             if outpatient_visits
             else 0.0,

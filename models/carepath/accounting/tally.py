@@ -197,7 +197,7 @@ class ArmTally:
                     episode.left_waits.append(wait_min)
 
     def _fold_admissions(self, rows: list[tuple]) -> None:
-        self.inpatient.fold_admissions(rows)
+        self.inpatient.fold_admissions(rows, self.in_care)
         for patient, facility, listed_min, *_ in rows:
             if (episode := self.in_care.get(patient)) is not None:
                 episode.listed.append((facility, listed_min))

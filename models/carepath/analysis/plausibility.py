@@ -2,18 +2,30 @@
 
 A scenario lists benchmarks (metric, arm, published figure and range, source); this module puts
 the model's mean and 95% interval next to each, so a reader sees where they agree and where not.
+
+A benchmark's ``arm`` is an arm (``without``, ``with``), a comparison of the two
+(``difference``: without - with; ``paired``: patient by patient) or the change as a share of
+the without arm (``relative``: (without - with) / without, per replication, then summarised,
+so a published fall of 9.4% is +0.094).  A replication whose without value is 0 has no relative
+change: it is left out of the mean and interval, and the row's unit says in how many
+replications it was defined (a calibration refuses it instead: ``workflows.calibrate``).
 """
 
 from __future__ import annotations
 
 import math
 
+import numpy as np
 import pandas as pd
 
+from ..inputs.arms import RELATIVE
 from ..inputs.metric_registry import METRICS
-from ..inputs.schema import Scenario
+from ..inputs.schema import Benchmark, Scenario
 from ..observation.results_folder import PLAUSIBILITY_COLUMNS
-from .planner import RESIDENT_WORDS, summary_in_residents
+from .planner import RESIDENT_WORDS, in_residents, summary_in_residents
+from .statistics import describe
+
+RELATIVE_UNIT = "share of the without arm"
 
 
 def _overlaps(
@@ -37,20 +49,10 @@ def beside_published(
     benchmark asks for planner units."""
     rows = []
     for _, b in scenario.benchmarks():
-        unit = METRICS.get(b.metric).unit if METRICS.knows(b.metric) else ""
-        table = summary
-        if b.residents is not None:
-            unit = RESIDENT_WORDS[b.residents]
-            table = (
-                summary_in_residents(replications, scenario, [b.metric], b.residents)
-                if replications is not None
-                else summary.iloc[0:0]
-            )
-        match = table[(table.metric == b.metric) & (table.arm == b.arm)]
-        if match.empty:
-            mean = low = high = math.nan
+        if b.arm == RELATIVE:
+            unit, (mean, low, high) = _relative(scenario, b, replications)
         else:
-            mean, low, high = (float(match.iloc[0][c]) for c in ("mean", "ci_low", "ci_high"))
+            unit, (mean, low, high) = _summarised(scenario, b, summary, replications)
         citation = f"{b.source}: {scenario.sources[b.source]}"
         overlap = _overlaps(low, high, b.low, b.high)
         rows.append(
@@ -70,6 +72,74 @@ def beside_published(
             )
         )
     return pd.DataFrame(rows, columns=list(PLAUSIBILITY_COLUMNS))
+
+
+Interval = tuple[float, float, float]
+NO_INTERVAL: Interval = (math.nan, math.nan, math.nan)
+
+
+def _summarised(
+    scenario: Scenario, b: Benchmark, summary: pd.DataFrame, replications: pd.DataFrame | None
+) -> tuple[str, Interval]:
+    """An arm's, a difference's or a paired row's unit, mean and 95% interval: from the summary,
+    or per ``residents`` per year from the replications."""
+    unit = METRICS.get(b.metric).unit if METRICS.knows(b.metric) else ""
+    table = summary
+    if b.residents is not None:
+        unit = RESIDENT_WORDS[b.residents]
+        table = (
+            summary_in_residents(replications, scenario, [b.metric], b.residents)
+            if replications is not None
+            else summary.iloc[0:0]
+        )
+    match = table[(table.metric == b.metric) & (table.arm == b.arm)]
+    if match.empty:
+        return unit, NO_INTERVAL
+    mean, low, high = (float(match.iloc[0][c]) for c in ("mean", "ci_low", "ci_high"))
+    return unit, (mean, low, high)
+
+
+def _relative(
+    scenario: Scenario, b: Benchmark, replications: pd.DataFrame | None
+) -> tuple[str, Interval]:
+    """The relative change's unit, mean and 95% interval over the replications where it is
+    defined (the without value not 0); the unit says how many those were when not all."""
+    if replications is None:
+        return RELATIVE_UNIT, NO_INTERVAL
+    rows = replications[replications.metric == b.metric]
+    if b.residents is not None:
+        rows = in_residents(replications, scenario, [b.metric], b.residents)
+    values = comparison_values(rows, RELATIVE).to_numpy(dtype=float)
+    defined = values[~np.isnan(values)]
+    unit = RELATIVE_UNIT
+    if len(defined) < len(values):
+        left_out = "the without arm is 0 in the rest"
+        unit += f" ({len(defined)} of {len(values)} replications: {left_out})"
+    if not len(defined):
+        return unit, NO_INTERVAL
+    found = describe(defined)
+    return unit, (found["mean"], found["ci_low"], found["ci_high"])
+
+
+def comparison_values(rows: pd.DataFrame, arm: str) -> pd.Series:
+    """One metric's value per replication (``replications.csv`` rows of that metric) in a
+    benchmark's ``arm``, by replication: an arm's own value, ``difference`` (without - with) or
+    ``relative`` ((without - with) / without: NaN where the without value is 0, a change that
+    is no share of anything).  Empty when the run lacks the arms it needs."""
+    by_arm = rows.pivot(index="replication", columns="arm", values="value").sort_index()
+    needed = ("without", "with") if arm in ("difference", RELATIVE) else (arm,)
+    if any(a not in by_arm.columns for a in needed):
+        return pd.Series(dtype=float)
+    if arm == "difference":
+        return by_arm["without"] - by_arm["with"]
+    if arm == RELATIVE:
+        return relative_change(by_arm["without"], by_arm["with"])
+    return by_arm[arm]
+
+
+def relative_change(without: pd.Series, with_: pd.Series) -> pd.Series:
+    """(without - with) / without, replication by replication; NaN where without is 0."""
+    return (without - with_) / without.where(without != 0)
 
 
 def lines(table: pd.DataFrame) -> list[str]:

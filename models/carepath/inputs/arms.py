@@ -36,6 +36,10 @@ WITH = "with"
 # saving, ``without - with``): not a set of reforms, a comparison of two.
 PAIRED = "paired"
 RESERVED = (WITHOUT.name, WITH, PAIRED)
+# A published figure's comparison of the two arms as a share of the without arm, per
+# replication: (without - with) / without, so a published fall of 9.4% is +0.094 (a
+# plausibility entry's ``arm``; not an arm of the tables).
+RELATIVE = "relative"
 
 Problem = tuple[tuple, str]
 

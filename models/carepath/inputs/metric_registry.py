@@ -533,6 +533,13 @@ METRICS.add(
         "neither",
     ),
     Metric(
+        "admissions_per_1000_year_chronic",
+        "admissions per 1,000 residents per year",
+        "admissions to every ward in the measured period of episodes of a chronic condition "
+        "(conditions[].chronic)",
+        "neither",
+    ),
+    Metric(
         "admissions_per_100_visits",
         "admissions per 100 outpatient visits",
         "admissions in the measured period per 100 outpatient visits then (returns, booked "

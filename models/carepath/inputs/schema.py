@@ -484,6 +484,12 @@ class Condition(Strict):
         description="urgent patients never balk, renege, delay care or wait for an outreach "
         "event, session or home visit",
     )
+    # Left out when false, so that files without it keep their hashes.
+    chronic: bool = added_key(
+        False,
+        description="a chronic condition (its admissions count in "
+        "admissions_per_1000_year_chronic)",
+    )
 
     @field_validator("first_contact")
     @classmethod
@@ -573,8 +579,11 @@ class Benchmark(Strict):
     """A published figure set beside a model output to judge plausibility; never an input."""
 
     metric: Identifier = Field(description="the registered metric the figure is set beside")
-    arm: Literal["without", "with", "difference", "paired"] = Field(
-        "paired", description="which arm's (or comparison's) value is compared"
+    arm: Literal["without", "with", "difference", "paired", "relative"] = Field(
+        "paired",
+        description="which arm's (or comparison's) value is compared: difference is without - "
+        "with; relative is (without - with) / without per replication, a published fall of 9.4% "
+        "being 0.094",
     )
     published: str = Field(description="the figure as published, in words and units")
     low: Annotated[float, NUMBER, Field(ge=-MAX_BENCHMARK, le=MAX_BENCHMARK)] | None = Field(

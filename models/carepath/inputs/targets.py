@@ -21,6 +21,13 @@ reason, or, when absent, a quarter of the range (the range read as +-2 sd).  ``d
 is the model discrepancy allowed for (0 by default).  ``use: check`` (the default) entries are
 only set beside the output.
 
+Which model output a target is (``arm``): an arm's value (``without``, ``with``), the change
+``difference`` (without - with: a published rise is a negative range), the patient-paired row
+(``paired``), or the change as a share of the without arm, ``relative`` ((without - with) /
+without, replication by replication: a published fall of 9.4% is ``low``/``high`` around
++0.094, and its sds are shares too).  A relative target is refused where the without value is 0
+in some replication (``workflows.calibrate.target_values``): there it is no share of anything.
+
 The rules (a target has a range, a point value has its own sd, a file that fits keeps one
 figure back, a file that fits declares what to fit) are checked where the scenario is loaded:
 ``inputs.checks`` (each entry) and :func:`calibration_problems` (the file as a whole).

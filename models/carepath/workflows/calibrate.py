@@ -34,10 +34,12 @@ import pandas as pd
 
 from ..analysis.history_matching import HistoryMatch, Runs, Target, history_match
 from ..analysis.planner import in_residents
+from ..analysis.plausibility import comparison_values
 from ..execution.batch import RunResult, run_many
 from ..execution.checkpoint import source_digest
 from ..execution.manifest import scenario_hash
 from ..execution.options import RunOptions
+from ..inputs.arms import RELATIVE
 from ..inputs.levers import LeverError
 from ..inputs.loading import ScenarioError
 from ..inputs.scenario_file import resolved
@@ -127,14 +129,21 @@ def calibration_problems(scenario: Scenario, settings: CalibrationSettings) -> l
 
 def target_values(run: RunResult, scenario: Scenario, spec: TargetSpec) -> np.ndarray:
     """A target's value in each replication of a run: its metric in its arm (``difference``:
-    without - with; ``paired``: the patient-paired row), per ``residents`` a year if asked."""
+    without - with; ``relative``: (without - with) / without; ``paired``: the patient-paired
+    row), per ``residents`` a year if asked.
+
+    Raises ``ValueError`` where a relative change is undefined (the without value 0): every
+    point runs over the same seeds, so a replication cannot be left out of one point's mean."""
     rows = run.replications
     if spec.residents is not None:
         rows = in_residents(rows, scenario, [spec.metric], spec.residents)
-    rows = rows[rows.metric == spec.metric]
-    by_arm = rows.pivot(index="replication", columns="arm", values="value").sort_index()
-    difference = spec.arm == "difference"
-    values = by_arm["without"] - by_arm["with"] if difference else by_arm[spec.arm]
+    values = comparison_values(rows[rows.metric == spec.metric], spec.arm)
+    if spec.arm == RELATIVE and values.isna().any():
+        undefined = [int(r) for r in values.index[values.isna()]]
+        raise ValueError(
+            f"target {spec.name}: the without arm's {spec.metric} is 0 in replication(s) "
+            f"{undefined}, so its relative change is undefined; compare the difference instead"
+        )
     return values.to_numpy(dtype=float)
 
 
