@@ -13,7 +13,7 @@ import pandas as pd
 from ..inputs.metric_registry import METRICS
 from ..inputs.schema import Scenario
 from ..observation.results_folder import PLAUSIBILITY_COLUMNS
-from .planner import RESIDENT_WORDS, summary_in_residents
+from .planner import RESIDENT_WORDS, in_residents, summary_in_residents
 
 
 def _overlaps(
@@ -70,6 +70,23 @@ def beside_published(
             )
         )
     return pd.DataFrame(rows, columns=list(PLAUSIBILITY_COLUMNS))
+
+
+def replication_values(
+    replications: pd.DataFrame, scenario: Scenario, metric: str, arm: str, residents: int | None
+) -> pd.Series:
+    """A published figure's model value in each replication, indexed by replication: ``metric``
+    in ``arm`` (``difference``: without - with; ``paired``: the patient-paired row), per
+    ``residents`` a year if the figure asks for planner units.  What a calibration fits and
+    what the report sets beside a posterior run's figures, computed once.  KeyError if the
+    run has no row of that arm."""
+    rows = replications
+    if residents is not None:
+        rows = in_residents(rows, scenario, [metric], residents)
+    rows = rows[rows.metric == metric]
+    by_arm = rows.pivot(index="replication", columns="arm", values="value").sort_index()
+    values = by_arm["without"] - by_arm["with"] if arm == "difference" else by_arm[arm]
+    return values.astype(float)
 
 
 def lines(table: pd.DataFrame) -> list[str]:

@@ -33,7 +33,7 @@ import numpy as np
 import pandas as pd
 
 from ..analysis.history_matching import HistoryMatch, Runs, Target, history_match
-from ..analysis.planner import in_residents
+from ..analysis.plausibility import replication_values
 from ..execution.batch import RunResult, run_many
 from ..execution.checkpoint import source_digest
 from ..execution.manifest import scenario_hash
@@ -128,13 +128,7 @@ def calibration_problems(scenario: Scenario, settings: CalibrationSettings) -> l
 def target_values(run: RunResult, scenario: Scenario, spec: TargetSpec) -> np.ndarray:
     """A target's value in each replication of a run: its metric in its arm (``difference``:
     without - with; ``paired``: the patient-paired row), per ``residents`` a year if asked."""
-    rows = run.replications
-    if spec.residents is not None:
-        rows = in_residents(rows, scenario, [spec.metric], spec.residents)
-    rows = rows[rows.metric == spec.metric]
-    by_arm = rows.pivot(index="replication", columns="arm", values="value").sort_index()
-    difference = spec.arm == "difference"
-    values = by_arm["without"] - by_arm["with"] if difference else by_arm[spec.arm]
+    values = replication_values(run.replications, scenario, spec.metric, spec.arm, spec.residents)
     return values.to_numpy(dtype=float)
 
 
