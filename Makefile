@@ -15,6 +15,15 @@ BENCH_ARGS ?=
 # The bundled probabilistic sensitivity analysis (docs/psa.md): its folder is committed under results/.
 PSA_SCENARIO ?= scenarios/demo_county_recognition.yaml
 PSA_SAMPLES  ?= 64
+# The bundled scenarios `make results` also runs from a committed posterior (docs/calibration.md),
+# each as scenario:calibration-folder: scenarios/<scenario>.yaml at $(OUT)/<folder>/posterior.csv,
+# into $(OUT)/<scenario>_posterior/.  The calibrations themselves are run only by the commands
+# docs/calibration.md gives.  POSTERIOR_REPLICATIONS, if set, overrides each file's replications.
+POSTERIOR_RUNS ?= chongqing_three_links:chongqing_three_links_calibration \
+	mianyang_recognition:mianyang_recognition_calibration \
+	mianyang_outreach:mianyang_outreach_calibration \
+	suixi_county:suixi_county_slice_calibration
+POSTERIOR_REPLICATIONS ?=
 
 .DEFAULT_GOAL := help
 
@@ -42,7 +51,9 @@ help:
 	@echo "make golden     rewrite tests/golden/ (the golden back-test tables) after an intended change"
 	@echo "make figures    redraw every figure from $(OUT)/ into $(OUT)/figures/ and $(OUT)/validation.md (no simulation)"
 	@echo "make reproduce  re-run the committed $(OUT)/ of the bundled scenarios; fail naming changes"
-	@echo "make results    from a clean tree: re-run every bundled scenario into results/, validate, golden tables, figures, report"
+	@echo "make results    from a clean tree: re-run every bundled scenario into results/, each of"
+	@echo "                POSTERIOR_RUNS from its committed posterior into $(OUT)/<scenario>_posterior/,"
+	@echo "                the PSA, validate, golden tables, figures, report"
 
 # Exact versions with hashes (--require-hashes), then carepath itself without dependencies.
 # Re-installs whenever a lock or pyproject.toml changes; the full install covers running too.
@@ -141,15 +152,29 @@ reproduce: $(STAMP)
 
 # Regenerates everything committed that a run makes, from a clean tree (so every manifest records
 # the commit it came from, not "uncommitted changes"), on all cores: every bundled scenario's
-# folder under results/, the queueing checks, the golden tables, the figures and the report.
-# Takes about 20 minutes on 2 cores (20 min 30 s on 2026-11-30; the PSA about half, the Suixi county most of the rest).  ALLOW_DIRTY=1 skips the
-# clean-tree check (for trying it out; do not commit what it makes).
+# folder under results/, each scenario of POSTERIOR_RUNS again from its committed posterior (one
+# whose posterior.csv is not committed yet is skipped, saying so), the PSA, the queueing checks,
+# the golden tables, the figures and the report.  Calibrations are never re-run here.
+# Takes about 20 minutes on 2 cores without the posterior runs (20 min 30 s on 2026-11-30; the
+# PSA about half, the Suixi county most of the rest); a posterior run takes about as long as its
+# scenario's plain run at as many replications.  ALLOW_DIRTY=1 skips the clean-tree check (for
+# trying it out; do not commit what it makes).
 results: $(STAMP)
 	@if [ -z "$(ALLOW_DIRTY)" ] && [ -n "$$(git status --porcelain --untracked-files=no)" ]; then \
 		echo "make results: the tree has uncommitted changes; commit them first (or ALLOW_DIRTY=1)" >&2; \
 		exit 2; \
 	fi
 	$(BIN)/carepath run scenarios/*.yaml --out $(OUT) --jobs 0 --quiet
+	@for pair in $(POSTERIOR_RUNS); do \
+		scenario=$${pair%%:*}; posterior=$(OUT)/$${pair#*:}/posterior.csv; \
+		if [ ! -f "$$posterior" ]; then \
+			echo "make results: no $$posterior yet: $$scenario is not run from a posterior"; \
+			continue; \
+		fi; \
+		run="$(BIN)/carepath run scenarios/$$scenario.yaml --posterior $$posterior --out $(OUT)"; \
+		run="$$run --jobs 0 --quiet$(if $(POSTERIOR_REPLICATIONS), --replications $(POSTERIOR_REPLICATIONS))"; \
+		echo "$$run"; $$run || exit 1; \
+	done
 	$(BIN)/carepath psa $(PSA_SCENARIO) --samples $(PSA_SAMPLES) --out $(OUT) --jobs 0 --quiet
 	$(BIN)/carepath validate --out $(OUT)/validation --jobs 0
 	$(BIN)/python -m carepath.workflows.golden --update

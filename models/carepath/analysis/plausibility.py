@@ -142,6 +142,19 @@ def relative_change(without: pd.Series, with_: pd.Series) -> pd.Series:
     return (without - with_) / without.where(without != 0)
 
 
+def replication_values(
+    replications: pd.DataFrame, scenario: Scenario, metric: str, arm: str, residents: int | None
+) -> pd.Series:
+    """A published figure's model value in each replication, indexed by replication: ``metric``
+    in ``arm`` (as ``comparison_values``), per ``residents`` a year if the figure asks for
+    planner units.  What a calibration fits and what the report sets beside a posterior run's
+    figures, computed once.  Empty if the run lacks the arms it needs."""
+    rows = replications
+    if residents is not None:
+        rows = in_residents(rows, scenario, [metric], residents)
+    return comparison_values(rows[rows.metric == metric], arm).astype(float)
+
+
 def lines(table: pd.DataFrame) -> list[str]:
     """Plain-text lines for the terminal."""
     return [

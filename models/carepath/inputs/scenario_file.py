@@ -38,6 +38,13 @@ def load_scenario(path: str | Path, settings: Sequence[Setting] = ()) -> Scenari
     return load_model(path, Scenario, prepare=_context, check=_checks, settings=settings)
 
 
+def scenario_as_run(parameters: dict) -> Scenario:
+    """The scenario a run's manifest records (its resolved ``parameters``), validated as a
+    file's is; pydantic's ``ValidationError`` if this version cannot read it.  The file-wide
+    checks are not repeated: the run was made from a file that passed them."""
+    return Scenario.model_validate(parameters, context=_context(parameters))
+
+
 def _checks(scenario: Scenario) -> list:
     # A sweep's values and the ends of each uncertain input's range are applied to the
     # scenario, so they are checked once it is sound.  The file's calibration targets as a

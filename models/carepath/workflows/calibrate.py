@@ -33,8 +33,7 @@ import numpy as np
 import pandas as pd
 
 from ..analysis.history_matching import HistoryMatch, Runs, Target, history_match
-from ..analysis.planner import in_residents
-from ..analysis.plausibility import comparison_values
+from ..analysis.plausibility import replication_values
 from ..execution.batch import RunResult, run_many
 from ..execution.checkpoint import source_digest
 from ..execution.manifest import scenario_hash
@@ -134,10 +133,7 @@ def target_values(run: RunResult, scenario: Scenario, spec: TargetSpec) -> np.nd
 
     Raises ``ValueError`` where a relative change is undefined (the without value 0): every
     point runs over the same seeds, so a replication cannot be left out of one point's mean."""
-    rows = run.replications
-    if spec.residents is not None:
-        rows = in_residents(rows, scenario, [spec.metric], spec.residents)
-    values = comparison_values(rows[rows.metric == spec.metric], spec.arm)
+    values = replication_values(run.replications, scenario, spec.metric, spec.arm, spec.residents)
     if spec.arm == RELATIVE and values.isna().any():
         undefined = [int(r) for r in values.index[values.isna()]]
         raise ValueError(
