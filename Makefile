@@ -53,7 +53,7 @@ help:
 	@echo "make reproduce  re-run the committed $(OUT)/ of the bundled scenarios; fail naming changes"
 	@echo "make results    from a clean tree: re-run every bundled scenario into results/, each of"
 	@echo "                POSTERIOR_RUNS from its committed posterior into $(OUT)/<scenario>_posterior/,"
-	@echo "                the PSA, validate, golden tables, figures, report"
+	@echo "                validate, golden tables, figures, report (not the PSA nor the calibrations)"
 
 # Exact versions with hashes (--require-hashes), then carepath itself without dependencies.
 # Re-installs whenever a lock or pyproject.toml changes; the full install covers running too.
@@ -153,12 +153,11 @@ reproduce: $(STAMP)
 # Regenerates everything committed that a run makes, from a clean tree (so every manifest records
 # the commit it came from, not "uncommitted changes"), on all cores: every bundled scenario's
 # folder under results/, each scenario of POSTERIOR_RUNS again from its committed posterior (one
-# whose posterior.csv is not committed yet is skipped, saying so), the PSA, the queueing checks,
-# the golden tables, the figures and the report.  Calibrations are never re-run here.
-# Takes about 20 minutes on 2 cores without the posterior runs (20 min 30 s on 2026-11-30; the
-# PSA about half, the Suixi county most of the rest); a posterior run takes about as long as its
-# scenario's plain run at as many replications.  ALLOW_DIRTY=1 skips the clean-tree check (for
-# trying it out; do not commit what it makes).
+# whose posterior.csv is not committed yet is skipped, saying so), the queueing checks, the
+# golden tables, the figures and the report.  The calibrations and the 64-sample PSA are re-run
+# only by their own commands (docs/calibration.md, `make psa`).  A posterior run takes about as
+# long as its scenario's plain run at as many replications; the Suixi county most of the time.
+# ALLOW_DIRTY=1 skips the clean-tree check (for trying it out; do not commit what it makes).
 results: $(STAMP)
 	@if [ -z "$(ALLOW_DIRTY)" ] && [ -n "$$(git status --porcelain --untracked-files=no)" ]; then \
 		echo "make results: the tree has uncommitted changes; commit them first (or ALLOW_DIRTY=1)" >&2; \
@@ -175,7 +174,6 @@ results: $(STAMP)
 		run="$$run --jobs 0 --quiet$(if $(POSTERIOR_REPLICATIONS), --replications $(POSTERIOR_REPLICATIONS))"; \
 		echo "$$run"; $$run || exit 1; \
 	done
-	$(BIN)/carepath psa $(PSA_SCENARIO) --samples $(PSA_SAMPLES) --out $(OUT) --jobs 0 --quiet
 	$(BIN)/carepath validate --out $(OUT)/validation --jobs 0
 	$(BIN)/python -m carepath.workflows.golden --update
 	$(BIN)/carepath figures --results $(OUT) --out $(OUT)/figures
