@@ -84,8 +84,10 @@ care_seeking:
     # go to Huaibei's city hospital first: calibrated to the 85% of visits kept in the county
     # (uncertainty: below; fit: carepath calibrate scenarios/calibration/suixi_county_slice.yaml
     # --waves 3 --replications 2 --points 16 --jobs 0, on a tenth of the county's residents,
-    # results/suixi_county_slice_calibration/); the value here is the posterior median.
-    first_contact_odds: {city: 1.0}   # assumption: fitted as above
+    # results/suixi_county_slice_calibration/): posterior median 1.24 (90% interval 0.82-1.63).
+    # The value here stays 1 (demo_county.yaml's shares): Huaibei's stations were set to the
+    # status quo's daily limits at 1, and `make results` runs the fitted odds from the posterior.
+    first_contact_odds: {city: 1.0}   # assumption: as demo_county.yaml; fitted as above
 """
 
 INPATIENT = """\
@@ -223,7 +225,9 @@ plausibility:
     use: held_out
     note: >
       Before the county medical community (2016).  The model's without arm is today's case mix
-      and demand with every reform off, not Suixi in 2016.
+      and demand with every reform off, not Suixi in 2016: about 1,280 township visits per 1,000
+      residents a year, twice the count, from the demo case mix's 3 episodes per resident a year
+      (an assumption) and their follow-ups at demo_county.yaml's first-contact shares.
   - metric: visits_township
     arm: with
     residents: 1000      # source: evidence_md (its unit: per 1,000 residents per year)
@@ -244,7 +248,12 @@ plausibility:
     source: suixi_2022
     use: held_out
     note: >
-      A before-and-after change over five years, not a controlled effect of the reforms.
+      A before-and-after change over five years.  The model attributes about 50 more township
+      visits per 1,000 residents a year to the reforms it holds (recognition, family doctors,
+      visiting experts, two-way referral), a tenth of the published 550; the rest is five years
+      of growth in care seeking and the chronic-disease programme (chronic outpatient visits
+      +96%), which the model does not hold.  Both levels are about twice the published counts
+      (the lines above): the demo case mix's 3 episodes per resident a year, an assumption.
   # Inpatient care: the chronic admissions' change is held out; the rates beside it are checks
   # (the admission rules come from other cities' ecologies of care).
   - metric: admissions_per_1000_year_chronic
@@ -257,12 +266,13 @@ plausibility:
     obs_sd: 0.01    # assumption: see obs_sd_reason
     obs_sd_reason: "a yearly change given to a tenth of a point; one point for which admissions count as chronic"
     note: >
-      A before-and-after change beside the model's reforms switched on at once.  In the model,
-      chronic admissions change only with where hypertension and diabetes patients are seen:
-      family doctors' follow-ups at home and referral down keep them at primary level, where
-      the admission probabilities differ from the hospitals'; nothing in the model prevents an
-      admission by better control of the disease, which the chronic-disease programme
-      (outpatient visits +96%) aims at.
+      Exactly 0 in every run: an admission is drawn at the visit that treats the patient, at
+      that tier, and none of Suixi's reforms as modelled moves a hypertension or diabetes
+      patient's treating visit (family doctors take the follow-ups home and see no new episode
+      here, two-way referral sends patients down after treatment, visiting experts see other
+      conditions, recognition skips tests).  The published fall goes with the chronic-disease
+      programme (chronic outpatient visits +96%), care that keeps a patient from needing a bed,
+      which the model does not hold.
   - metric: admissions_per_1000_year
     arm: with
     published: "admission rate 11.68% (denominator not stated), read as admissions per 100 residents a year"
