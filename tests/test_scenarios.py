@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -37,7 +38,10 @@ def test_a_calibration_file_loads_with_inputs_and_fit_targets(path: Path):
     scenario = load_scenario(path)
     assert scenario.uncertainty
     assert any(b.use == "fit" for _, b in scenario.benchmarks())
-    assert (REPO / "scenarios" / f"{scenario.name.rsplit('_status_quo', 1)[0]}.yaml").exists()
+    extended = re.search(r"^extends: \.\./(\w+)\.yaml$", path.read_text(), re.MULTILINE)
+    assert extended, f"{path.name} extends no bundled scenario"
+    assert (REPO / "scenarios" / f"{extended.group(1)}.yaml").exists()
+    assert scenario.name.startswith(extended.group(1))
 
 
 def test_demo_county_has_about_fifty_thousand_residents():
