@@ -161,10 +161,13 @@ def recognition() -> list[str]:
         sites = [c for t, c in enumerate(centres, start=1) if _county_of(t) == hospital]
         lines += [
             f"      - reader: {hospital}",
-            "        readers: 2                                           # assumption",
+            "        # assumption: about 440 township lab tests a day reach each county hospital (49 a",
+            "        # centre); 8 readers at 5 minutes each keep the reading under half busy",
+            "        readers: 8                                           # assumption: as above",
             "        tests: [lab]                                         # source: reforms_md",
             f"        sites: [{', '.join(sites)}]   # the centres that refer to it",
-            "        reading_min: {dist: lognormal, mean: 10, cv: 0.5}   # assumption",
+            "        reading_min: {dist: lognormal, mean: 5, cv: 0.5}    # assumption: checking and "
+            "signing one sample's results",
         ]
     return lines
 
