@@ -81,7 +81,14 @@ def test_a_condition_not_chronic_is_left_out_of_the_dump():
 
 
 @pytest.mark.parametrize(
-    "path", [DEMO, REPO / "scenarios" / "suixi_county.yaml"], ids=lambda p: p.stem
+    "path",
+    [
+        pytest.param(DEMO, id="demo_county"),
+        # the county of a million takes seconds to load: make test-slow
+        pytest.param(
+            REPO / "scenarios" / "suixi_county.yaml", id="suixi_county", marks=pytest.mark.slow
+        ),
+    ],
 )
 def test_hypertension_and_diabetes_are_the_bundled_chronic_conditions(path):
     scenario = load_scenario(path)
