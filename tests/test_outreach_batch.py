@@ -36,13 +36,14 @@ def test_chongqing_sends_patients_to_primary_care_and_reports_the_programme_besi
     assert summary["cost_with_programme_yuan", "with"] > summary["cost_total_yuan", "with"]
     published = pd.read_csv(folder / "plausibility.csv")
     published = published[~published.metric.isin(STATUS_QUO_METRICS)]  # the status quo's
-    # the level beside the pilots' level, and the change beside the published change
+    # the fitted 2019 level, the change beside the published change, the pilots' level
     assert published[["metric", "arm"]].values.tolist() == [
-        ["primary_share", "with"],
+        ["primary_share", "without"],
         ["primary_share", "difference"],
+        ["primary_share", "with"],
     ]
     change = published.iloc[1]
-    assert change.published_low < change.published_high < 0  # a published rise, without - with
+    assert change.published_low == change.published_high < 0  # a published rise, without - with
     assert "primary_share" in capsys.readouterr().out
 
 

@@ -65,8 +65,8 @@ def test_report_sets_the_model_beside_published_figures_and_theory(tmp_path, mon
     assert manifest["finished"] in text
     # the scenario file's own explanation of a gap, as run
     assert (
-        "- Why free_clinic_referral_share (with) differs: Held out (the seed-calibration issue "
-        "fits nothing to it). In the model the referrals come" in text
+        "- Why free_clinic_referral_share (with) differs: Held out. In the model every ill "
+        "resident the team cannot finish is referred up" in text
     )
 
 
