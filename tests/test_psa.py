@@ -328,6 +328,7 @@ def test_the_psa_writes_every_table_and_joins_them_by_sample(reference) -> None:
 
 
 @pytest.mark.integration
+@pytest.mark.slow  # make test stays near 10 minutes: make test-slow runs it
 def test_two_workers_give_the_files_of_one_process(tmp_path, reference) -> None:
     file, folder = reference
     assert main(psa_command(file, tmp_path / "out", "--jobs", "2")) == 0
@@ -335,6 +336,7 @@ def test_two_workers_give_the_files_of_one_process(tmp_path, reference) -> None:
 
 
 @pytest.mark.integration
+@pytest.mark.slow  # make test stays near 10 minutes: make test-slow runs it
 def test_a_dask_cluster_gives_the_files_of_one_process(tmp_path, reference) -> None:
     distributed = pytest.importorskip("distributed", reason="the cluster extra is not installed")
     file, folder = reference
@@ -369,6 +371,7 @@ def test_a_file_keeps_its_uncertainty_to_itself(tmp_path) -> None:
 
 
 @pytest.mark.integration
+@pytest.mark.slow  # make test stays near 10 minutes: make test-slow runs it
 def test_reproduce_re_runs_a_psa_folder_and_finds_it_identical(reference) -> None:
     from carepath.workflows.reproduce import reproduce_folder
 

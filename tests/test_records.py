@@ -103,6 +103,7 @@ def test_the_fold_takes_every_table_a_run_writes():
 
 
 @pytest.mark.integration
+@pytest.mark.slow  # make test stays near 10 minutes: make test-slow runs it
 def test_every_row_a_run_writes_has_its_tables_fields_in_order():
     filled = set()
     for name in SCENARIOS:
