@@ -106,10 +106,8 @@ def _relative(
     defined (the without value not 0); the unit says how many those were when not all."""
     if replications is None:
         return RELATIVE_UNIT, NO_INTERVAL
-    rows = replications[replications.metric == b.metric]
-    if b.residents is not None:
-        rows = in_residents(replications, scenario, [b.metric], b.residents)
-    values = comparison_values(rows, RELATIVE).to_numpy(dtype=float)
+    by_replication = replication_values(replications, scenario, b.metric, RELATIVE, b.residents)
+    values = by_replication.to_numpy(dtype=float)
     defined = values[~np.isnan(values)]
     unit = RELATIVE_UNIT
     if len(defined) < len(values):

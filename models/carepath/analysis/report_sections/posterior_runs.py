@@ -201,11 +201,8 @@ def figure_values(replications: pd.DataFrame, scenario: Scenario, entry: Benchma
 def _values(
     replications: pd.DataFrame, scenario: Scenario, metric: str, arm: str, residents: int | None
 ) -> pd.Series:
-    try:
-        values = replication_values(replications, scenario, metric, arm, residents)
-    except KeyError:  # no row of that metric in that arm
-        return pd.Series(dtype=float)
-    return values.dropna()
+    # empty when the run has no row of that metric in the arms it needs
+    return replication_values(replications, scenario, metric, arm, residents).dropna()
 
 
 def _targets(
